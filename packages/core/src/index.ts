@@ -1,3 +1,16 @@
 export * from './errors.js';
+export { createPool, type EjectionOptions, type PoolOptions } from './pool/createPool.js';
+export { PriorityFifo } from './pool/queue.js';
+export { defaultRetry, retryDelay } from './pool/retry.js';
+export { LatencyWindow, percentile } from './pool/stats.js';
 export { flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
 export type * from './types.js';
+export {
+  subState,
+  topState,
+  type WorkerContext,
+  type WorkerEvent,
+  type WorkerInput,
+  type WorkerMachine,
+  workerMachine,
+} from './worker/machine.js';

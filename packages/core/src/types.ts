@@ -296,9 +296,9 @@ export type ConnectionReport = 'connected' | 'disconnected' | 'dead';
 
 export interface CloseOptions {
   /** true (default): let queued and running tasks finish. false: cancel queued tasks and abort running ones. */
-  drain?: boolean;
+  drain?: boolean | undefined;
   /** With drain, abort whatever is still running after this long. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface WorkerUpdate {

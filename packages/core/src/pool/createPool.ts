@@ -1,0 +1,1159 @@
+import { type Logger, pino } from 'pino';
+import { type Observable, Subject, type Unsubscribable } from 'rxjs';
+import { createActor } from 'xstate';
+import {
+  AttemptTimeoutError,
+  PoolClosedError,
+  type SwitchyardError,
+  TaskCancelledError,
+  TaskFailedError,
+  TaskTimeoutError,
+  UnknownWorkerError,
+  ValidationError,
+} from '../errors.js';
+import { systemClock } from '../time/clock.js';
+import type {
+  Candidates,
+  Clock,
+  CloseOptions,
+  ConnectionReport,
+  Failure,
+  LoadEvent,
+  Pool,
+  PoolSnapshot,
+  Random,
+  RetryOptions,
+  Strategy,
+  TaskSpec,
+  TaskView,
+  WorkerSnapshot,
+  WorkerSpec,
+  WorkerState,
+  WorkerUpdate,
+  WorkerView,
+} from '../types.js';
+import {
+  closeOptionsSchema,
+  failureSchema,
+  parseOrThrow,
+  poolOptionsSchema,
+  taskSpecSchema,
+  workerSpecSchema,
+  workerUpdateSchema,
+} from '../validation/schemas.js';
+import { subState, topState, type WorkerEvent, workerMachine } from '../worker/machine.js';
+import { WorkerRecord } from '../worker/record.js';
+import { PriorityFifo } from './queue.js';
+import { defaultRetry, retryDelay } from './retry.js';
+import { LatencyWindow } from './stats.js';
+
+export interface EjectionOptions {
+  /** Consecutive failures (transient or unknown-outcome) that eject a worker into backoff. Default 5. */
+  consecutiveFailures: number;
+  /** First ejection's length; each further one doubles it. Default 10 s. */
+  baseEjectionMs: number;
+  /** Longest ejection. Default 5 minutes. A success resets the growth. */
+  maxEjectionMs: number;
+}
+
+export interface PoolOptions<R> {
+  strategy: Strategy;
+  /** Maps an error to a Failure. Default: every error is `transient`. */
+  classify?: (error: unknown, task: TaskView & { readonly worker: string; readonly resource: R }) => Failure;
+  /** Concurrent tasks per kind, e.g. `{ scraping: 5 }`. */
+  limits?: Readonly<Record<string, number>>;
+  retry?: Partial<RetryOptions>;
+  /** Outlier ejection; `false` turns it off. */
+  ejection?: Partial<EjectionOptions> | false;
+  clock?: Clock;
+  random?: Random;
+  /** A pino logger; the pool logs through `child({ worker })` loggers. Silent by default. */
+  logger?: Logger;
+  /** How many recent run latencies feed the percentiles in `snapshot()`. Default 10,000. */
+  latencyWindow?: number;
+}
+
+const defaultEjection: EjectionOptions = {
+  consecutiveFailures: 5,
+  baseEjectionMs: 10_000,
+  maxEjectionMs: 300_000,
+};
+
+// The seeds' operation metrics always report these kinds, even at zero.
+const BASE_KINDS = ['scraping', 'sending', 'monitoring', 'other'] as const;
+
+const QUEUED = 0;
+const WAITING = 1;
+const RUNNING = 2;
+const DONE = 3;
+type TaskStateCode = typeof QUEUED | typeof WAITING | typeof RUNNING | typeof DONE;
+
+const EV_STARTED: WorkerEvent = { type: 'TASK_STARTED' };
+const EV_FINISHED: WorkerEvent = { type: 'TASK_FINISHED' };
+const EV_HANDOFF: WorkerEvent = { type: 'TASK_HANDOFF' };
+
+type Worker<R> = WorkerRecord<R, Task<R>>;
+
+/** One submitted task; it is also the TaskView strategies see. */
+class Task<R> implements TaskView {
+  readonly id: number;
+  seq: number;
+  readonly kind: string;
+  readonly priority: number;
+  readonly requires: readonly string[];
+  readonly key: string | undefined;
+  readonly affinity: readonly string[];
+  readonly antiAffinity: readonly string[];
+  attempt = 1;
+  state: TaskStateCode = QUEUED;
+  lane: Lane<R> | undefined;
+  worker: Worker<R> | undefined;
+  pinned: Worker<R> | undefined;
+  startedAt = 0;
+  runToken = 0;
+  retriesUsed = 0;
+  rateLimitWaitMs = 0;
+  timer: unknown;
+  attemptTimer: unknown;
+  deadline: unknown;
+  controller: AbortController | undefined;
+  onAbort: (() => void) | undefined;
+  readonly spec: TaskSpec<R, unknown>;
+  readonly retry: RetryOptions;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+
+  constructor(
+    id: number,
+    spec: TaskSpec<R, unknown>,
+    retry: RetryOptions,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.id = id;
+    this.seq = id;
+    this.spec = spec;
+    this.kind = spec.kind ?? 'other';
+    this.priority = spec.priority ?? 0;
+    this.requires = spec.requires ?? EMPTY;
+    this.key = spec.key;
+    this.affinity = spec.affinity ?? EMPTY;
+    this.antiAffinity = spec.antiAffinity ?? EMPTY;
+    this.retry = retry;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  get constrained(): boolean {
+    return (
+      this.requires.length > 0 ||
+      this.antiAffinity.length > 0 ||
+      this.pinned !== undefined ||
+      this.spec.pace !== undefined
+    );
+  }
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/** Tasks that share a kind and the same constraints wait in one lane. */
+interface Lane<R> {
+  readonly key: string;
+  readonly kind: string;
+  readonly constrained: boolean;
+  readonly queue: PriorityFifo<Task<R>>;
+  /** Ready epoch at which this lane last found no candidate; skipped until the epoch moves. */
+  blockedAt: number;
+  activePos: number;
+}
+
+const isQueued = (t: { readonly state: TaskStateCode }) => t.state === QUEUED;
+
+/**
+ * Create a worker pool. See `PoolOptions` for every option. The pool validates its options
+ * and throws a `ValidationError` naming the field when one is wrong.
+ */
+export function createPool<R = unknown>(options: PoolOptions<R>): Pool<R> {
+  return new WorkerPool<R>(options);
+}
+
+class WorkerPool<R> implements Pool<R> {
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #log: Logger;
+  readonly #classify: NonNullable<PoolOptions<R>['classify']> | undefined;
+  readonly #limits: ReadonlyMap<string, number>;
+  readonly #retry: RetryOptions;
+  readonly #ejection: EjectionOptions | undefined;
+  #strategy: Strategy;
+  #strategySub: Unsubscribable | undefined;
+
+  readonly #events = new Subject<LoadEvent>();
+  readonly events$: Observable<LoadEvent> = this.#events.asObservable();
+
+  readonly #workers = new Map<string, Worker<R>>();
+  /** The ready index: workers that can start a task now. Handed to strategies as it is. */
+  readonly #ready: Worker<R>[] & Candidates;
+  #readyEpoch = 0;
+  readonly #scratch: Worker<R>[] & Candidates;
+  #stamp = 0;
+
+  readonly #lanes = new Map<string, Lane<R>>();
+  readonly #active: Lane<R>[] = [];
+  #nextId = 1;
+  #queued = 0;
+  #waiting = 0;
+  #running = 0;
+  #live = 0;
+  readonly #runningByKind = new Map<string, number>();
+  readonly #queuedByKind = new Map<string, number>();
+  readonly #completedByKind = new Map<string, number>();
+  readonly #failedByKind = new Map<string, number>();
+  readonly #latency: LatencyWindow;
+  #submitted = 0;
+  #succeeded = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #retries = 0;
+  #rateLimited = 0;
+
+  #dispatching = false;
+  #again = false;
+  /** Why the pool is sending the current actor event; undefined when the actor acts on its own (a timer). */
+  #reason: string | undefined;
+  #paceTimer: unknown;
+  #paceAt = Number.POSITIVE_INFINITY;
+  #paceWake = Number.POSITIVE_INFINITY;
+  readonly #pending = new Set<Task<R>>();
+  #closing = false;
+  /** Set once draining is over: nothing new starts. */
+  #halted = false;
+  #closed = false;
+  #closePromise: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  constructor(options: PoolOptions<R>) {
+    parseOrThrow(poolOptionsSchema, options, 'options');
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#log = options.logger ?? pino({ level: 'silent' });
+    this.#classify = options.classify;
+    this.#limits = new Map(Object.entries(options.limits ?? {}));
+    this.#retry = { ...defaultRetry, ...options.retry };
+    this.#ejection = options.ejection === false ? undefined : { ...defaultEjection, ...options.ejection };
+    this.#latency = new LatencyWindow(options.latencyWindow ?? 10_000);
+    const ready = [] as unknown as Worker<R>[] & Candidates;
+    ready.has = (w: WorkerView) => (w as Worker<R>).readyPos >= 0;
+    this.#ready = ready;
+    const scratch = [] as unknown as Worker<R>[] & Candidates;
+    scratch.has = (w: WorkerView) => (w as Worker<R>).mark === this.#stamp;
+    this.#scratch = scratch;
+    this.#strategy = options.strategy;
+    this.#observe(options.strategy);
+  }
+
+  get strategy(): Strategy {
+    return this.#strategy;
+  }
+
+  setStrategy(strategy: Strategy): void {
+    parseOrThrow(poolOptionsSchema.shape.strategy, strategy, 'strategy');
+    this.#strategySub?.unsubscribe();
+    this.#strategySub = undefined;
+    this.#strategy = strategy;
+    this.#observe(strategy);
+    // Tell the new strategy who is here, so ring- or map-based strategies can index them.
+    for (const w of this.#workers.values()) this.#emitWorkerAdded(w);
+    this.#readyEpoch++;
+    this.#dispatch();
+  }
+
+  #observe(strategy: Strategy): void {
+    const sub = strategy.observe?.(this.events$);
+    this.#strategySub = sub ?? undefined;
+  }
+
+  // ─── workers ────────────────────────────────────────────────────────────────
+
+  addWorker(spec: WorkerSpec<R>): void {
+    this.#assertOpen('addWorker');
+    const s = parseOrThrow(workerSpecSchema, spec, 'worker');
+    if (this.#workers.has(s.id)) {
+      throw new ValidationError([
+        { field: 'worker.id', reason: `a worker with id ${JSON.stringify(s.id)} exists` },
+      ]);
+    }
+    const actor = createActor(workerMachine, {
+      input: { id: s.id, capacity: s.capacity ?? 1 },
+      clock: this.#clock,
+    });
+    const w: Worker<R> = new WorkerRecord(
+      s.id,
+      spec.resource,
+      s.capabilities ?? [],
+      s.weight ?? 1,
+      this.#clock.now(),
+      actor,
+      this.#log.child({ worker: s.id }),
+    );
+    this.#workers.set(s.id, w);
+    actor.subscribe((snap) => this.#onSnapshot(w, snap));
+    actor.start();
+    w.snap = actor.getSnapshot();
+    this.#emitWorkerAdded(w);
+    w.log.debug({ capacity: w.capacity }, 'worker added');
+    this.#syncReady(w);
+    this.#dispatch();
+  }
+
+  #emitWorkerAdded(w: Worker<R>): void {
+    this.#emit({
+      type: 'worker-added',
+      at: this.#clock.now(),
+      worker: w.id,
+      capacity: w.capacity,
+      capabilities: [...w.capabilities],
+      weight: w.weight,
+    });
+  }
+
+  removeWorker(id: string): Promise<void> {
+    const w = this.#workers.get(id);
+    if (w === undefined) return Promise.reject(new UnknownWorkerError(id));
+    if (w.whenRemoved) return w.whenRemoved.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    w.whenRemoved = { promise, resolve };
+    w.removing = true;
+    this.#syncReady(w);
+    w.log.debug({ inFlight: w.running.size }, 'removing worker');
+    if (w.running.size === 0) this.#finishRemoval(w);
+    return promise;
+  }
+
+  #finishRemoval(w: Worker<R>): void {
+    this.#failPinned(w, 'its worker was removed');
+    w.actor.stop();
+    this.#workers.delete(w.id);
+    this.#emit({ type: 'worker-removed', at: this.#clock.now(), worker: w.id });
+    w.log.debug('worker removed');
+    w.whenRemoved?.resolve();
+  }
+
+  reportConnection(id: string, status: ConnectionReport, reason?: string): void {
+    const w = this.#worker(id);
+    if (status === 'connected')
+      this.#send(w, { type: 'CONNECTION_RESTORED', now: this.#clock.now() }, reason ?? 'reconnected');
+    else if (status === 'disconnected')
+      this.#send(w, { type: 'CONNECTION_LOST' }, reason ?? 'connection-lost');
+    else if (status === 'dead') this.#kill(w, reason ?? 'dead');
+    else throw new ValidationError([{ field: 'status', reason: 'must be connected, disconnected or dead' }]);
+    this.#dispatch();
+  }
+
+  backoffWorker(id: string, ms: number, reason?: string): void {
+    const w = this.#worker(id);
+    if (!(Number.isFinite(ms) && ms >= 0)) {
+      throw new ValidationError([{ field: 'ms', reason: 'must be a finite number ≥ 0' }]);
+    }
+    this.#send(w, { type: 'RATE_LIMITED', now: this.#clock.now(), retryAfterMs: ms }, reason ?? 'backoff');
+  }
+
+  updateWorker(id: string, update: WorkerUpdate): void {
+    const w = this.#worker(id);
+    const u = parseOrThrow(workerUpdateSchema, update, 'update');
+    if (u.capabilities !== undefined) w.capabilities = new Set(u.capabilities);
+    if (u.weight !== undefined) w.weight = u.weight;
+    if (u.capacity !== undefined)
+      this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
+    this.#readyEpoch++;
+    this.#dispatch();
+  }
+
+  cancelWorkerTasks(id: string): number {
+    const w = this.#worker(id);
+    const tasks = [...w.running];
+    const shared = w.sharedAbort;
+    w.sharedAbort = new AbortController();
+    for (const t of tasks)
+      this.#cancel(t, 'aborted', new TaskCancelledError(t.id, `tasks of worker ${w.id} cancelled`));
+    shared.abort(new TaskCancelledError(0, `tasks of worker ${w.id} cancelled`));
+    return tasks.length;
+  }
+
+  workerIds(): string[] {
+    return [...this.#workers.keys()];
+  }
+
+  getWorker(id: string): WorkerView | undefined {
+    return this.#workers.get(id);
+  }
+
+  #worker(id: string): Worker<R> {
+    const w = this.#workers.get(id);
+    if (w === undefined) throw new UnknownWorkerError(id);
+    return w;
+  }
+
+  #kill(w: Worker<R>, reason: string): void {
+    this.#send(w, { type: 'FATAL' }, reason);
+    this.#failPinned(w, 'its worker is dead');
+  }
+
+  #failPinned(w: Worker<R>, why: string): void {
+    for (const t of [...w.pinned]) {
+      if (t.state === QUEUED) this.#unqueue(t);
+      else if (t.state === WAITING) this.#unwait(t);
+      else continue;
+      this.#settle(
+        t,
+        false,
+        new TaskFailedError(t.id, 'unknown-outcome', t.attempt - 1, undefined, why),
+        'failed',
+      );
+    }
+  }
+
+  /** Send an event to a worker's actor on the pool's behalf, then bring the ready index up to date. */
+  #send(w: Worker<R>, event: WorkerEvent, reason: string): void {
+    const outer = this.#reason;
+    this.#reason = reason;
+    try {
+      w.actor.send(event);
+    } finally {
+      this.#reason = outer;
+    }
+    this.#syncReady(w);
+  }
+
+  #onSnapshot(w: Worker<R>, snap: WorkerRecord<R, Task<R>>['snap']): void {
+    const prev = w.snap;
+    w.snap = snap;
+    const from = topState(prev.value);
+    const to = topState(snap.value);
+    const fromSub = subState(prev.value);
+    const toSub = subState(snap.value);
+    if (from === to && fromSub === toSub) return;
+    const now = this.#clock.now();
+    if ((from === 'backoff' || from === 'disconnected') && (to === 'connected' || to === 'busy'))
+      w.readySince = now;
+    const selfDriven = this.#reason === undefined;
+    const reason = this.#reason ?? (from === 'backoff' ? 'backoff-elapsed' : 'timer');
+    const backoffMs = to === 'backoff' ? snap.context.backoffMs : undefined;
+    if (this.#events.observed) {
+      this.#emit(
+        backoffMs === undefined
+          ? {
+              type: 'worker-state',
+              at: now,
+              worker: w.id,
+              from,
+              to,
+              reason: toSub === 'dead' ? 'dead' : reason,
+            }
+          : { type: 'worker-state', at: now, worker: w.id, from, to, reason, backoffMs },
+      );
+    }
+    if (to === 'backoff' || to === 'disconnected' || from === 'backoff' || from === 'disconnected') {
+      w.log.debug({ from, to: toSub ? `${to}.${toSub}` : to, reason, backoffMs }, 'worker state');
+    }
+    if (selfDriven) {
+      // The actor moved on its own (its backoff timer fired): it may take work now.
+      this.#syncReady(w);
+      this.#dispatch();
+    }
+  }
+
+  #syncReady(w: Worker<R>): void {
+    const want = !w.removing && w.state === 'connected';
+    const ready = this.#ready;
+    if (want && w.readyPos < 0) {
+      w.readyPos = ready.length;
+      ready.push(w);
+      this.#readyEpoch++;
+    } else if (!want && w.readyPos >= 0) {
+      const last = ready.pop()!;
+      if (last !== w) {
+        ready[w.readyPos] = last;
+        last.readyPos = w.readyPos;
+      }
+      w.readyPos = -1;
+    }
+  }
+
+  // ─── tasks ──────────────────────────────────────────────────────────────────
+
+  submit<T>(spec: TaskSpec<R, T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new PoolClosedError('the pool is closed: submit refused'));
+    let s: TaskSpec<R, T>;
+    try {
+      s = parseOrThrow(taskSpecSchema, spec, 'task') as TaskSpec<R, T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (s.signal?.aborted) {
+      return Promise.reject(new TaskCancelledError(0, 'its signal was already aborted', s.signal.reason));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const retry = s.retry === undefined ? this.#retry : { ...this.#retry, ...s.retry };
+      const task = new Task<R>(
+        this.#nextId++,
+        s as TaskSpec<R, unknown>,
+        retry,
+        resolve as (v: unknown) => void,
+        reject,
+      );
+      this.#submitted++;
+      this.#live++;
+      this.#pending.add(task);
+      if (s.signal !== undefined) {
+        const signal = s.signal;
+        task.onAbort = () =>
+          this.#cancel(task, 'aborted', new TaskCancelledError(task.id, 'its signal aborted', signal.reason));
+        signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      if (s.timeoutMs !== undefined) {
+        const ms = s.timeoutMs;
+        task.deadline = this.#clock.setTimeout(() => {
+          task.deadline = undefined;
+          this.#cancel(task, 'timeout', new TaskTimeoutError(task.id, ms));
+        }, ms);
+      }
+      this.#enqueue(task);
+      this.#dispatch();
+    });
+  }
+
+  #laneFor(task: Task<R>): Lane<R> {
+    let key = task.kind;
+    const constrained = task.constrained;
+    if (constrained) {
+      const pace = task.spec.pace;
+      key += `\u0000${task.requires.join('\u0001')}\u0000${task.antiAffinity.join('\u0001')}\u0000${task.pinned?.id ?? ''}\u0000${pace ? `${pace.key ?? task.kind}\u0001${pace.intervalMs}` : ''}`;
+    }
+    let lane = this.#lanes.get(key);
+    if (lane === undefined) {
+      lane = {
+        key,
+        kind: task.kind,
+        constrained,
+        queue: new PriorityFifo<Task<R>>(isQueued),
+        blockedAt: -1,
+        activePos: -1,
+      };
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  #enqueue(task: Task<R>): void {
+    const lane = this.#laneFor(task);
+    task.state = QUEUED;
+    task.lane = lane;
+    lane.queue.push(task, task.priority);
+    if (lane.activePos < 0) {
+      lane.activePos = this.#active.length;
+      this.#active.push(lane);
+    }
+    this.#queued++;
+    bump(this.#queuedByKind, task.kind, 1);
+    if (this.#events.observed) {
+      this.#emit({
+        type: 'task-queued',
+        at: this.#clock.now(),
+        task: task.id,
+        kind: task.kind,
+        priority: task.priority,
+        attempt: task.attempt,
+      });
+    }
+  }
+
+  #unqueue(task: Task<R>): void {
+    task.state = DONE;
+    task.lane!.queue.markRemoved();
+    this.#queued--;
+    bump(this.#queuedByKind, task.kind, -1);
+    if (task.lane!.queue.size === 0) this.#dropLane(task.lane!);
+  }
+
+  #dropLane(lane: Lane<R>): void {
+    if (lane.activePos >= 0) {
+      const last = this.#active.pop()!;
+      if (last !== lane) {
+        this.#active[lane.activePos] = last;
+        last.activePos = lane.activePos;
+      }
+      lane.activePos = -1;
+    }
+    this.#lanes.delete(lane.key);
+  }
+
+  #wait(task: Task<R>, ms: number): void {
+    task.state = WAITING;
+    this.#waiting++;
+    task.timer = this.#clock.setTimeout(() => {
+      task.timer = undefined;
+      if (task.state !== WAITING) return;
+      this.#waiting--;
+      this.#enqueue(task);
+      this.#dispatch();
+    }, ms);
+  }
+
+  #unwait(task: Task<R>): void {
+    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer);
+    task.timer = undefined;
+    task.state = DONE;
+    this.#waiting--;
+  }
+
+  // ─── dispatch ───────────────────────────────────────────────────────────────
+
+  #dispatch(): void {
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#again = false;
+        this.#dispatchRound();
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+    if (this.#paceWake !== Number.POSITIVE_INFINITY) this.#armPaceTimer();
+  }
+
+  #dispatchRound(): void {
+    if (this.#halted) return;
+    const ready = this.#ready;
+    const active = this.#active;
+    for (;;) {
+      if (ready.length === 0 || this.#queued === 0) return;
+      let best: Lane<R> | undefined;
+      let head: Task<R> | undefined;
+      for (let i = 0; i < active.length; i++) {
+        const lane = active[i]!;
+        if (lane.blockedAt === this.#readyEpoch) continue;
+        const limit = this.#limits.get(lane.kind);
+        if (limit !== undefined && (this.#runningByKind.get(lane.kind) ?? 0) >= limit) continue;
+        const h = lane.queue.peek();
+        if (h === undefined) continue;
+        if (
+          head === undefined ||
+          h.priority > head.priority ||
+          (h.priority === head.priority && h.seq < head.seq)
+        ) {
+          best = lane;
+          head = h;
+        }
+      }
+      if (best === undefined || head === undefined) return;
+      const candidates = best.constrained ? this.#filter(head) : ready;
+      const w = candidates.length === 0 ? undefined : this.#select(head, candidates);
+      if (w === undefined) {
+        best.blockedAt = this.#readyEpoch;
+        continue;
+      }
+      best.queue.pop();
+      this.#queued--;
+      bump(this.#queuedByKind, head.kind, -1);
+      if (best.queue.size === 0) this.#dropLane(best);
+      this.#start(head, w);
+    }
+  }
+
+  /** The ready workers this constrained task may run on, as a fresh candidate list. */
+  #filter(task: Task<R>): Candidates {
+    const stamp = ++this.#stamp;
+    const out = this.#scratch;
+    out.length = 0;
+    const pace = task.spec.pace;
+    const paceKey = pace === undefined ? undefined : (pace.key ?? task.kind);
+    const now = paceKey === undefined ? 0 : this.#clock.now();
+    const pinned = task.pinned;
+    for (const w of this.#ready) {
+      if (pinned !== undefined && w !== pinned) continue;
+      if (!hasAll(w.capabilities, task.requires)) continue;
+      if (task.antiAffinity.length > 0 && task.antiAffinity.includes(w.id)) continue;
+      if (paceKey !== undefined) {
+        const next = w.paceNext?.get(paceKey) ?? 0;
+        if (next > now) {
+          if (next < this.#paceWake) this.#paceWake = next;
+          continue;
+        }
+      }
+      w.mark = stamp;
+      out.push(w);
+    }
+    return out;
+  }
+
+  #select(task: Task<R>, candidates: Candidates): Worker<R> | undefined {
+    let w: WorkerView | undefined;
+    try {
+      w = this.#strategy.select(task, candidates);
+    } catch (error) {
+      this.#log.error(
+        { err: error, strategy: this.#strategy.name },
+        'strategy.select threw; using the first candidate',
+      );
+      return candidates[0] as Worker<R>;
+    }
+    if (w === undefined) return undefined;
+    if (!candidates.has(w)) {
+      this.#log.warn(
+        { strategy: this.#strategy.name },
+        'strategy returned a worker that is not a candidate; using the first candidate',
+      );
+      return candidates[0] as Worker<R>;
+    }
+    return w as Worker<R>;
+  }
+
+  #armPaceTimer(): void {
+    const at = this.#paceWake;
+    this.#paceWake = Number.POSITIVE_INFINITY;
+    if (this.#closed || at >= this.#paceAt) return;
+    if (this.#paceTimer !== undefined) this.#clock.clearTimeout(this.#paceTimer);
+    this.#paceAt = at;
+    this.#paceTimer = this.#clock.setTimeout(
+      () => {
+        this.#paceTimer = undefined;
+        this.#paceAt = Number.POSITIVE_INFINITY;
+        this.#readyEpoch++;
+        this.#dispatch();
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  #start(task: Task<R>, w: Worker<R>): void {
+    const now = this.#clock.now();
+    task.state = RUNNING;
+    task.worker = w;
+    task.startedAt = now;
+    const token = ++task.runToken;
+    this.#running++;
+    bump(this.#runningByKind, task.kind, 1);
+    w.running.add(task);
+    const pace = task.spec.pace;
+    if (pace !== undefined) {
+      w.paceNext ??= new Map();
+      w.paceNext.set(pace.key ?? task.kind, now + pace.intervalMs);
+    }
+    if (w.releasing === 1) {
+      w.releasing = 0;
+      this.#send(w, EV_HANDOFF, 'handoff');
+    } else {
+      this.#send(w, EV_STARTED, 'capacity');
+    }
+    if (this.#events.observed) {
+      this.#emit({
+        type: 'task-assigned',
+        at: now,
+        task: task.id,
+        kind: task.kind,
+        worker: w.id,
+        attempt: task.attempt,
+      });
+    }
+    let signal: AbortSignal;
+    const spec = task.spec;
+    if (spec.signal !== undefined || spec.timeoutMs !== undefined || spec.attemptTimeoutMs !== undefined) {
+      task.controller = new AbortController();
+      signal = task.controller.signal;
+    } else {
+      task.controller = undefined;
+      signal = w.sharedAbort.signal;
+    }
+    if (spec.attemptTimeoutMs !== undefined) {
+      const ms = spec.attemptTimeoutMs;
+      task.attemptTimer = this.#clock.setTimeout(() => {
+        task.attemptTimer = undefined;
+        if (task.runToken !== token || task.state !== RUNNING) return;
+        const error = new AttemptTimeoutError(ms);
+        task.controller?.abort(error);
+        this.#onFailure(task, token, error);
+      }, ms);
+    }
+    let result: unknown;
+    try {
+      result = spec.run({
+        worker: w.id,
+        resource: w.resource,
+        signal,
+        attempt: task.attempt,
+        taskId: task.id,
+      });
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    Promise.resolve(result).then(
+      (value) => this.#onSuccess(task, token, value),
+      (error: unknown) => this.#onFailure(task, token, error),
+    );
+  }
+
+  #onSuccess(task: Task<R>, token: number, value: unknown): void {
+    if (task.runToken !== token || task.state !== RUNNING) return;
+    const w = task.worker!;
+    const now = this.#clock.now();
+    const latencyMs = now - task.startedAt;
+    w.stats.success(latencyMs);
+    w.stats.ejections = 0;
+    this.#latency.add(latencyMs);
+    this.#succeeded++;
+    bump(this.#completedByKind, task.kind, 1);
+    if (this.#events.observed) {
+      this.#emit({
+        type: 'task-succeeded',
+        at: now,
+        task: task.id,
+        kind: task.kind,
+        worker: w.id,
+        attempt: task.attempt,
+        latencyMs,
+      });
+    }
+    this.#endRun(task);
+    this.#settle(task, true, value, undefined);
+    this.#release(w, task);
+  }
+
+  #onFailure(task: Task<R>, token: number, error: unknown): void {
+    if (task.runToken !== token || task.state !== RUNNING) return;
+    const w = task.worker!;
+    const now = this.#clock.now();
+    const latencyMs = now - task.startedAt;
+    const failure = this.#classifyError(error, task, w);
+    w.stats.failure(failure.kind === 'rate-limited');
+    this.#endRun(task);
+    let willRetry: boolean;
+    let why = '';
+    let requeueAfter = 0; // ms; 0 = at once
+    switch (failure.kind) {
+      case 'rate-limited': {
+        this.#rateLimited++;
+        task.rateLimitWaitMs += failure.retryAfterMs;
+        willRetry = task.rateLimitWaitMs <= task.retry.maxRateLimitWaitMs;
+        why = 'rate-limit waits exceeded maxRateLimitWaitMs';
+        if (failure.scope === 'task') requeueAfter = failure.retryAfterMs;
+        else this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: failure.retryAfterMs }, 'rate-limited');
+        break;
+      }
+      case 'transient': {
+        task.retriesUsed++;
+        willRetry = task.retriesUsed <= task.retry.retries;
+        why = 'retries exhausted';
+        if (willRetry) requeueAfter = retryDelay(task.retriesUsed, task.retry, this.#random);
+        break;
+      }
+      case 'unknown-outcome': {
+        task.retriesUsed++;
+        willRetry =
+          task.spec.idempotent === true && task.retriesUsed <= task.retry.retries && !w.dead && !w.removing;
+        why =
+          task.spec.idempotent === true
+            ? 'retries exhausted or its worker is gone'
+            : 'the task is not idempotent';
+        if (willRetry) {
+          requeueAfter = retryDelay(task.retriesUsed, task.retry, this.#random);
+          if (task.pinned !== w) {
+            task.pinned?.pinned.delete(task);
+            task.pinned = w;
+            w.pinned.add(task);
+          }
+        }
+        break;
+      }
+      case 'worker-fatal': {
+        // A task pinned here after an unknown outcome must not move: its effect may have happened here.
+        willRetry = task.pinned !== w;
+        why = 'its earlier outcome is unknown and its worker died';
+        this.#kill(w, 'worker-fatal');
+        break;
+      }
+      default: {
+        willRetry = false;
+        why = 'permanent';
+      }
+    }
+    if (
+      (failure.kind === 'transient' || failure.kind === 'unknown-outcome') &&
+      this.#ejection !== undefined
+    ) {
+      this.#maybeEject(w, now);
+    }
+    if (this.#events.observed) {
+      this.#emit(
+        failure.kind === 'rate-limited'
+          ? {
+              type: 'task-failed',
+              at: now,
+              task: task.id,
+              kind: task.kind,
+              worker: w.id,
+              attempt: task.attempt,
+              latencyMs,
+              failure: failure.kind,
+              retryAfterMs: failure.retryAfterMs,
+              willRetry,
+            }
+          : {
+              type: 'task-failed',
+              at: now,
+              task: task.id,
+              kind: task.kind,
+              worker: w.id,
+              attempt: task.attempt,
+              latencyMs,
+              failure: failure.kind,
+              willRetry,
+            },
+      );
+    }
+    if (!willRetry) {
+      bump(this.#failedByKind, task.kind, 1);
+      this.#settle(
+        task,
+        false,
+        new TaskFailedError(task.id, failure.kind, task.attempt, error, why),
+        'failed',
+      );
+    } else {
+      if (failure.kind !== 'rate-limited') {
+        task.attempt++;
+        this.#retries++;
+      }
+      if (requeueAfter > 0) this.#wait(task, requeueAfter);
+      else this.#enqueue(task);
+    }
+    this.#release(w, task);
+  }
+
+  #classifyError(error: unknown, task: Task<R>, w: Worker<R>): Failure {
+    if (this.#classify === undefined) return { kind: 'transient' };
+    try {
+      const view = Object.assign(Object.create(task) as Task<R>, { worker: w.id, resource: w.resource });
+      return failureSchema.parse(this.#classify(error, view)) as Failure;
+    } catch (classifyError) {
+      w.log.error(
+        { err: classifyError },
+        'classify threw or returned an invalid Failure; treating the error as permanent',
+      );
+      return { kind: 'permanent' };
+    }
+  }
+
+  #maybeEject(w: Worker<R>, now: number): void {
+    const e = this.#ejection!;
+    if (w.stats.consecutiveFailures < e.consecutiveFailures || w.dead) return;
+    const ms = Math.min(e.maxEjectionMs, e.baseEjectionMs * 2 ** w.stats.ejections);
+    w.stats.ejections++;
+    w.stats.consecutiveFailures = 0;
+    w.log.warn({ ms, failures: e.consecutiveFailures }, 'outlier ejected into backoff');
+    this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, 'ejected');
+  }
+
+  /** The run is over (whatever its outcome): stop its timers and detach it from its worker. */
+  #endRun(task: Task<R>): void {
+    if (task.attemptTimer !== undefined) {
+      this.#clock.clearTimeout(task.attemptTimer);
+      task.attemptTimer = undefined;
+    }
+    task.controller = undefined;
+    this.#running--;
+    bump(this.#runningByKind, task.kind, -1);
+    task.worker!.running.delete(task);
+    task.worker = undefined;
+    task.state = DONE;
+  }
+
+  /**
+   * A slot on `w` is free. If work is queued, offer it with this slot counted as free; if the
+   * strategy gives the next task to `w` itself, one TASK_HANDOFF replaces FINISHED + STARTED.
+   */
+  #release(w: Worker<R>, _task: Task<R>): void {
+    const v = w.snap.value;
+    if (this.#queued > 0 && !this.#dispatching && !w.removing && (v === 'busy' || v === 'connected')) {
+      w.releasing = 1;
+      this.#syncReady(w);
+      this.#dispatch();
+      if (w.releasing === 1) {
+        w.releasing = 0;
+        this.#send(w, EV_FINISHED, 'slot-freed');
+      }
+    } else {
+      this.#send(w, EV_FINISHED, 'slot-freed');
+      if (this.#queued > 0) this.#dispatch();
+    }
+    if (w.removing && w.running.size === 0 && this.#workers.get(w.id) === w) this.#finishRemoval(w);
+  }
+
+  #cancel(task: Task<R>, reason: 'aborted' | 'timeout' | 'closed', error: SwitchyardError): void {
+    const state = task.state;
+    if (state === DONE) return;
+    const w = task.worker;
+    if (state === QUEUED) this.#unqueue(task);
+    else if (state === WAITING) this.#unwait(task);
+    else {
+      task.runToken++;
+      task.controller?.abort(error);
+      this.#endRun(task);
+    }
+    if (this.#events.observed) {
+      this.#emit(
+        w === undefined
+          ? { type: 'task-cancelled', at: this.#clock.now(), task: task.id, kind: task.kind, reason }
+          : {
+              type: 'task-cancelled',
+              at: this.#clock.now(),
+              task: task.id,
+              kind: task.kind,
+              worker: w.id,
+              reason,
+            },
+      );
+    }
+    this.#cancelled++;
+    this.#settle(task, false, error, 'cancelled');
+    if (w !== undefined) this.#release(w, task);
+  }
+
+  #settle(task: Task<R>, ok: boolean, value: unknown, how: 'failed' | 'cancelled' | undefined): void {
+    task.state = DONE;
+    if (task.deadline !== undefined) {
+      this.#clock.clearTimeout(task.deadline);
+      task.deadline = undefined;
+    }
+    if (task.onAbort !== undefined) {
+      task.spec.signal?.removeEventListener('abort', task.onAbort);
+      task.onAbort = undefined;
+    }
+    if (task.pinned !== undefined) {
+      task.pinned.pinned.delete(task);
+      task.pinned = undefined;
+    }
+    this.#pending.delete(task);
+    this.#live--;
+    if (ok) task.resolve(value);
+    else {
+      if (how === 'failed') this.#failed++;
+      task.reject(value);
+    }
+    if (this.#live === 0 && this.#drained !== undefined) this.#drained();
+  }
+
+  // ─── observability ──────────────────────────────────────────────────────────
+
+  #emit(event: LoadEvent): void {
+    if (!this.#closed) this.#events.next(event);
+  }
+
+  snapshot(): PoolSnapshot {
+    const workers: WorkerSnapshot[] = [];
+    for (const w of this.#workers.values()) {
+      const state: WorkerState = w.state;
+      const sub = subState(w.snap.value);
+      const base = {
+        id: w.id,
+        state,
+        inFlight: w.inFlight,
+        capacity: w.capacity,
+        capabilities: [...w.capabilities],
+        weight: w.weight,
+        removing: w.removing,
+        stats: w.stats.view(),
+      };
+      const extra: { substate?: 'reconnecting' | 'dead'; backoffUntil?: number } = {};
+      if (sub !== undefined) extra.substate = sub;
+      if (state === 'backoff') extra.backoffUntil = w.snap.context.backoffUntil;
+      workers.push({ ...base, ...extra });
+    }
+    const byKind = (m: Map<string, number>) => {
+      const out: Record<string, number> = {};
+      for (const k of BASE_KINDS) out[k] = 0;
+      for (const [k, v] of m) out[k] = v;
+      return out;
+    };
+    return {
+      workers,
+      queued: this.#queued + this.#waiting,
+      inFlight: this.#running,
+      metrics: {
+        inFlightByKind: byKind(this.#runningByKind),
+        queuedByKind: byKind(this.#queuedByKind),
+        completedByKind: byKind(this.#completedByKind),
+        failedByKind: byKind(this.#failedByKind),
+        submitted: this.#submitted,
+        succeeded: this.#succeeded,
+        failed: this.#failed,
+        cancelled: this.#cancelled,
+        retries: this.#retries,
+        rateLimited: this.#rateLimited,
+        latency: this.#latency.percentiles(),
+      },
+      closed: this.#closed,
+    };
+  }
+
+  // ─── shutdown ───────────────────────────────────────────────────────────────
+
+  #assertOpen(what: string): void {
+    if (this.#closing) throw new PoolClosedError(`the pool is closed: ${what} refused`);
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closePromise ??= this.#close(parseOrThrow(closeOptionsSchema, options, 'close'));
+    return this.#closePromise;
+  }
+
+  async #close(options: CloseOptions): Promise<void> {
+    this.#closing = true;
+    const drain = options.drain ?? true;
+    if (drain && this.#live > 0) {
+      await new Promise<void>((resolve) => {
+        let timer: unknown;
+        this.#drained = () => {
+          if (timer !== undefined) this.#clock.clearTimeout(timer);
+          resolve();
+        };
+        if (options.timeoutMs !== undefined) {
+          timer = this.#clock.setTimeout(() => resolve(), options.timeoutMs);
+        }
+      });
+      this.#drained = undefined;
+    }
+    // Whatever is left is cancelled: queued and waiting tasks, and runs (their signals abort).
+    this.#halted = true;
+    for (const task of [...this.#pending]) {
+      this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
+    }
+    for (const w of this.#workers.values()) w.sharedAbort.abort(new PoolClosedError());
+    if (this.#paceTimer !== undefined) this.#clock.clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
+    this.#strategySub?.unsubscribe();
+    this.#strategySub = undefined;
+    for (const w of this.#workers.values()) {
+      w.actor.stop();
+      w.whenRemoved?.resolve();
+    }
+    this.#closed = true;
+    this.#events.complete();
+  }
+}
+
+function hasAll(set: ReadonlySet<string>, required: readonly string[]): boolean {
+  for (let i = 0; i < required.length; i++) if (!set.has(required[i]!)) return false;
+  return true;
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}

@@ -1,0 +1,23 @@
+import type { Random, RetryOptions } from '../types.js';
+
+export const defaultRetry: RetryOptions = {
+  retries: 3,
+  minTimeoutMs: 1000,
+  maxTimeoutMs: 30_000,
+  factor: 2,
+  randomize: true,
+  // A task may wait out rate limits for at most 15 minutes in total before it fails.
+  maxRateLimitWaitMs: 15 * 60_000,
+};
+
+/**
+ * Delay before retry number `retry` (1-based): p-retry's formula, `round(r × min × factor^(retry-1))`
+ * capped at `max`, with r in [1, 2) when randomized. It is computed here rather than by calling
+ * p-retry because p-retry sleeps on the global timer inside its own loop, and the pool must wait
+ * on the injected clock with the task back in the queue, holding no worker slot.
+ */
+export function retryDelay(retry: number, options: RetryOptions, random: Random): number {
+  const r = options.randomize ? random() + 1 : 1;
+  const delay = Math.round(r * options.minTimeoutMs * options.factor ** Math.max(0, retry - 1));
+  return Math.min(delay, options.maxTimeoutMs);
+}

@@ -1,0 +1,16 @@
+import type { LoadEvent, Strategy } from '@switchyard/core';
+import type { Observable, Unsubscribable } from 'rxjs';
+
+/**
+ * A strategy that can say which workers it keeps state for. Every built-in strategy is one;
+ * the conformance kit uses it to check that nothing is left behind for removed workers.
+ */
+export interface InspectableStrategy extends Strategy {
+  /** Ids of the workers this strategy holds per-worker state for (debugging and tests). */
+  trackedWorkers(): string[];
+  observe(events$: Observable<LoadEvent>): Unsubscribable;
+}
+
+export function isInspectable(strategy: Strategy): strategy is InspectableStrategy {
+  return typeof (strategy as Partial<InspectableStrategy>).trackedWorkers === 'function';
+}

@@ -1,0 +1,89 @@
+import type { Candidates, TaskView, WorkerView } from '@switchyard/core';
+import { constrained } from './candidates.js';
+import type { InspectableStrategy } from './inspectable.js';
+import { type CommonStrategyOptions, positive, resolveCommon } from './options.js';
+import { randomIndex } from './random-index.js';
+import { effectiveWeight, slowStartFactor } from './slow-start.js';
+import { type OutcomeCostOptions, observeInto, statsTable } from './stats-options.js';
+
+export interface WeightedResponseTimeOptions extends CommonStrategyOptions, OutcomeCostOptions {
+  /** Response time assumed for a worker with no sample yet, when no worker has one. Default 100 ms. */
+  defaultLatencyMs?: number;
+  /**
+   * Share ∝ 1 / costᵉ. 1 is classic weighted response time; 2 (default) pulls traffic away from a
+   * slow worker much harder, which is what keeps tail latency down when one worker degrades.
+   */
+  exponent?: number;
+  /** Rejection-sampling tries before one exact pass over the candidates. Default 16. */
+  maxTries?: number;
+}
+
+/**
+ * Weighted random choice with share ∝ weight × slowStart / (ewmaLatency / successRate)^exponent.
+ * Failures are charged as penalty latencies and divide by the success EWMA, so a worker that
+ * fails fast looks expensive, not fast. A worker with no samples is assumed to be average (not
+ * free), and slow start ramps its share up, so a new worker is not flooded.
+ *
+ * The draw is rejection sampling against a running upper bound of the shares: O(1) expected
+ * picks, one exact O(candidates) pass when unlucky (which also re-tightens the bound).
+ */
+export function weightedResponseTime(options: WeightedResponseTimeOptions = {}): InspectableStrategy {
+  const common = resolveCommon('weightedResponseTime', options, 10_000);
+  const table = statsTable('weightedResponseTime', options, common);
+  const defaultLatency = options.defaultLatencyMs ?? 100;
+  const exponent = options.exponent ?? 2;
+  const maxTries = options.maxTries ?? 16;
+  positive('weightedResponseTime', 'defaultLatencyMs', defaultLatency);
+  positive('weightedResponseTime', 'exponent', exponent);
+  let bound = 0;
+  // The mean latency of known workers stands in for unknown ones; refreshed at most every 250 ms.
+  let meanLatency = defaultLatency;
+  let meanAt = Number.NEGATIVE_INFINITY;
+
+  const share = (w: WorkerView, now: number): number => {
+    const s = table.get(w.id);
+    const known = s !== undefined && s.samples > 0;
+    const latency = known ? Math.max(s.ewma, 1) : meanLatency;
+    const cost = known ? latency / Math.max(s.success, 0.05) : latency;
+    const f = slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
+    return (effectiveWeight(w) * f) / cost ** exponent;
+  };
+
+  const pick = (_task: TaskView, candidates: Candidates): WorkerView | undefined => {
+    const n = candidates.length;
+    if (n <= 1) return candidates[0];
+    const now = common.clock.now();
+    if (now - meanAt >= 250) {
+      meanLatency = Math.max(table.meanLatency() ?? defaultLatency, 1);
+      meanAt = now;
+    }
+    for (let t = 0; t < maxTries; t++) {
+      const w = candidates[randomIndex(common.random, n)]!;
+      const s = share(w, now);
+      if (s > bound) bound = s; // the bound only grows here; the exact pass below tightens it
+      if (common.random() * bound < s) return w;
+    }
+    let total = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const s = share(candidates[i]!, now);
+      total += s;
+      if (s > max) max = s;
+    }
+    bound = max;
+    let r = common.random() * total;
+    for (let i = 0; i < n; i++) {
+      const w = candidates[i]!;
+      r -= share(w, now);
+      if (r < 0) return w;
+    }
+    return candidates[n - 1];
+  };
+
+  return {
+    name: 'weighted-response-time',
+    select: (task, candidates) => constrained(task, candidates, pick),
+    observe: (events$) => observeInto(table, events$),
+    trackedWorkers: () => table.ids(),
+  };
+}

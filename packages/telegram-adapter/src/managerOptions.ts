@@ -1,0 +1,94 @@
+import type { Clock, Random, RetryOptions, Strategy } from '@switchyard/core';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { TelegramSession } from './clientLike.js';
+import type { ReconnectOptions } from './connectionSupervisor.js';
+import type { BigInteger } from './deliver.js';
+import { parseOrThrow } from './messageText.js';
+import type { StrategyName } from './strategyName.js';
+
+export interface TelegramSessionManagerOptions {
+  /** The sessions: `[{ name, client }]` (see `loadSessionsFromFolder` / `loadSessionsFromEnv`). */
+  sessions: readonly TelegramSession[];
+  /** Default `'round_robin'`. */
+  strategy?: StrategyName | Strategy;
+  /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }` (seed 002). */
+  limits?: Partial<Record<'sending' | 'scraping' | 'monitoring' | 'other', number>>;
+  /** Tasks one session runs at once (monitoring counts). Default 4. */
+  sessionCapacity?: number;
+  /** Default delay between two sends of one session. Default 2000 ms. */
+  delayMs?: number;
+  /** How long `PEER_FLOOD` / `USER_RESTRICTED` / `CHANNELS_TOO_MUCH` take a capability away. Default 12 h. */
+  restrictionMs?: number;
+  /** Scrapes per session per UTC day: one number for all, or by session name. Default 100. */
+  dailyScrapeQuota?: number | Readonly<Record<string, number>>;
+  /** Budget for one Telegram request (GramJS's invoke can wait forever). Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Budget for one media send, upload included. Default 10 min. */
+  uploadTimeoutMs?: number;
+  /** Retries for transient failures. */
+  retry?: Partial<RetryOptions>;
+  /** Reconnect backoff. */
+  reconnect?: ReconnectOptions;
+  /** Connect the clients on start and disconnect them on shutdown. Default true; false when the caller manages connections. */
+  connect?: boolean;
+  /** Premium accounts may send files up to 4 GB. */
+  premium?: boolean;
+  /** Messages fetched from history after a monitoring failover. Default 100. */
+  backfillLimit?: number;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Source of `randomId`s. Default: GramJS's cryptographically random longs. */
+  randomId?: () => BigInteger;
+}
+
+const positiveInt = (what: string) =>
+  z.number().int(`${what} must be an integer`).positive(`${what} must be positive`);
+const nonNegative = (what: string) =>
+  z.number().finite(`${what} must be finite`).nonnegative(`${what} must be ≥ 0`);
+
+const optionsSchema = z.object({
+  sessions: z.array(z.unknown()),
+  strategy: z.unknown().optional(),
+  limits: z
+    .object({
+      sending: positiveInt('a limit').optional(),
+      scraping: positiveInt('a limit').optional(),
+      monitoring: positiveInt('a limit').optional(),
+      other: positiveInt('a limit').optional(),
+    })
+    .strict()
+    .optional(),
+  sessionCapacity: positiveInt('sessionCapacity').optional(),
+  delayMs: nonNegative('delayMs').optional(),
+  restrictionMs: nonNegative('restrictionMs').optional(),
+  dailyScrapeQuota: z
+    .union([nonNegative('a quota'), z.record(z.string(), nonNegative('a quota'))])
+    .optional(),
+  requestTimeoutMs: positiveInt('requestTimeoutMs').optional(),
+  uploadTimeoutMs: positiveInt('uploadTimeoutMs').optional(),
+  retry: z.record(z.string(), z.unknown()).optional(),
+  reconnect: z
+    .object({
+      minDelayMs: positiveInt('minDelayMs'),
+      maxDelayMs: positiveInt('maxDelayMs'),
+      factor: z.number().min(1),
+    })
+    .optional(),
+  connect: z.boolean().optional(),
+  premium: z.boolean().optional(),
+  backfillLimit: positiveInt('backfillLimit')
+    .max(100, 'Telegram returns at most 100 messages per request')
+    .optional(),
+  clock: z.unknown().optional(),
+  random: z.function().optional(),
+  logger: z.unknown().optional(),
+  randomId: z.function().optional(),
+});
+
+/** Check the options' shape; sessions and strategy are checked by their own validators. */
+export function checkManagerOptions(options: unknown): TelegramSessionManagerOptions {
+  parseOrThrow(optionsSchema, options, 'options');
+  return options as TelegramSessionManagerOptions;
+}

@@ -1,0 +1,51 @@
+/** What happened to one recipient of a bulk send. */
+export interface MessageResult {
+  readonly recipient: string;
+  readonly success: boolean;
+  readonly outcome: 'sent' | 'failed' | 'skipped';
+  /** The session that sent it, or the last one that tried; null when none did. */
+  readonly sessionUsed: string | null;
+  /** Why it failed or was skipped: a Telegram error code (e.g. `USER_PRIVACY_RESTRICTED`) or a validation reason. */
+  readonly error?: string;
+  readonly attempts: number;
+  /** Clock time when the result was settled. */
+  readonly timestamp: number;
+}
+
+export interface BulkSendSummary {
+  readonly total: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly bySession: Readonly<Record<string, { readonly sent: number; readonly failed: number }>>;
+  /** Failures and skips counted by reason. */
+  readonly byError: Readonly<Record<string, number>>;
+}
+
+export interface BulkSendReport {
+  readonly results: Map<string, MessageResult>;
+  readonly summary: BulkSendSummary;
+}
+
+export function summarize(results: Iterable<MessageResult>): BulkSendSummary {
+  let total = 0;
+  let sent = 0;
+  let failed = 0;
+  let skipped = 0;
+  const bySession: Record<string, { sent: number; failed: number }> = {};
+  const byError: Record<string, number> = {};
+  for (const r of results) {
+    total++;
+    if (r.outcome === 'sent') sent++;
+    else if (r.outcome === 'failed') failed++;
+    else skipped++;
+    if (r.sessionUsed !== null && r.outcome !== 'skipped') {
+      const s = bySession[r.sessionUsed] ?? { sent: 0, failed: 0 };
+      bySession[r.sessionUsed] = s;
+      if (r.success) s.sent++;
+      else s.failed++;
+    }
+    if (r.error !== undefined) byError[r.error] = (byError[r.error] ?? 0) + 1;
+  }
+  return { total, sent, failed, skipped, bySession, byError };
+}

@@ -1,0 +1,760 @@
+import { join } from 'node:path';
+import type { Clock, Pool, PoolSnapshot, Random, TaskSpec } from '@switchyard/core';
+import { createPool, SwitchyardError, systemClock, TaskFailedError, ValidationError } from '@switchyard/core';
+import { type Logger, pino } from 'pino';
+import type { Observable } from 'rxjs';
+import { generateRandomLong } from 'telegram/Helpers.js';
+import {
+  ManagerShutDownError,
+  NoLiveSessionError,
+  OutcomeUnknownError,
+  QuotaExhaustedError,
+} from './adapterErrors.js';
+import { BulkOperation } from './bulkOperation.js';
+import { CapabilityHolds } from './capabilityHolds.js';
+import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
+import { classifyFailure } from './classifyFailure.js';
+import type { TelegramClientLike, TelegramSession } from './clientLike.js';
+import { ConnectionSupervisor } from './connectionSupervisor.js';
+import { DailyQuota } from './dailyQuota.js';
+import { type BigInteger, type Content, deliver, uploadMedia } from './deliver.js';
+import { type GroupRef, groupEntity, parseGroupRef } from './groupRef.js';
+import { type JoinStatus, joinGroup } from './joinGroup.js';
+import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
+import { checkMediaFile } from './mediaFile.js';
+import { type MemberFormat, writeMembers } from './memberExport.js';
+import { type BulkSendReport, type MessageResult, summarize } from './messageResult.js';
+import { validateCaption, validateMessageText } from './messageText.js';
+import { partitionRecipients, type Recipient } from './recipient.js';
+import { DEFAULT_SEARCH_QUERIES, type Member, scrapeMembers } from './scrapeMembers.js';
+import { sessionsFromArray } from './sessionSources.js';
+import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
+import {
+  classifyTelegramError,
+  JOIN,
+  SEND_TO_STRANGERS,
+  type TelegramErrorClass,
+} from './telegramErrorClass.js';
+
+/** Capability a session needs to scrape; a session out of daily quota loses it until the day ends. */
+export const SCRAPE = 'scrape';
+const BASE_CAPABILITIES = [SEND_TO_STRANGERS, JOIN, SCRAPE] as const;
+
+export const OPERATION_KINDS = ['scraping', 'monitoring', 'sending', 'other'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export interface BulkSendOptions {
+  /** Delay between two sends of one session. Default: the manager's `delayMs`. */
+  delayMs?: number;
+  /** true (default): invalid recipients are skipped with a reason. false: any invalid recipient rejects the whole call and nothing is sent. */
+  skipInvalid?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface MediaSendOptions extends BulkSendOptions {
+  caption?: string;
+}
+
+export interface ScrapeGroupOptions {
+  /** Default 10,000. */
+  maxMembers?: number;
+  /** Go past the ~10,000-per-filter cap by repeating the search with letters and digits. */
+  deepSearch?: boolean;
+  /** Also write the members to this file. */
+  output?: { path: string; format: MemberFormat };
+  signal?: AbortSignal;
+}
+
+export interface GroupScrapeResult {
+  readonly group: string;
+  readonly success: boolean;
+  /** `pending` when the join waits for an admin's approval: no members then. */
+  readonly joinStatus?: JoinStatus;
+  readonly members: readonly Member[];
+  readonly sessionUsed: string | null;
+  readonly error?: string;
+  readonly attempts: number;
+  readonly timestamp: number;
+}
+
+export interface BulkScrapeOptions {
+  maxMembers?: number;
+  deepSearch?: boolean;
+  /** Join each group first (needed for invite links). Default false for `bulkScrapeGroups`, true for the rotation variant. */
+  join?: boolean;
+  /** Write `<group>.csv|jsonl` files here. */
+  outputDir?: string;
+  format?: MemberFormat;
+  /** Delay between two scrapes of one session. */
+  delayMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface BulkScrapeReport {
+  readonly results: Map<string, GroupScrapeResult>;
+  readonly summary: {
+    readonly total: number;
+    readonly succeeded: number;
+    readonly failed: number;
+    readonly pending: number;
+    readonly members: number;
+    readonly bySession: Readonly<Record<string, number>>;
+  };
+}
+
+export interface SessionInfo {
+  readonly name: string;
+  readonly connection: 'connected' | 'reconnecting' | 'dead' | 'unknown';
+  readonly load: number;
+  readonly capabilities: readonly string[];
+  /** Capabilities taken away for now, with the clock time they come back. */
+  readonly restricted: Readonly<Record<string, number>>;
+  readonly scrapeQuotaLeft: number;
+}
+
+/**
+ * Many GramJS sessions as one balanced pool (seeds 000, 001, 002). Every operation is a
+ * task in a `@switchyard/core` pool whose workers are the sessions, so load, limits,
+ * retries, flood waits and dead sessions are handled in one place.
+ */
+export class TelegramSessionManager {
+  /** The underlying pool, for events$ and snapshots. */
+  readonly pool: Pool<TelegramSession>;
+  readonly #sessions = new Map<string, TelegramSession>();
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #logger: Logger;
+  readonly #holds: CapabilityHolds;
+  readonly #quota: DailyQuota;
+  readonly #supervisor: ConnectionSupervisor;
+  readonly #monitor: ChatMonitor;
+  readonly #operations = new Set<AbortController>();
+  readonly #options: TelegramSessionManagerOptions;
+  readonly #newRandomId: () => BigInteger;
+  #strategyName: string;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: TelegramSessionManagerOptions) {
+    this.#options = checkManagerOptions(options);
+    const sessions = sessionsFromArray(options.sessions);
+    const { name, strategy } = resolveStrategy(options.strategy ?? DEFAULT_STRATEGY);
+    this.#strategyName = name;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'telegram-adapter' });
+    this.#newRandomId = options.randomId ?? (() => generateRandomLong(true));
+    this.pool = createPool<TelegramSession>({
+      strategy,
+      classify: (error, task) => classifyFailure(error, task),
+      limits: { scraping: 5, ...options.limits },
+      ...(options.retry ? { retry: options.retry } : {}),
+      clock: this.#clock,
+      random: this.#random,
+      logger: this.#logger,
+    });
+    this.#holds = new CapabilityHolds(this.pool, this.#clock);
+    const quota = options.dailyScrapeQuota ?? 100;
+    this.#quota = new DailyQuota({
+      clock: this.#clock,
+      holds: this.#holds,
+      capability: SCRAPE,
+      limitOf: (s) => (typeof quota === 'number' ? quota : (quota[s] ?? Number.POSITIVE_INFINITY)),
+    });
+    this.#monitor = new ChatMonitor({
+      pool: this.pool,
+      clock: this.#clock,
+      logger: this.#logger,
+      backfillLimit: options.backfillLimit ?? 100,
+      restartDelayMs: 1000,
+    });
+    this.#supervisor = new ConnectionSupervisor({
+      pool: this.pool,
+      clock: this.#clock,
+      random: this.#random,
+      logger: this.#logger,
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      onDown: (s) => this.#onSessionDown(s),
+    });
+    for (const s of sessions) this.addSession(s);
+    if (options.connect !== false) {
+      void this.#supervisor.connectAll().catch((error: unknown) => {
+        this.#logger.error({ err: describeError(error) }, 'initial connect failed');
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  addSession(session: TelegramSession): void {
+    this.#assertOpen();
+    const [checked] = sessionsFromArray([session]);
+    if (this.#sessions.has(checked!.name)) {
+      throw new ValidationError([
+        { field: 'session.name', reason: `a session named ${checked!.name} exists` },
+      ]);
+    }
+    this.#sessions.set(checked!.name, checked!);
+    this.pool.addWorker({
+      id: checked!.name,
+      resource: checked!,
+      capacity: this.#options.sessionCapacity ?? 4,
+      capabilities: BASE_CAPABILITIES,
+    });
+    this.#holds.register(checked!.name, BASE_CAPABILITIES);
+    this.#supervisor.watch(checked!);
+  }
+
+  /** Stop giving the session work, let its running tasks finish, then forget it. */
+  async removeSession(name: string): Promise<void> {
+    this.#session(name);
+    this.#monitor.sessionDown(name);
+    await this.pool.removeWorker(name);
+    this.#supervisor.unwatch(name);
+    this.#holds.unregister(name);
+    this.#quota.forget(name);
+    this.#sessions.delete(name);
+  }
+
+  sessionNames(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  getSessionInfo(name: string): SessionInfo {
+    this.#session(name);
+    const view = this.pool.getWorker(name);
+    const restricted: Record<string, number> = {};
+    for (const cap of BASE_CAPABILITIES) {
+      const until = this.#holds.heldUntil(name, cap);
+      if (until !== undefined) restricted[cap] = until;
+    }
+    const status = this.#supervisor.status(name);
+    return {
+      name,
+      connection:
+        status === 'connected' || status === 'reconnecting' || status === 'dead' ? status : 'unknown',
+      load: view?.inFlight ?? 0,
+      capabilities: [...(view?.capabilities ?? [])],
+      restricted,
+      scrapeQuotaLeft: this.#quota.remaining(name),
+    };
+  }
+
+  /** Report a dropped connection for a session (e.g. from your own health checks). */
+  reportDisconnected(name: string, reason = 'reported'): void {
+    this.#session(name);
+    this.#supervisor.markDisconnected(name, reason);
+  }
+
+  // ---------------------------------------------------------------- seed 002 controls
+
+  /** Tasks running on the session now. */
+  getSessionLoad(name: string): number {
+    this.#session(name);
+    return this.pool.getWorker(name)?.inFlight ?? 0;
+  }
+
+  /** Tasks running now, by operation kind (always the four seed kinds). */
+  getOperationMetrics(): Record<OperationKind, number> {
+    const running = this.pool.snapshot().metrics.inFlightByKind;
+    return Object.fromEntries(OPERATION_KINDS.map((k) => [k, running[k] ?? 0])) as Record<
+      OperationKind,
+      number
+    >;
+  }
+
+  getOperationCount(kind: OperationKind): number {
+    if (!(OPERATION_KINDS as readonly string[]).includes(kind)) {
+      throw new ValidationError([{ field: 'kind', reason: `must be one of ${OPERATION_KINDS.join(', ')}` }]);
+    }
+    return this.getOperationMetrics()[kind];
+  }
+
+  getActiveScrapeCount(): number {
+    return this.getOperationMetrics().scraping;
+  }
+
+  /** Tasks running on one session, or on all of them. */
+  getGlobalTaskCount(name?: string): number {
+    if (name !== undefined) return this.getSessionLoad(name);
+    return this.pool.snapshot().inFlight;
+  }
+
+  /**
+   * Cancel every task running on the session. Resolves with how many were cancelled once
+   * they have let go of the session, or after 5 s at the latest (seed 002's bound).
+   */
+  async cleanupSessionTasks(name: string): Promise<number> {
+    this.#session(name);
+    this.#monitor.sessionDown(name);
+    const cancelled = this.pool.cancelWorkerTasks(name);
+    const deadline = this.#clock.now() + 5000;
+    while ((this.pool.getWorker(name)?.inFlight ?? 0) > 0 && this.#clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, 10));
+    }
+    return cancelled;
+  }
+
+  setLoadBalancingStrategy(strategy: string | import('@switchyard/core').Strategy): void {
+    const resolved = resolveStrategy(strategy);
+    this.pool.setStrategy(resolved.strategy);
+    this.#strategyName = resolved.name;
+  }
+
+  getLoadBalancingStrategy(): string {
+    return this.#strategyName;
+  }
+
+  /** The pool's snapshot plus each session's connection, restrictions and quota. No secrets. */
+  snapshot(): { pool: PoolSnapshot; sessions: SessionInfo[]; strategy: string } {
+    return {
+      pool: this.pool.snapshot(),
+      sessions: this.sessionNames().map((n) => this.getSessionInfo(n)),
+      strategy: this.#strategyName,
+    };
+  }
+
+  // ---------------------------------------------------------------- sending (seed 001)
+
+  sendTextMessagesBulk(
+    recipients: readonly (string | number)[],
+    message: string,
+    options: BulkSendOptions = {},
+  ): BulkOperation<MessageResult, BulkSendReport> {
+    return this.#bulkSend(recipients, options, async () => ({
+      kind: 'text',
+      message: validateMessageText(message),
+    }));
+  }
+
+  sendMediaMessagesBulk(
+    recipients: readonly (string | number)[],
+    mediaPath: string,
+    mediaType: 'image' | 'video' | 'audio' | 'document',
+    options: MediaSendOptions = {},
+  ): BulkOperation<MessageResult, BulkSendReport> {
+    return this.#bulkSend(recipients, options, async () => {
+      const caption = validateCaption(options.caption);
+      const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
+      const uploads = new Map<string, Promise<import('telegram').Api.TypeInputFile>>();
+      return {
+        kind: 'media',
+        file,
+        caption,
+        upload: (session: string, client: TelegramClientLike) => {
+          let upload = uploads.get(session);
+          if (upload === undefined) {
+            upload = uploadMedia(client, file);
+            // A failed upload is not cached: the next attempt uploads again.
+            upload.catch(() => uploads.delete(session));
+            uploads.set(session, upload);
+          }
+          return upload;
+        },
+      } satisfies Content;
+    });
+  }
+
+  #bulkSend(
+    recipients: readonly (string | number)[],
+    options: BulkSendOptions,
+    prepare: () => Promise<Content>,
+  ): BulkOperation<MessageResult, BulkSendReport> {
+    const controller = this.#operationController(options.signal);
+    return new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal) => {
+      try {
+        this.#assertOpen();
+        if (!Array.isArray(recipients)) {
+          throw new ValidationError([{ field: 'recipients', reason: 'must be an array' }]);
+        }
+        const delayMs = options.delayMs ?? this.#options.delayMs ?? 2000;
+        if (!(Number.isFinite(delayMs) && delayMs >= 0)) {
+          throw new ValidationError([{ field: 'options.delayMs', reason: 'must be a finite number ≥ 0' }]);
+        }
+        const { valid, invalid, duplicates } = partitionRecipients(recipients);
+        if (invalid.length > 0 && options.skipInvalid === false) {
+          throw new ValidationError(
+            invalid.map((r) => ({ field: `recipients[${JSON.stringify(r.input)}]`, reason: r.reason })),
+          );
+        }
+        const content = await prepare();
+        this.#assertLive();
+        const results = new Map<string, MessageResult>();
+        const record = (r: MessageResult) => {
+          results.set(r.recipient, r);
+          emit(r);
+        };
+        for (const r of invalid) this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
+        for (const r of invalid) record(skipped(r.input, r.reason, this.#clock.now()));
+        for (const d of duplicates) record(skipped(d, 'duplicate recipient', this.#clock.now()));
+        await Promise.all(valid.map((r) => this.#sendOne(r, content, delayMs, signal).then(record)));
+        const summary = summarize(results.values());
+        this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
+        return { results, summary };
+      } finally {
+        this.#operations.delete(controller);
+      }
+    }, controller);
+  }
+
+  /** One recipient, exactly once: one randomId for all attempts; an unknown outcome never moves to another session. */
+  async #sendOne(
+    recipient: Recipient,
+    content: Content,
+    delayMs: number,
+    signal: AbortSignal,
+  ): Promise<MessageResult> {
+    const randomId = this.#newRandomId();
+    let attempts = 0;
+    let sessionUsed: string | null = null;
+    let maybeSentOn: string | undefined;
+    const task: TaskSpec<TelegramSession, 'sent' | 'already-sent'> = {
+      kind: 'sending',
+      requires: [SEND_TO_STRANGERS],
+      key: `peer:${recipient.kind}:${recipient.normalized.toLowerCase()}`,
+      idempotent: true,
+      signal,
+      attemptTimeoutMs:
+        content.kind === 'media'
+          ? (this.#options.uploadTimeoutMs ?? 600_000)
+          : (this.#options.requestTimeoutMs ?? 60_000),
+      ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
+      run: async ({ worker, resource }) => {
+        attempts++;
+        sessionUsed = worker;
+        if (maybeSentOn !== undefined && maybeSentOn !== worker)
+          throw new OutcomeUnknownError(recipient.input, maybeSentOn);
+        try {
+          const outcome = await deliver(resource.client, worker, recipient, content, randomId, () => {
+            // From here until Telegram answers, the message may have gone out on this session.
+            maybeSentOn = worker;
+          });
+          return outcome;
+        } catch (error) {
+          const cls = classifyTelegramError(error);
+          // Telegram answered with an error: it did not send, so the item may move.
+          if (!(cls.type === 'transient' && cls.sent === 'maybe')) maybeSentOn = undefined;
+          this.#onSessionError(worker, cls);
+          throw error;
+        }
+      },
+    };
+    try {
+      await this.pool.submit(task);
+      return {
+        recipient: recipient.input,
+        success: true,
+        outcome: 'sent',
+        sessionUsed,
+        attempts,
+        timestamp: this.#clock.now(),
+      };
+    } catch (error) {
+      return {
+        recipient: recipient.input,
+        success: false,
+        outcome: 'failed',
+        sessionUsed,
+        error: errorCode(error),
+        attempts,
+        timestamp: this.#clock.now(),
+      };
+    }
+  }
+
+  /** Side effects that need the session: restrictions, dead sessions, dropped connections. */
+  #onSessionError(session: string, cls: TelegramErrorClass): void {
+    if (cls.type === 'session-limited') {
+      const ms = this.#options.restrictionMs ?? 12 * 3600_000;
+      this.#logger.warn(
+        { worker: session, code: cls.code, capability: cls.capability, ms },
+        'session restricted',
+      );
+      this.#holds.hold(session, cls.capability, ms);
+    } else if (cls.type === 'session-dead') {
+      this.#supervisor.markDead(session, cls.code);
+    } else if (cls.type === 'transient' && (cls.code === 'DISCONNECTED' || cls.code === 'NOT_CONNECTED')) {
+      this.#supervisor.markDisconnected(session, cls.code);
+    }
+  }
+
+  #onSessionDown(name: string): void {
+    this.#monitor.sessionDown(name);
+    if ([...this.#sessions.keys()].every((s) => this.#supervisor.isDead(s))) {
+      // Nothing could ever run the queued work: fail it now rather than let it wait forever.
+      for (const c of [...this.#operations]) c.abort(new NoLiveSessionError());
+    }
+  }
+
+  // ---------------------------------------------------------------- scraping (seed 002)
+
+  /** Page through a group's members on one session (chosen by the strategy). */
+  async scrapeGroupMembers(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
+    const ref = parseGroupRef(group);
+    const result = await this.#scrapeGroup(ref, { ...options, join: ref.kind === 'invite' }, options.signal);
+    if (!result.success) throw new TelegramOperationError(group, result.error ?? 'failed');
+    if (options.output) await writeMembers(options.output.path, result.members, options.output.format);
+    return result;
+  }
+
+  /** Join (public name, `t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`), then scrape. */
+  async joinAndScrapeGroup(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
+    const ref = parseGroupRef(group);
+    const result = await this.#scrapeGroup(ref, { ...options, join: true }, options.signal);
+    if (!result.success) throw new TelegramOperationError(group, result.error ?? 'failed');
+    if (options.output && result.joinStatus !== 'pending') {
+      await writeMembers(options.output.path, result.members, options.output.format);
+    }
+    return result;
+  }
+
+  /** Scrape many groups, at most `limits.scraping` (5) at once; each result streams as it settles. */
+  bulkScrapeGroups(
+    groups: readonly string[],
+    options: BulkScrapeOptions = {},
+  ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
+    return this.#bulkScrape(groups, options);
+  }
+
+  /**
+   * Join and scrape many groups, rotating sessions: a session out of its daily quota or
+   * restricted from joining hands the group to another; no group is dropped for that.
+   */
+  safeBulkScrapeWithRotation(
+    groups: readonly string[],
+    options: BulkScrapeOptions = {},
+  ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
+    return this.#bulkScrape(groups, { join: true, delayMs: this.#options.delayMs ?? 2000, ...options });
+  }
+
+  #bulkScrape(
+    groups: readonly string[],
+    options: BulkScrapeOptions,
+  ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
+    const controller = this.#operationController(options.signal);
+    return new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
+      try {
+        this.#assertOpen();
+        if (!Array.isArray(groups) || groups.length === 0) {
+          throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
+        }
+        const refs = groups.map((g, i) => parseGroupRef(g, `groups.${i}`));
+        this.#assertLive();
+        const results = new Map<string, GroupScrapeResult>();
+        await Promise.all(
+          refs.map(async (ref) => {
+            const r = await this.#scrapeGroup(
+              ref,
+              { ...options, join: options.join === true || ref.kind === 'invite' },
+              signal,
+            );
+            if (options.outputDir && r.success && r.joinStatus !== 'pending') {
+              const format = options.format ?? 'csv';
+              await writeMembers(
+                join(options.outputDir, `${fileSafe(ref.input)}.${format}`),
+                r.members,
+                format,
+              );
+            }
+            results.set(ref.input, r);
+            emit(r);
+          }),
+        );
+        const values = [...results.values()];
+        const bySession: Record<string, number> = {};
+        for (const r of values)
+          if (r.sessionUsed && r.success) bySession[r.sessionUsed] = (bySession[r.sessionUsed] ?? 0) + 1;
+        return {
+          results,
+          summary: {
+            total: values.length,
+            succeeded: values.filter((r) => r.success && r.joinStatus !== 'pending').length,
+            failed: values.filter((r) => !r.success).length,
+            pending: values.filter((r) => r.joinStatus === 'pending').length,
+            members: values.reduce((n, r) => n + r.members.length, 0),
+            bySession,
+          },
+        };
+      } finally {
+        this.#operations.delete(controller);
+      }
+    }, controller);
+  }
+
+  async #scrapeGroup(
+    ref: GroupRef,
+    options: { maxMembers?: number; deepSearch?: boolean; join?: boolean; delayMs?: number },
+    signal: AbortSignal | undefined,
+  ): Promise<GroupScrapeResult> {
+    this.#assertOpen();
+    const maxMembers = options.maxMembers ?? 10_000;
+    if (!(Number.isInteger(maxMembers) && maxMembers > 0)) {
+      throw new ValidationError([{ field: 'maxMembers', reason: 'must be a positive integer' }]);
+    }
+    let attempts = 0;
+    let sessionUsed: string | null = null;
+    try {
+      const { members, joinStatus } = await this.pool.submit({
+        kind: 'scraping',
+        requires: options.join ? [SCRAPE, JOIN] : [SCRAPE],
+        key: `group:${ref.input}`,
+        attemptTimeoutMs: 30 * (this.#options.requestTimeoutMs ?? 60_000),
+        ...(signal ? { signal } : {}),
+        ...(options.delayMs ? { pace: { key: 'scrape', intervalMs: options.delayMs } } : {}),
+        run: async ({ worker, resource, signal: runSignal }) => {
+          attempts++;
+          sessionUsed = worker;
+          if (!this.#quota.take(worker)) throw new QuotaExhaustedError(worker);
+          try {
+            let status: JoinStatus | undefined;
+            let peer: import('telegram').Api.TypeInputPeer | undefined;
+            if (options.join || ref.kind === 'invite') {
+              const joined = await joinGroup(resource.client, ref);
+              status = joined.status;
+              peer = joined.peer;
+              if (status === 'pending') return { members: [] as Member[], joinStatus: status };
+            }
+            if (peer === undefined && ref.kind !== 'invite')
+              peer = await resource.client.getInputEntity(groupEntity(ref));
+            if (peer === undefined) return { members: [] as Member[], joinStatus: status };
+            const members = await scrapeMembers(resource.client, peer, {
+              maxMembers,
+              signal: runSignal,
+              ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
+            });
+            return { members, joinStatus: status };
+          } catch (error) {
+            this.#onSessionError(worker, classifyTelegramError(error));
+            throw error;
+          }
+        },
+      });
+      return {
+        group: ref.input,
+        success: true,
+        ...(joinStatus !== undefined ? { joinStatus } : {}),
+        members,
+        sessionUsed,
+        attempts,
+        timestamp: this.#clock.now(),
+      };
+    } catch (error) {
+      return {
+        group: ref.input,
+        success: false,
+        members: [],
+        sessionUsed,
+        error: errorCode(error),
+        attempts,
+        timestamp: this.#clock.now(),
+      };
+    }
+  }
+
+  // ---------------------------------------------------------------- monitoring
+
+  /** New messages in these chats; each chat is watched by exactly one session, with failover and back-fill. */
+  startMonitoring(chats: readonly string[]): Observable<MonitoredMessage> {
+    this.#assertOpen();
+    return this.#monitor.start(chats);
+  }
+
+  /** Stop watching these chats (default: all); resolves when their sessions have let go. */
+  stopMonitoring(chats?: readonly string[]): Promise<void> {
+    return this.#monitor.stop(chats);
+  }
+
+  /** Which session watches each monitored chat. */
+  getMonitoringAssignments(): Map<string, string | undefined> {
+    return this.#monitor.assignments();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Stop everything: monitoring, queued and running work, reconnect timers and (if we connected them) the clients. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      for (const c of [...this.#operations]) c.abort(new ManagerShutDownError());
+      const monitoring = this.#monitor.stop();
+      await this.pool.close({ drain: false });
+      await monitoring;
+      this.#supervisor.stop();
+      this.#holds.clear();
+      if (this.#options.connect !== false) {
+        await Promise.all(
+          [...this.#sessions.values()].map((s) => s.client.disconnect().catch(() => undefined)),
+        );
+      }
+    })();
+    return this.#shutdown;
+  }
+
+  #operationController(outer: AbortSignal | undefined): AbortController {
+    const controller = new AbortController();
+    if (outer) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    }
+    this.#operations.add(controller);
+    return controller;
+  }
+
+  #session(name: string): TelegramSession {
+    const s = this.#sessions.get(name);
+    if (s === undefined)
+      throw new ValidationError([{ field: 'name', reason: `no session named ${JSON.stringify(name)}` }]);
+    return s;
+  }
+
+  #assertOpen(): void {
+    if (this.#shutdown !== undefined) throw new ManagerShutDownError();
+  }
+
+  #assertLive(): void {
+    if (this.#sessions.size === 0 || [...this.#sessions.keys()].every((s) => this.#supervisor.isDead(s))) {
+      throw new NoLiveSessionError();
+    }
+  }
+}
+
+/** A single-group operation failed; `reason` is the Telegram error code or our reason. */
+export class TelegramOperationError extends SwitchyardError {
+  readonly target: string;
+  readonly reason: string;
+  constructor(target: string, reason: string) {
+    super('E_TELEGRAM_OPERATION', `${target}: ${reason}`);
+    this.target = target;
+    this.reason = reason;
+  }
+}
+
+function skipped(recipient: string, reason: string, at: number): MessageResult {
+  return {
+    recipient,
+    success: false,
+    outcome: 'skipped',
+    sessionUsed: null,
+    error: reason,
+    attempts: 0,
+    timestamp: at,
+  };
+}
+
+/** A short, secret-free reason: the Telegram error code when there is one. */
+export function errorCode(error: unknown): string {
+  let e: unknown = error;
+  if (e instanceof TaskFailedError && e.cause !== undefined) e = e.cause;
+  const cls = classifyTelegramError(e);
+  if (cls.type !== 'unrecognised' && 'code' in cls) return cls.code;
+  if (cls.type === 'flood-wait' || cls.type === 'slow-mode')
+    return cls.type === 'flood-wait' ? 'FLOOD_WAIT' : 'SLOWMODE_WAIT';
+  if (e instanceof SwitchyardError) return e.code;
+  return describeError(e);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function fileSafe(name: string): string {
+  return name.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9_.-]+/g, '_');
+}

@@ -1,0 +1,142 @@
+import { Api } from 'telegram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.manager.shutdown();
+  h = undefined;
+});
+
+describe('bulk text sends', () => {
+  it('sends one real messages.SendMessage per recipient with its own randomId', async () => {
+    h = harness();
+    const report = await h.settle(
+      h.manager.sendTextMessagesBulk(['alice_one', '@bob_two', 't.me/carol_three'], 'hello'),
+    );
+    expect(report.summary).toMatchObject({ total: 3, sent: 3, failed: 0, skipped: 0 });
+    expect(h.telegram.deliveries).toHaveLength(3);
+    for (const d of h.telegram.deliveries) {
+      expect(d.request).toBeInstanceOf(Api.messages.SendMessage);
+      expect((d.request as Api.messages.SendMessage).message).toBe('hello');
+      expect(d.request.peer).toBeInstanceOf(Api.InputPeerUser);
+    }
+    expect(new Set(h.telegram.deliveries.map((d) => d.randomId)).size).toBe(3);
+    const alice = report.results.get('alice_one')!;
+    expect(alice).toMatchObject({ recipient: 'alice_one', success: true, attempts: 1 });
+    expect(['s0', 's1', 's2']).toContain(alice.sessionUsed);
+  });
+
+  it('spreads recipients evenly: round-robin over 3 sessions uses each session equally', async () => {
+    h = harness();
+    const recipients = Array.from({ length: 9 }, (_, i) => `user_number${i}`);
+    const report = await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hi'));
+    expect(report.summary.bySession).toEqual({
+      s0: { sent: 3, failed: 0 },
+      s1: { sent: 3, failed: 0 },
+      s2: { sent: 3, failed: 0 },
+    });
+  });
+
+  it('retries an unknown outcome on the same session with the same randomId and counts RANDOM_ID_DUPLICATE as sent', async () => {
+    h = harness({ sessions: 2 });
+    const t = h.telegram;
+    // The first send is delivered but the answer is lost.
+    t.fault = ({ request, n }) =>
+      request instanceof Api.messages.SendMessage && n === 1 ? { rpc: 'TIMEOUT', after: true } : undefined;
+    const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one'], 'once'));
+    const sends = t.requests.filter((r) => r.request instanceof Api.messages.SendMessage);
+    expect(sends).toHaveLength(2);
+    expect(sends[1]!.session).toBe(sends[0]!.session);
+    expect((sends[1]!.request as Api.messages.SendMessage).randomId.toString()).toBe(
+      (sends[0]!.request as Api.messages.SendMessage).randomId.toString(),
+    );
+    expect(t.deliveries).toHaveLength(1);
+    expect(report.results.get('alice_one')).toMatchObject({ success: true, attempts: 2 });
+  });
+
+  it('moves a recipient to another session after a flood wait and backs the first off for exactly n seconds', async () => {
+    h = harness({ sessions: 2 });
+    const t = h.telegram;
+    t.fault = ({ session, request }) =>
+      session === 's0' && request instanceof Api.messages.SendMessage ? { rpc: 'FLOOD_WAIT_30' } : undefined;
+    const op = h.manager.sendTextMessagesBulk(['alice_one'], 'x');
+    const report = await h.settle(op, 1000);
+    expect(report.results.get('alice_one')).toMatchObject({ success: true, sessionUsed: 's1' });
+    const s0 = h.manager.pool.snapshot().workers.find((w) => w.id === 's0')!;
+    expect(s0.state).toBe('backoff');
+    expect(s0.backoffUntil).toBe(30_000);
+  });
+
+  it('fails target-level errors for that recipient only, with no retry', async () => {
+    h = harness({ sessions: 2 });
+    const t = h.telegram;
+    const bob = `user:${t.userId('bob_blocked')}`;
+    t.fault = ({ peer }) => (peer === bob ? { rpc: 'USER_PRIVACY_RESTRICTED' } : undefined);
+    const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_blocked'], 'x'));
+    expect(report.results.get('bob_blocked')).toMatchObject({
+      success: false,
+      error: 'USER_PRIVACY_RESTRICTED',
+      attempts: 1,
+    });
+    expect(report.results.get('alice_one')?.success).toBe(true);
+    expect(report.summary.byError).toEqual({ USER_PRIVACY_RESTRICTED: 1 });
+  });
+
+  it('takes send-to-strangers from a PEER_FLOOD session for restrictionMs while it keeps other work', async () => {
+    h = harness({ sessions: 2, restrictionMs: 3600_000 });
+    const t = h.telegram;
+    t.fault = ({ session, request }) =>
+      session === 's0' && request instanceof Api.messages.SendMessage ? { rpc: 'PEER_FLOOD' } : undefined;
+    const report = await h.settle(
+      h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo', 'carol_three'], 'x'),
+      60_000,
+    );
+    expect(report.summary.sent).toBe(3);
+    expect(report.summary.bySession).toEqual({ s1: { sent: 3, failed: 0 } });
+    const info = h.manager.getSessionInfo('s0');
+    expect(info.capabilities).not.toContain('send-to-strangers');
+    expect(info.capabilities).toContain('scrape');
+    expect(info.restricted['send-to-strangers']).toBeGreaterThan(0);
+    await h.clock.advance(3600_000);
+    expect(h.manager.getSessionInfo('s0').capabilities).toContain('send-to-strangers');
+  });
+
+  it('holds only the chat on SLOWMODE_WAIT, then sends', async () => {
+    h = harness({ sessions: 1 });
+    const t = h.telegram;
+    t.fault = ({ request, n }) =>
+      request instanceof Api.messages.SendMessage && n === 1 ? { rpc: 'SLOWMODE_WAIT_10' } : undefined;
+    const op = h.manager.sendTextMessagesBulk(['alice_one'], 'x');
+    const report = await h.settle(op);
+    expect(report.results.get('alice_one')?.success).toBe(true);
+    expect(h.clock.now()).toBeGreaterThanOrEqual(10_000);
+    expect(h.manager.pool.snapshot().workers[0]!.stats.rateLimited).toBeGreaterThanOrEqual(1);
+  });
+
+  it('marks a session dead on AUTH_KEY_UNREGISTERED, moves its work and never reconnects it', async () => {
+    h = harness({ sessions: 2 });
+    const t = h.telegram;
+    t.fault = ({ session }) => (session === 's0' ? { rpc: 'AUTH_KEY_UNREGISTERED', code: 401 } : undefined);
+    const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo'], 'x'));
+    expect(report.summary.sent).toBe(2);
+    const s0 = h.manager.pool.snapshot().workers.find((w) => w.id === 's0')!;
+    expect(s0.state).toBe('disconnected');
+    expect(s0.substate).toBe('dead');
+    expect(h.manager.getSessionInfo('s0').connection).toBe('dead');
+    await h.clock.advance(3600_000);
+    expect(h.manager.getSessionInfo('s0').connection).toBe('dead');
+  });
+
+  it('waits the per-session delay between two sends of one session (pace)', async () => {
+    h = harness({ sessions: 1 });
+    const times: number[] = [];
+    h.telegram.onRequest = (_s, r) => {
+      if (r instanceof Api.messages.SendMessage) times.push(h!.clock.now());
+    };
+    await h.settle(
+      h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo', 'carol_three'], 'x', { delayMs: 2000 }),
+    );
+    expect(times).toEqual([0, 2000, 4000]);
+  });
+});

@@ -1,0 +1,67 @@
+import { Writable } from 'node:stream';
+import { seededRandom, VirtualClock } from '@switchyard/core';
+import { pino } from 'pino';
+import { returnBigInt } from 'telegram/Helpers.js';
+import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
+import { TelegramSessionManager } from '../src/telegramSessionManager.js';
+import { FakeTelegram, type Group } from './fakeTelegram.js';
+
+export interface Harness {
+  readonly clock: VirtualClock;
+  readonly telegram: FakeTelegram;
+  readonly manager: TelegramSessionManager;
+  readonly logs: string[];
+  /** Run virtual time until `promise` settles (or `limitMs` passes). */
+  settle<T>(promise: PromiseLike<T>, limitMs?: number): Promise<T>;
+}
+
+export function harness(
+  options: { sessions?: number | readonly string[]; groups?: readonly Group[]; seed?: number } & Partial<
+    Omit<TelegramSessionManagerOptions, 'sessions'>
+  > = {},
+): Harness {
+  const { sessions = 3, groups = [], seed = 1, ...rest } = options;
+  const names = typeof sessions === 'number' ? Array.from({ length: sessions }, (_, i) => `s${i}`) : sessions;
+  const clock = new VirtualClock(0);
+  const telegram = new FakeTelegram(groups);
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'trace' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  );
+  let next = 1;
+  const manager = new TelegramSessionManager({
+    sessions: names.map((name) => ({ name, client: telegram.client(name) })),
+    clock,
+    random: seededRandom(seed),
+    logger,
+    connect: false,
+    delayMs: 0,
+    randomId: () => returnBigInt(next++),
+    ...rest,
+  });
+  const settle = async <T>(promise: PromiseLike<T>, limitMs = 24 * 3600_000): Promise<T> => {
+    let done = false;
+    const p = Promise.resolve(promise).finally(() => {
+      done = true;
+    });
+    p.catch(() => {});
+    const end = clock.now() + limitMs;
+    while (!done && clock.now() < end) {
+      const at = clock.nextTimerAt();
+      if (at === undefined || at > end) {
+        await clock.advance(0);
+        if (!done && clock.nextTimerAt() === undefined) break;
+        continue;
+      }
+      await clock.advanceTo(at);
+    }
+    return p;
+  };
+  return { clock, telegram, manager, logs, settle };
+}

@@ -89,9 +89,9 @@ describe('pool properties under random fleets, tasks and faults', () => {
           ejection: { consecutiveFailures: 3, baseEjectionMs: 500, maxEjectionMs: 2000 },
         });
         const ids = sc.workers.map((_, i) => `w${i}`);
-        sc.workers.forEach((w, i) =>
-          pool.addWorker({ id: ids[i]!, resource: i, capacity: w.capacity, capabilities: w.capabilities }),
-        );
+        sc.workers.forEach((w, i) => {
+          pool.addWorker({ id: ids[i]!, resource: i, capacity: w.capacity, capabilities: w.capabilities });
+        });
 
         const violations: string[] = [];
         const backoffUntil = new Map<string, number>();
@@ -101,7 +101,12 @@ describe('pool properties under random fleets, tasks and faults', () => {
           if (e.type === 'worker-state' && e.to === 'backoff' && e.backoffMs !== undefined) {
             backoffUntil.set(e.worker, e.at + e.backoffMs);
           }
-          if (e.type === 'worker-state' && e.from === 'backoff' && e.to !== 'disconnected') {
+          if (
+            e.type === 'worker-state' &&
+            e.from === 'backoff' &&
+            e.to !== 'backoff' &&
+            e.to !== 'disconnected'
+          ) {
             const until = backoffUntil.get(e.worker) ?? 0;
             if (e.at !== until) violations.push(`${e.worker} left backoff at ${e.at}, not ${until}`);
           }

@@ -185,10 +185,8 @@ describe('dispatch', () => {
     await clock.advance(0);
     expect(pool.snapshot().workers.map((w) => w.inFlight)).toEqual([10, 10, 10]);
     await clock.runAll();
-    const counts = (await Promise.all(runs)).reduce<Record<string, number>>(
-      (m, w) => ({ ...m, [w]: (m[w] ?? 0) + 1 }),
-      {},
-    );
+    const counts: Record<string, number> = {};
+    for (const w of await Promise.all(runs)) counts[w] = (counts[w] ?? 0) + 1;
     expect(counts).toEqual({ a: 10, b: 10, c: 10 });
     await pool.close();
   });

@@ -435,7 +435,10 @@ class WorkerPool<R> implements Pool<R> {
     const to = topState(snap.value);
     const fromSub = subState(prev.value);
     const toSub = subState(snap.value);
-    if (from === to && fromSub === toSub) return;
+    // A backoff extended in place is reported too, so observers always know when it ends.
+    const extended =
+      to === 'backoff' && from === 'backoff' && snap.context.backoffUntil !== prev.context.backoffUntil;
+    if (from === to && fromSub === toSub && !extended) return;
     const now = this.#clock.now();
     if ((from === 'backoff' || from === 'disconnected') && (to === 'connected' || to === 'busy'))
       w.readySince = now;

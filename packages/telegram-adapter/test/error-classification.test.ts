@@ -1,0 +1,120 @@
+import { AttemptTimeoutError } from '@switchyard/core';
+import { Api } from 'telegram';
+import { FloodWaitError, SlowModeWaitError } from 'telegram/errors/index.js';
+import { describe, expect, it } from 'vitest';
+import { classifyFailure } from '../src/classifyFailure.js';
+import { classifyTelegramError } from '../src/telegramErrorClass.js';
+import { rpcError } from './fakeTelegram.js';
+
+const req = new Api.messages.SendMessage({
+  peer: new Api.InputPeerSelf(),
+  message: 'x',
+  randomId: undefined as never,
+});
+const err = (wire: string, code?: number) => rpcError(wire, code, req);
+
+describe('Telegram error classification (TELEGRAM.md table)', () => {
+  it('builds the real GramJS classes for flood and slow-mode waits', () => {
+    expect(err('FLOOD_WAIT_30')).toBeInstanceOf(FloodWaitError);
+    expect(err('FLOOD_PREMIUM_WAIT_7')).toBeInstanceOf(FloodWaitError);
+    expect(err('SLOWMODE_WAIT_5')).toBeInstanceOf(SlowModeWaitError);
+  });
+
+  it('backs a session off for exactly n seconds on FLOOD_WAIT_n, and 0 counts as 1 s', () => {
+    expect(classifyFailure(err('FLOOD_WAIT_30'))).toEqual({
+      kind: 'rate-limited',
+      retryAfterMs: 30_000,
+      scope: 'worker',
+    });
+    expect(classifyFailure(err('FLOOD_PREMIUM_WAIT_7'))).toEqual({
+      kind: 'rate-limited',
+      retryAfterMs: 7000,
+      scope: 'worker',
+    });
+    expect(classifyFailure(err('FLOOD_WAIT_0'))).toEqual({
+      kind: 'rate-limited',
+      retryAfterMs: 1000,
+      scope: 'worker',
+    });
+  });
+
+  it('holds only the task (the chat) on SLOWMODE_WAIT_n', () => {
+    expect(classifyFailure(err('SLOWMODE_WAIT_12'))).toEqual({
+      kind: 'rate-limited',
+      retryAfterMs: 12_000,
+      scope: 'task',
+    });
+  });
+
+  it.each([
+    ['PEER_FLOOD', 'send-to-strangers'],
+    ['USER_RESTRICTED', 'send-to-strangers'],
+    ['CHANNELS_TOO_MUCH', 'join'],
+  ])('%s takes the %s capability and requeues the item at no cost', (wire, capability) => {
+    expect(classifyTelegramError(err(wire))).toMatchObject({ type: 'session-limited', capability });
+    expect(classifyFailure(err(wire))).toEqual({ kind: 'rate-limited', retryAfterMs: 0, scope: 'task' });
+  });
+
+  it.each([
+    'AUTH_KEY_UNREGISTERED',
+    'SESSION_REVOKED',
+    'SESSION_EXPIRED',
+    'USER_DEACTIVATED',
+    'USER_DEACTIVATED_BAN',
+    'AUTH_KEY_DUPLICATED',
+    'PHONE_NUMBER_BANNED',
+  ])('%s kills the session', (wire) => {
+    expect(classifyFailure(err(wire, 401))).toEqual({ kind: 'worker-fatal' });
+  });
+
+  it.each([
+    'USER_PRIVACY_RESTRICTED',
+    'USERNAME_NOT_OCCUPIED',
+    'USERNAME_INVALID',
+    'CHAT_WRITE_FORBIDDEN',
+    'USER_IS_BLOCKED',
+    'YOU_BLOCKED_USER',
+    'INPUT_USER_DEACTIVATED',
+    'PEER_ID_INVALID',
+    'CHANNEL_PRIVATE',
+    'CHANNEL_INVALID',
+    'INVITE_HASH_EXPIRED',
+    'INVITE_HASH_INVALID',
+    'CHAT_ADMIN_REQUIRED',
+    'USER_BANNED_IN_CHANNEL',
+    'CHAT_SEND_MEDIA_FORBIDDEN',
+    'MESSAGE_TOO_LONG',
+    'MEDIA_CAPTION_TOO_LONG',
+    'PHOTO_SAVE_FILE_INVALID',
+  ])('%s fails that item for good', (wire) => {
+    expect(classifyFailure(err(wire))).toEqual({ kind: 'permanent' });
+  });
+
+  it('treats RPC_CALL_FAIL and TIMEOUT as transient, and as an unknown outcome for sends', () => {
+    for (const wire of ['RPC_CALL_FAIL', 'TIMEOUT']) {
+      expect(classifyFailure(err(wire, 500), { kind: 'scraping' })).toEqual({ kind: 'transient' });
+      expect(classifyFailure(err(wire, 500), { kind: 'sending' })).toEqual({ kind: 'unknown-outcome' });
+    }
+    expect(classifyFailure(new AttemptTimeoutError(1000), { kind: 'sending' })).toEqual({
+      kind: 'unknown-outcome',
+    });
+  });
+
+  it('treats a network drop as transient; "disconnected before sending" is not an unknown outcome', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(classifyFailure(reset, { kind: 'sending' })).toEqual({ kind: 'unknown-outcome' });
+    const before = new Error('Cannot send requests while disconnected. Please reconnect.');
+    expect(classifyFailure(before, { kind: 'sending' })).toEqual({ kind: 'transient' });
+  });
+
+  it('recognises RANDOM_ID_DUPLICATE as already sent', () => {
+    expect(classifyTelegramError(err('RANDOM_ID_DUPLICATE'))).toEqual({ type: 'already-sent' });
+  });
+
+  it('does not retry what it does not understand (no "retry by default")', () => {
+    expect(classifyFailure(new Error('Could not find the input entity for "nobody"'))).toEqual({
+      kind: 'permanent',
+    });
+    expect(classifyFailure(err('SOMETHING_NEW'))).toEqual({ kind: 'permanent' });
+  });
+});

@@ -2,7 +2,7 @@ import type { Clock, Pool } from '@switchyard/core';
 import { TaskFailedError, ValidationError } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
-import { Api } from 'telegram';
+import { Api, utils } from 'telegram';
 import { NewMessage } from 'telegram/events/index.js';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { TelegramSession } from './clientLike.js';
@@ -165,7 +165,8 @@ export class ChatMonitor {
       if (buffer !== undefined) buffer.push(event.message);
       else emit(event.message, false);
     };
-    const builder = new NewMessage({ chats: [peer] });
+    // GramJS stringifies `chats`; the marked id ("-100…") resolves offline, an InputPeer does not.
+    const builder = new NewMessage({ chats: [utils.getPeerId(peer)] });
     client.addEventHandler(handler, builder);
     try {
       if (buffer !== undefined) {

@@ -3,6 +3,7 @@
 // replaced, so GramJS itself builds the entity lookups and upload requests we assert on.
 import { Api, type TelegramClient } from 'telegram';
 import { RPCMessageToError } from 'telegram/errors/index.js';
+import { NewMessage } from 'telegram/events/index.js';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { createTelegramClient } from '../src/createClient.js';
 
@@ -53,8 +54,10 @@ export class FakeTelegram {
   readonly #counts = new Map<string, number>();
   readonly #users = new Map<string, number>();
   readonly #groups: Group[];
-  /** Called for every request, after the fault script: lets a test observe timing. */
-  onRequest: (session: string, request: Api.AnyRequest) => void = () => {};
+  /** Called for every request before it is answered; may return a promise to model latency. */
+  onRequest: (session: string, request: Api.AnyRequest) => void | Promise<void> = () => {};
+  readonly clients = new Map<string, TelegramClient>();
+  readonly #history = new Map<number, Api.Message[]>();
 
   constructor(groups: readonly Group[] = []) {
     this.#groups = [...groups];
@@ -83,6 +86,7 @@ export class FakeTelegram {
       connect: async () => true,
       disconnect: async () => undefined,
     });
+    this.clients.set(name, client);
     return client;
   }
 
@@ -93,7 +97,7 @@ export class FakeTelegram {
 
   async #invoke(session: string, request: Api.AnyRequest): Promise<unknown> {
     this.requests.push({ session, request });
-    this.onRequest(session, request);
+    await this.onRequest(session, request);
     const peer = peerKey(request);
     const countKey = `${session}\u0000${request.className}\u0000${peer ?? ''}`;
     const n = (this.#counts.get(countKey) ?? 0) + 1;
@@ -176,7 +180,54 @@ export class FakeTelegram {
         users,
       });
     }
+    if (request instanceof Api.channels.GetChannels) {
+      const ids = request.id.map((c) => Number((c as Api.InputChannel).channelId.toString()));
+      return new Api.messages.Chats({ chats: this.#groups.filter((g) => ids.includes(g.id)).map(channel) });
+    }
+    if (request instanceof Api.messages.GetHistory) {
+      const id = Number((request.peer as Api.InputPeerChannel).channelId.toString());
+      const messages = (this.#history.get(id) ?? [])
+        .filter((m) => m.id > request.minId)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, request.limit);
+      return new Api.messages.ChannelMessages({
+        pts: 0,
+        count: messages.length,
+        messages,
+        chats: [],
+        users: [],
+        topics: [],
+      });
+    }
     throw new Error(`fake Telegram: unexpected ${request.className}`);
+  }
+
+  /**
+   * A new message in a group: stored in its history and pushed to the NewMessage handlers
+   * of the sessions in `online` (default: every client).
+   */
+  post(groupId: number, text: string, online: readonly string[] = [...this.clients.keys()]): Api.Message {
+    const list = this.#history.get(groupId) ?? [];
+    this.#history.set(groupId, list);
+    const message = new Api.Message({
+      id: list.length + 1,
+      message: text,
+      date: list.length + 1,
+      peerId: new Api.PeerChannel({ channelId: returnBigInt(groupId) }),
+    });
+    list.push(message);
+    for (const name of online) {
+      const client = this.clients.get(name) as unknown as {
+        _eventBuilders: [unknown, (e: unknown) => void][];
+      };
+      for (const [builder, callback] of [...client._eventBuilders]) {
+        if (!(builder instanceof NewMessage)) continue;
+        const chats = (builder as unknown as { chats?: Iterable<string> }).chats ?? [];
+        const watches = [...chats].includes(`-100${groupId}`);
+        if (watches) callback({ message });
+      }
+    }
+    return message;
   }
 
   #join(session: string, id: number): Api.Updates {

@@ -35,7 +35,7 @@ export interface PerformanceScore {
   total: number;
 }
 
-export interface PerformanceBasedStrategy extends InspectableStrategy {
+export interface PerformanceBasedHandle extends InspectableStrategy {
   /** The score a worker would get now (for dashboards and the facade's `scoreWorkers`). */
   score(worker: WorkerView): PerformanceScore;
 }
@@ -47,7 +47,7 @@ export interface PerformanceBasedStrategy extends InspectableStrategy {
  * mean latency / (mean + this worker's EWMA latency) scaled to [0, 1], all windowed, not lifetime.
  * Ties rotate. One pass over the candidates.
  */
-export function performanceBased(options: PerformanceBasedOptions = {}): PerformanceBasedStrategy {
+export function performanceBased(options: PerformanceBasedOptions = {}): PerformanceBasedHandle {
   const common = resolveCommon('performanceBased', options, 10_000);
   const table = statsTable('performanceBased', options, common);
   const raw = { ...SEED_PERFORMANCE_WEIGHTS, ...options.weights };

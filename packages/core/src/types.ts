@@ -86,7 +86,12 @@ export interface Strategy {
    * again when a worker becomes ready). Called only with at least one candidate.
    */
   select(task: TaskView, candidates: Candidates): WorkerView | undefined;
-  /** Called once when the pool is created; the pool unsubscribes on `close()`. */
+  /**
+   * The event types `observe` needs. The pool does not even build the others for this
+   * strategy, which keeps the hot path cheap. Default: every type.
+   */
+  readonly events?: readonly LoadEventType[];
+  /** Called once when the pool is created (or the strategy is set); the pool unsubscribes on `close()`. */
   // biome-ignore lint/suspicious/noConfusingVoidType: a plugin's observe may simply return nothing
   observe?(events$: Observable<LoadEvent>): Unsubscribable | undefined | void;
 }

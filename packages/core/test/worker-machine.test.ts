@@ -25,9 +25,6 @@ describe('worker machine', () => {
     actor.send({ type: 'TASK_STARTED' });
     expect(state()).toBe('busy');
     expect(ctx().inFlight).toBe(2);
-    actor.send({ type: 'TASK_HANDOFF' });
-    expect(state()).toBe('busy');
-    expect(ctx().inFlight).toBe(2);
     actor.send({ type: 'TASK_FINISHED' });
     expect(state()).toBe('connected');
     expect(ctx().inFlight).toBe(1);
@@ -118,7 +115,6 @@ describe('worker machine, model-based', () => {
     ];
     if (s === 'connected') events.push({ type: 'TASK_STARTED' });
     if (inFlight > 0) events.push({ type: 'TASK_FINISHED' });
-    if (inFlight > 0 && (s === 'connected' || s === 'busy')) events.push({ type: 'TASK_HANDOFF' });
     if (s === 'backoff')
       events.push({ type: 'xstate.after.backoffDelay.worker.backoff' } as unknown as WorkerEvent);
     return events;

@@ -90,7 +90,6 @@ type TaskStateCode = typeof QUEUED | typeof WAITING | typeof RUNNING | typeof DO
 
 const EV_STARTED: WorkerEvent = { type: 'TASK_STARTED' };
 const EV_FINISHED: WorkerEvent = { type: 'TASK_FINISHED' };
-const EV_HANDOFF: WorkerEvent = { type: 'TASK_HANDOFF' };
 
 type Worker<R> = WorkerRecord<R, Task<R>>;
 
@@ -190,6 +189,9 @@ class WorkerPool<R> implements Pool<R> {
 
   readonly #events = new Subject<LoadEvent>();
   readonly events$: Observable<LoadEvent> = this.#events.asObservable();
+  /** The strategy's own feed, carrying only the event types it declared in `Strategy#events`. */
+  #strategyEvents = new Subject<LoadEvent>();
+  #strategyWants: ReadonlySet<LoadEvent['type']> | undefined;
 
   readonly #workers = new Map<string, Worker<R>>();
   /** The ready index: workers that can start a task now. Handed to strategies as it is. */
@@ -269,8 +271,19 @@ class WorkerPool<R> implements Pool<R> {
   }
 
   #observe(strategy: Strategy): void {
-    const sub = strategy.observe?.(this.events$);
+    this.#strategyEvents.complete();
+    this.#strategyEvents = new Subject<LoadEvent>();
+    this.#strategyWants = strategy.events === undefined ? undefined : new Set(strategy.events);
+    const sub = strategy.observe?.(this.#strategyEvents.asObservable());
     this.#strategySub = sub ?? undefined;
+  }
+
+  /** Whether anyone listens for events of this type (so the pool need not build them). */
+  #wants(type: LoadEvent['type']): boolean {
+    return (
+      this.#events.observed ||
+      (this.#strategyEvents.observed && (this.#strategyWants === undefined || this.#strategyWants.has(type)))
+    );
   }
 
   // ─── workers ────────────────────────────────────────────────────────────────
@@ -445,7 +458,7 @@ class WorkerPool<R> implements Pool<R> {
     const selfDriven = this.#reason === undefined;
     const reason = this.#reason ?? (from === 'backoff' ? 'backoff-elapsed' : 'timer');
     const backoffMs = to === 'backoff' ? snap.context.backoffMs : undefined;
-    if (this.#events.observed) {
+    if (this.#wants('worker-state')) {
       this.#emit(
         backoffMs === undefined
           ? {
@@ -562,7 +575,7 @@ class WorkerPool<R> implements Pool<R> {
     }
     this.#queued++;
     bump(this.#queuedByKind, task.kind, 1);
-    if (this.#events.observed) {
+    if (this.#wants('task-queued')) {
       this.#emit({
         type: 'task-queued',
         at: this.#clock.now(),
@@ -751,12 +764,14 @@ class WorkerPool<R> implements Pool<R> {
       w.paceNext.set(pace.key ?? task.kind, now + pace.intervalMs);
     }
     if (w.releasing === 1) {
+      // The slot passes straight from the finished task to this one: the actor's in-flight
+      // count and state are unchanged, so no event is needed.
       w.releasing = 0;
-      this.#send(w, EV_HANDOFF, 'handoff');
+      this.#syncReady(w);
     } else {
       this.#send(w, EV_STARTED, 'capacity');
     }
-    if (this.#events.observed) {
+    if (this.#wants('task-assigned')) {
       this.#emit({
         type: 'task-assigned',
         at: now,
@@ -813,7 +828,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#latency.add(latencyMs);
     this.#succeeded++;
     bump(this.#completedByKind, task.kind, 1);
-    if (this.#events.observed) {
+    if (this.#wants('task-succeeded')) {
       this.#emit({
         type: 'task-succeeded',
         at: now,
@@ -893,7 +908,7 @@ class WorkerPool<R> implements Pool<R> {
     ) {
       this.#maybeEject(w, now);
     }
-    if (this.#events.observed) {
+    if (this.#wants('task-failed')) {
       this.#emit(
         failure.kind === 'rate-limited'
           ? {
@@ -980,7 +995,7 @@ class WorkerPool<R> implements Pool<R> {
 
   /**
    * A slot on `w` is free. If work is queued, offer it with this slot counted as free; if the
-   * strategy gives the next task to `w` itself, one TASK_HANDOFF replaces FINISHED + STARTED.
+   * strategy gives the next task to `w` itself, the slot passes on with no actor event at all.
    */
   #release(w: Worker<R>, _task: Task<R>): void {
     const v = w.snap.value;
@@ -1010,7 +1025,7 @@ class WorkerPool<R> implements Pool<R> {
       task.controller?.abort(error);
       this.#endRun(task);
     }
-    if (this.#events.observed) {
+    if (this.#wants('task-cancelled')) {
       this.#emit(
         w === undefined
           ? { type: 'task-cancelled', at: this.#clock.now(), task: task.id, kind: task.kind, reason }
@@ -1056,7 +1071,14 @@ class WorkerPool<R> implements Pool<R> {
   // ─── observability ──────────────────────────────────────────────────────────
 
   #emit(event: LoadEvent): void {
-    if (!this.#closed) this.#events.next(event);
+    if (this.#closed) return;
+    if (
+      this.#strategyEvents.observed &&
+      (this.#strategyWants === undefined || this.#strategyWants.has(event.type))
+    ) {
+      this.#strategyEvents.next(event);
+    }
+    this.#events.next(event);
   }
 
   snapshot(): PoolSnapshot {
@@ -1148,6 +1170,7 @@ class WorkerPool<R> implements Pool<R> {
       w.whenRemoved?.resolve();
     }
     this.#closed = true;
+    this.#strategyEvents.complete();
     this.#events.complete();
   }
 }

@@ -11,7 +11,8 @@ import type { WorkerState } from '../types.js';
  *   any ─(FATAL)→ disconnected.dead (never leaves)
  *
  * In-flight work keeps running through backoff and disconnection, so TASK_FINISHED is accepted
- * in every state. TASK_STARTED and TASK_HANDOFF are only accepted where the worker is ready.
+ * in every state. TASK_STARTED is only accepted where the worker is ready. When a finished task's
+ * slot passes straight to the next task, nothing in the actor changes, so the pool sends nothing.
  */
 export interface WorkerContext {
   readonly id: string;
@@ -33,8 +34,6 @@ export type WorkerEvent =
   | { readonly type: 'TASK_STARTED' }
   /** A task finished (success, failure, cancellation or timeout): its slot frees. */
   | { readonly type: 'TASK_FINISHED' }
-  /** A task finished and the next one started on the same slot: in-flight is unchanged. */
-  | { readonly type: 'TASK_HANDOFF' }
   /** Back off for exactly `retryAfterMs` from `now`. A later deadline extends; an earlier one is ignored. */
   | { readonly type: 'RATE_LIMITED'; readonly now: number; readonly retryAfterMs: number }
   | { readonly type: 'CONNECTION_LOST' }
@@ -106,7 +105,6 @@ export const workerMachine = setup({
           { guard: 'fullAfterStart', target: 'busy', actions: 'startOne' },
           { actions: 'startOne' },
         ],
-        TASK_HANDOFF: {},
         RATE_LIMITED: { target: 'backoff', actions: 'extendBackoff' },
         SET_CAPACITY: [
           { guard: 'fullWithNewCapacity', target: 'busy', actions: 'setCapacity' },
@@ -120,7 +118,6 @@ export const workerMachine = setup({
           { guard: 'notFullAfterFinish', target: 'connected', actions: 'finishOne' },
           { actions: 'finishOne' },
         ],
-        TASK_HANDOFF: {},
         RATE_LIMITED: { target: 'backoff', actions: 'extendBackoff' },
         SET_CAPACITY: [
           { guard: 'fullWithNewCapacity', actions: 'setCapacity' },

@@ -8,8 +8,9 @@ import type { WorkerMachine } from './machine.js';
  * The pool's record of one worker, and the `WorkerView` strategies see. State and in-flight
  * count are read from the actor's current snapshot, never copied. `releasing` is 1 only during
  * the synchronous hand-off after a task finishes: the slot counts as free while the pool asks
- * the strategy for the next task, so a worker that takes the next task straight away costs one
- * actor event (TASK_HANDOFF) instead of two (TASK_FINISHED then TASK_STARTED).
+ * the strategy for the next task, so a worker that takes the next task straight away keeps its
+ * slot with no actor event at all (its in-flight count and state do not change), instead of
+ * TASK_FINISHED then TASK_STARTED.
  */
 export class WorkerRecord<R, Task> implements WorkerView {
   readonly id: string;

@@ -119,6 +119,7 @@ class Task<R> implements TaskView {
   onAbort: (() => void) | undefined;
   readonly spec: TaskSpec<R, unknown>;
   readonly retry: RetryOptions;
+  readonly counters: KindCounters;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 
@@ -126,10 +127,12 @@ class Task<R> implements TaskView {
     id: number,
     spec: TaskSpec<R, unknown>,
     retry: RetryOptions,
+    counters: KindCounters,
     resolve: (value: unknown) => void,
     reject: (error: unknown) => void,
   ) {
     this.id = id;
+    this.counters = counters;
     this.seq = id;
     this.spec = spec;
     this.kind = spec.kind ?? 'other';
@@ -155,10 +158,20 @@ class Task<R> implements TaskView {
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
+/** Counts for one task kind, and its concurrency limit (Infinity when none). */
+interface KindCounters {
+  readonly limit: number;
+  running: number;
+  queued: number;
+  completed: number;
+  failed: number;
+}
+
 /** Tasks that share a kind and the same constraints wait in one lane. */
 interface Lane<R> {
   readonly key: string;
   readonly kind: string;
+  readonly counters: KindCounters;
   readonly constrained: boolean;
   readonly queue: PriorityFifo<Task<R>>;
   /** Ready epoch at which this lane last found no candidate; skipped until the epoch moves. */
@@ -207,10 +220,8 @@ class WorkerPool<R> implements Pool<R> {
   #waiting = 0;
   #running = 0;
   #live = 0;
-  readonly #runningByKind = new Map<string, number>();
-  readonly #queuedByKind = new Map<string, number>();
-  readonly #completedByKind = new Map<string, number>();
-  readonly #failedByKind = new Map<string, number>();
+  /** Counters per task kind; each task holds its kind's record, so the hot path does no lookups. */
+  readonly #kinds = new Map<string, KindCounters>();
   readonly #latency: LatencyWindow;
   #submitted = 0;
   #succeeded = 0;
@@ -518,6 +529,7 @@ class WorkerPool<R> implements Pool<R> {
         this.#nextId++,
         s as TaskSpec<R, unknown>,
         retry,
+        this.#countersFor(s.kind ?? 'other'),
         resolve as (v: unknown) => void,
         reject,
       );
@@ -542,6 +554,21 @@ class WorkerPool<R> implements Pool<R> {
     });
   }
 
+  #countersFor(kind: string): KindCounters {
+    let c = this.#kinds.get(kind);
+    if (c === undefined) {
+      c = {
+        limit: this.#limits.get(kind) ?? Number.POSITIVE_INFINITY,
+        running: 0,
+        queued: 0,
+        completed: 0,
+        failed: 0,
+      };
+      this.#kinds.set(kind, c);
+    }
+    return c;
+  }
+
   #laneFor(task: Task<R>): Lane<R> {
     let key = task.kind;
     const constrained = task.constrained;
@@ -554,6 +581,7 @@ class WorkerPool<R> implements Pool<R> {
       lane = {
         key,
         kind: task.kind,
+        counters: task.counters,
         constrained,
         queue: new PriorityFifo<Task<R>>(isQueued),
         blockedAt: -1,
@@ -574,7 +602,7 @@ class WorkerPool<R> implements Pool<R> {
       this.#active.push(lane);
     }
     this.#queued++;
-    bump(this.#queuedByKind, task.kind, 1);
+    task.counters.queued++;
     if (this.#wants('task-queued')) {
       this.#emit({
         type: 'task-queued',
@@ -591,7 +619,7 @@ class WorkerPool<R> implements Pool<R> {
     task.state = DONE;
     task.lane!.queue.markRemoved();
     this.#queued--;
-    bump(this.#queuedByKind, task.kind, -1);
+    task.counters.queued--;
     if (task.lane!.queue.size === 0) this.#dropLane(task.lane!);
   }
 
@@ -656,8 +684,7 @@ class WorkerPool<R> implements Pool<R> {
       for (let i = 0; i < active.length; i++) {
         const lane = active[i]!;
         if (lane.blockedAt === this.#readyEpoch) continue;
-        const limit = this.#limits.get(lane.kind);
-        if (limit !== undefined && (this.#runningByKind.get(lane.kind) ?? 0) >= limit) continue;
+        if (lane.counters.running >= lane.counters.limit) continue;
         const h = lane.queue.peek();
         if (h === undefined) continue;
         if (
@@ -678,7 +705,7 @@ class WorkerPool<R> implements Pool<R> {
       }
       best.queue.pop();
       this.#queued--;
-      bump(this.#queuedByKind, head.kind, -1);
+      head.counters.queued--;
       if (best.queue.size === 0) this.#dropLane(best);
       this.#start(head, w);
     }
@@ -756,7 +783,7 @@ class WorkerPool<R> implements Pool<R> {
     task.startedAt = now;
     const token = ++task.runToken;
     this.#running++;
-    bump(this.#runningByKind, task.kind, 1);
+    task.counters.running++;
     w.running.add(task);
     const pace = task.spec.pace;
     if (pace !== undefined) {
@@ -827,7 +854,7 @@ class WorkerPool<R> implements Pool<R> {
     w.stats.ejections = 0;
     this.#latency.add(latencyMs);
     this.#succeeded++;
-    bump(this.#completedByKind, task.kind, 1);
+    task.counters.completed++;
     if (this.#wants('task-succeeded')) {
       this.#emit({
         type: 'task-succeeded',
@@ -937,7 +964,7 @@ class WorkerPool<R> implements Pool<R> {
       );
     }
     if (!willRetry) {
-      bump(this.#failedByKind, task.kind, 1);
+      task.counters.failed++;
       this.#settle(
         task,
         false,
@@ -987,7 +1014,7 @@ class WorkerPool<R> implements Pool<R> {
     }
     task.controller = undefined;
     this.#running--;
-    bump(this.#runningByKind, task.kind, -1);
+    task.counters.running--;
     task.worker!.running.delete(task);
     task.worker = undefined;
     task.state = DONE;
@@ -1101,10 +1128,10 @@ class WorkerPool<R> implements Pool<R> {
       if (state === 'backoff') extra.backoffUntil = w.snap.context.backoffUntil;
       workers.push({ ...base, ...extra });
     }
-    const byKind = (m: Map<string, number>) => {
+    const byKind = (field: 'running' | 'queued' | 'completed' | 'failed') => {
       const out: Record<string, number> = {};
       for (const k of BASE_KINDS) out[k] = 0;
-      for (const [k, v] of m) out[k] = v;
+      for (const [k, c] of this.#kinds) out[k] = c[field];
       return out;
     };
     return {
@@ -1112,10 +1139,10 @@ class WorkerPool<R> implements Pool<R> {
       queued: this.#queued + this.#waiting,
       inFlight: this.#running,
       metrics: {
-        inFlightByKind: byKind(this.#runningByKind),
-        queuedByKind: byKind(this.#queuedByKind),
-        completedByKind: byKind(this.#completedByKind),
-        failedByKind: byKind(this.#failedByKind),
+        inFlightByKind: byKind('running'),
+        queuedByKind: byKind('queued'),
+        completedByKind: byKind('completed'),
+        failedByKind: byKind('failed'),
         submitted: this.#submitted,
         succeeded: this.#succeeded,
         failed: this.#failed,
@@ -1178,8 +1205,4 @@ class WorkerPool<R> implements Pool<R> {
 function hasAll(set: ReadonlySet<string>, required: readonly string[]): boolean {
   for (let i = 0; i < required.length; i++) if (!set.has(required[i]!)) return false;
   return true;
-}
-
-function bump(map: Map<string, number>, key: string, by: number): void {
-  map.set(key, (map.get(key) ?? 0) + by);
 }

@@ -4,8 +4,10 @@ import { Bandit, type BanditOptions } from './bandit.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import { type InspectableStrategy, isInspectable } from './inspectable.js';
 import { leastLoaded } from './least-loaded.js';
-import { type CommonStrategyOptions, positive, resolveCommon } from './options.js';
+import { type CommonStrategyOptions, nonNegative, positive, resolveCommon } from './options.js';
 import { p2cPeakEwma } from './p2c-peak-ewma.js';
+import { randomIndex } from './random-index.js';
+import { observeInto, statsTable } from './stats-options.js';
 import { weightedResponseTime } from './weighted-response-time.js';
 
 export interface AdaptiveOptions extends CommonStrategyOptions, BanditOptions {
@@ -16,6 +18,12 @@ export interface AdaptiveOptions extends CommonStrategyOptions, BanditOptions {
   arms?: readonly Strategy[];
   /** At most this many tasks awaiting an outcome are remembered (oldest forgotten first). Default 10 000. */
   maxPending?: number;
+  /**
+   * Tail guard: an arm's pick is swapped for a random other candidate when its peak-EWMA cost
+   * × (inFlight + 1) is more than this many times the other's, so exploring a weaker arm never
+   * sends work to a worker known to be slow. 0 turns it off. Default 2.
+   */
+  tailGuard?: number;
 }
 
 export interface AdaptiveStrategyHandle extends InspectableStrategy {
@@ -52,6 +60,22 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
     options,
   );
   const pending = new Map<number, number>(); // task id → arm index, oldest first
+  const tailGuard = options.tailGuard ?? 2;
+  nonNegative('adaptive', 'tailGuard', tailGuard);
+  const guardStats = statsTable('adaptive', {}, common);
+  const cost = (w: WorkerView, now: number): number => {
+    const s = guardStats.get(w.id);
+    const latency = s !== undefined && s.samples > 0 ? guardStats.peakCost(s, now) : 0;
+    return (latency + 1) * (w.inFlight + 1);
+  };
+  const guard = (w: WorkerView, candidates: Candidates): WorkerView => {
+    const n = candidates.length;
+    if (tailGuard === 0 || n < 2) return w;
+    const other = candidates[randomIndex(common.random, n)]!;
+    if (other === w) return w;
+    const now = common.clock.now();
+    return cost(w, now) > tailGuard * cost(other, now) ? other : w;
+  };
 
   const onEvent = (e: LoadEvent): void => {
     if (e.type !== 'task-succeeded' && e.type !== 'task-failed' && e.type !== 'task-cancelled') return;
@@ -73,6 +97,7 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
         w = arms[arm]!.select(task, candidates);
       }
       if (w !== undefined) {
+        w = guard(w, candidates);
         pending.delete(task.id); // re-insert so Map order stays oldest-first
         pending.set(task.id, arm);
         if (pending.size > maxPending) {
@@ -89,6 +114,7 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
         if (s) subs.push(s);
       }
       subs.push(events$.subscribe(onEvent));
+      subs.push(observeInto(guardStats, events$));
       return {
         unsubscribe: () => {
           for (const s of subs) s.unsubscribe();
@@ -98,6 +124,7 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
     trackedWorkers() {
       const ids = new Set<string>();
       for (const a of arms) if (isInspectable(a)) for (const id of a.trackedWorkers()) ids.add(id);
+      for (const id of guardStats.ids()) ids.add(id);
       return [...ids];
     },
     getWeights: () => bandit.weights(),

@@ -1,0 +1,41 @@
+import { setMaxListeners } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../shared/cli.js';
+import { runCampaign } from './campaign.js';
+import type { Output } from './liveView.js';
+import { DEMO_USAGE, parseDemoOptions } from './options.js';
+
+export interface DemoIo {
+  readonly stdout: Output;
+  readonly stderr: Pick<Output, 'write'>;
+}
+
+/** The demo's command line: 0 on success, 2 for a bad option, 1 if the campaign failed. */
+export async function main(argv: readonly string[], io: DemoIo = process): Promise<number> {
+  let parsed: ReturnType<typeof parseDemoOptions>;
+  try {
+    parsed = parseDemoOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`switchyard demo: ${error.message}\nRun \`pnpm demo -- --help\` to list every option.\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout.write(DEMO_USAGE);
+    return 0;
+  }
+  // A bulk operation hands one AbortSignal to each of its thousands of queued sends; Node
+  // would warn about "a possible leak" after ten listeners.
+  setMaxListeners(0);
+  try {
+    await runCampaign(parsed.config, io.stdout);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`switchyard demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

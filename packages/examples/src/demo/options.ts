@@ -1,0 +1,72 @@
+import {
+  intOption,
+  numberOption,
+  type OptionSpec,
+  parseCommandLine,
+  UsageError,
+  usage,
+} from '../shared/cli.js';
+import { STRATEGY_NAMES } from '../shared/strategyByName.js';
+import type { CampaignConfig } from './campaign.js';
+
+export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  sessions: { type: 'string', help: 'simulated Telegram sessions (1–200)', default: '12' },
+  recipients: {
+    type: 'string',
+    help: 'recipients in the campaign, some invalid (1–100000)',
+    default: '3000',
+  },
+  strategy: {
+    type: 'string',
+    help: `balancing strategy: ${STRATEGY_NAMES.join(', ')}`,
+    default: 'least-loaded',
+  },
+  seed: { type: 'string', help: 'seed for every random choice; same seed, same run', default: '1' },
+  out: { type: 'string', help: 'directory for report.html', default: 'switchyard-demo' },
+  'media-share': { type: 'string', help: 'share of recipients who get the image (0–1)', default: '0.3' },
+  'delay-ms': { type: 'string', help: 'pacing between two sends of one session, ms', default: '2000' },
+  capacity: { type: 'string', help: 'requests one session runs at once', default: '4' },
+  speed: {
+    type: 'string',
+    help: 'campaign seconds per real second; 0 runs as fast as possible',
+    default: '60',
+  },
+  plain: { type: 'boolean', help: 'plain progress lines even on a terminal' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export const DEMO_USAGE = usage(
+  'pnpm demo -- ',
+  'A bulk Telegram campaign through TelegramSessionManager over simulated sessions (real GramJS\nclients that never connect), on a compressed clock. Writes report.html.',
+  DEMO_OPTIONS,
+).replace('pnpm demo --  [options]', 'pnpm demo -- [options]');
+
+/** `{ help: true }`, or the configuration; throws `UsageError` naming the bad option. */
+export function parseDemoOptions(
+  argv: readonly string[],
+): { help: true } | { help: false; config: CampaignConfig } {
+  const values = parseCommandLine(argv, DEMO_OPTIONS);
+  if (values.help === true) return { help: true };
+  const strategy = typeof values.strategy === 'string' ? values.strategy : 'least-loaded';
+  if (!STRATEGY_NAMES.includes(strategy))
+    throw new UsageError(
+      `--strategy must be one of ${STRATEGY_NAMES.join(', ')} (got ${JSON.stringify(strategy)})`,
+    );
+  const out = values.out ?? 'switchyard-demo';
+  if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
+  return {
+    help: false,
+    config: {
+      sessions: intOption(values, 'sessions', 12, 1, 200),
+      recipients: intOption(values, 'recipients', 3000, 1, 100_000),
+      strategy,
+      seed: intOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+      out,
+      mediaShare: numberOption(values, 'media-share', 0.3, { min: 0, max: 1 }),
+      delayMs: intOption(values, 'delay-ms', 2000, 0, 600_000),
+      capacity: intOption(values, 'capacity', 4, 1, 100),
+      speed: numberOption(values, 'speed', 60, { min: 0, max: 1_000_000 }),
+      plain: values.plain === true,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { TelegramSessionManager } from '@switchyard/telegram-adapter';
+import { SEND_TO_STRANGERS } from '@switchyard/telegram-adapter';
+
+/** What the demo shows for a session: the worker's state, refined by what the adapter knows. */
+export type SessionDisplayState =
+  | 'idle'
+  | 'sending'
+  | 'busy'
+  | 'backoff'
+  | 'restricted'
+  | 'reconnecting'
+  | 'dead';
+
+export const DISPLAY_STATES: readonly SessionDisplayState[] = [
+  'idle',
+  'sending',
+  'busy',
+  'backoff',
+  'restricted',
+  'reconnecting',
+  'dead',
+];
+
+export interface Segment {
+  readonly state: SessionDisplayState;
+  readonly start: number;
+  end: number;
+}
+
+/** A session's display state now, read from the pool's worker and the adapter's session info. */
+export function displayState(manager: TelegramSessionManager, name: string): SessionDisplayState {
+  const view = manager.pool.getWorker(name);
+  const info = manager.getSessionInfo(name);
+  if (info.connection === 'dead') return 'dead';
+  if (view === undefined || view.state === 'disconnected') return 'reconnecting';
+  if (view.state === 'backoff') return 'backoff';
+  if (info.restricted[SEND_TO_STRANGERS] !== undefined) return 'restricted';
+  if (view.state === 'busy') return 'busy';
+  return view.inFlight > 0 ? 'sending' : 'idle';
+}
+
+/**
+ * Per-session state timelines. The clock driver calls `sample` after every step; state only
+ * changes inside timer callbacks and the promises they release, so sampling then is exact.
+ */
+export class TimelineRecorder {
+  readonly #manager: TelegramSessionManager;
+  readonly #segments = new Map<string, Segment[]>();
+
+  constructor(manager: TelegramSessionManager, start: number) {
+    this.#manager = manager;
+    for (const name of manager.sessionNames())
+      this.#segments.set(name, [{ state: displayState(manager, name), start, end: start }]);
+  }
+
+  sample(now: number): void {
+    for (const [name, segments] of this.#segments) {
+      const last = segments[segments.length - 1]!;
+      const state = displayState(this.#manager, name);
+      last.end = now;
+      if (state !== last.state) segments.push({ state, start: now, end: now });
+    }
+  }
+
+  /** The timelines, closed at `end`. */
+  finish(end: number): ReadonlyMap<string, readonly Segment[]> {
+    for (const segments of this.#segments.values()) segments[segments.length - 1]!.end = end;
+    return this.#segments;
+  }
+
+  /** Total time each session spent in each state. */
+  static totals(segments: readonly Segment[]): Record<SessionDisplayState, number> {
+    const totals = Object.fromEntries(DISPLAY_STATES.map((s) => [s, 0])) as Record<
+      SessionDisplayState,
+      number
+    >;
+    for (const s of segments) totals[s.state] += s.end - s.start;
+    return totals;
+  }
+}

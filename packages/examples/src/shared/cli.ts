@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: printed with the usage hint, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Shown in --help. */
+  readonly help: string;
+  /** Shown in --help as the default. */
+  readonly default?: string;
+}
+
+/** Parse `argv` strictly; unknown options and stray arguments are `UsageError`s. */
+export function parseCommandLine(
+  argv: readonly string[],
+  specs: Readonly<Record<string, OptionSpec>>,
+): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, spec] of Object.entries(specs))
+    options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}) };
+  // pnpm passes the `--` separator through; treat a leading one as nothing.
+  const args = argv[0] === '--' ? argv.slice(1) : [...argv];
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    return values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // node:util's messages name the option ("Unknown option '--sesions'"); keep them.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+  }
+}
+
+/** A number option within [min, max]; with `integer`, whole numbers only. */
+export function numberOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean },
+): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  const n = text === '' || (range.integer && !/^-?\d+$/.test(text)) ? Number.NaN : Number(text);
+  if (!Number.isFinite(n) || n < range.min || n > range.max) {
+    const what = range.integer ? 'an integer' : 'a number';
+    throw new UsageError(
+      `--${name} must be ${what} from ${range.min} to ${range.max} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return n;
+}
+
+/** An integer option within [min, max]. */
+export const intOption = (
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number => numberOption(values, name, fallback, { min, max, integer: true });
+
+/** The --help text: one line per option. */
+export function usage(command: string, summary: string, specs: Readonly<Record<string, OptionSpec>>): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
+    return `  ${flag.padEnd(30)} ${spec.help}${def}`;
+  });
+  return `Usage: ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,200 @@
+import type { Clock, Random } from '@switchyard/core';
+import { createTelegramClient } from '@switchyard/telegram-adapter';
+import { Api, type TelegramClient } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers.js';
+import type { Audience } from './audience.js';
+import type { SessionProfile } from './profiles.js';
+import { rpcError } from './rpcError.js';
+
+/** One message Telegram accepted. */
+export interface Delivery {
+  readonly session: string;
+  /** The recipient's username, lower case. */
+  readonly user: string;
+  readonly kind: 'text' | 'media';
+  readonly at: number;
+}
+
+/** A fault the simulated Telegram answered with, for the report. */
+export interface FaultRecord {
+  readonly session: string;
+  readonly at: number;
+  readonly code: string;
+}
+
+export interface SimulatedTelegramOptions {
+  readonly clock: Clock;
+  /** One stream of randomness per session, so a session's behaviour does not depend on the others. */
+  readonly random: (session: string) => Random;
+  readonly profiles: readonly SessionProfile[];
+  readonly audience: Audience;
+}
+
+const WINDOW_MS = 60_000;
+
+/** Per-account state Telegram keeps. */
+interface Account {
+  readonly profile: SessionProfile;
+  readonly random: Random;
+  /** Clock times of accepted sends in the last minute (the flood window). */
+  readonly recent: number[];
+  readonly randomIds: Set<string>;
+  accepted: number;
+  floodUntil: number;
+}
+
+/**
+ * Telegram, simulated behind real GramJS `TelegramClient`s that never connect: only
+ * `invoke`, `getSender` (uploads), `connect` and `disconnect` are replaced, so GramJS builds
+ * the genuine `contacts.ResolveUsername`, `messages.SendMessage` / `SendMedia` and
+ * `upload.SaveFilePart` requests production would send, and every error is the one GramJS
+ * builds from Telegram's answer (`RPCMessageToError`).
+ */
+export class SimulatedTelegram {
+  readonly deliveries: Delivery[] = [];
+  readonly faults: FaultRecord[] = [];
+  readonly #clock: Clock;
+  readonly #audience: Audience;
+  readonly #accounts = new Map<string, Account>();
+  readonly #users = new Map<string, bigint>();
+  readonly #names = new Map<string, string>();
+
+  constructor(options: SimulatedTelegramOptions) {
+    this.#clock = options.clock;
+    this.#audience = options.audience;
+    for (const profile of options.profiles) {
+      this.#accounts.set(profile.name, {
+        profile,
+        random: options.random(profile.name),
+        recent: [],
+        randomIds: new Set(),
+        accepted: 0,
+        floodUntil: 0,
+      });
+    }
+  }
+
+  get profiles(): SessionProfile[] {
+    return [...this.#accounts.values()].map((a) => a.profile);
+  }
+
+  /** A real TelegramClient for session `name` whose requests this simulation answers. */
+  client(name: string): TelegramClient {
+    const account = this.#accounts.get(name);
+    if (account === undefined) throw new Error(`no simulated session named ${name}`);
+    // A syntactically valid but unused session string: the client must never reach a network.
+    const client = createTelegramClient('', { apiId: 1, apiHash: '0123456789abcdef0123456789abcdef' });
+    let connected: boolean | undefined;
+    Object.defineProperty(client, 'connected', { get: () => connected, configurable: true });
+    Object.assign(client, {
+      invoke: (request: Api.AnyRequest) => this.#invoke(account, request),
+      getSender: async () => ({
+        send: async (request: Api.AnyRequest) => {
+          await this.#latency(account);
+          this.#checkAuthorised(account, request);
+          return true;
+        },
+      }),
+      connect: async () => {
+        await this.#latency(account);
+        connected = true;
+        return true;
+      },
+      disconnect: async () => {
+        connected = false;
+      },
+    });
+    return client;
+  }
+
+  /** Accepted sends per session so far. */
+  acceptedBy(name: string): number {
+    return this.#accounts.get(name)?.accepted ?? 0;
+  }
+
+  async #invoke(account: Account, request: Api.AnyRequest): Promise<unknown> {
+    await this.#latency(account);
+    this.#checkAuthorised(account, request);
+    if (request instanceof Api.contacts.ResolveUsername) return this.#resolve(request);
+    if (request instanceof Api.messages.SendMessage || request instanceof Api.messages.SendMedia)
+      return this.#send(account, request);
+    throw new Error(`simulated Telegram: ${request.className} is not simulated`);
+  }
+
+  #checkAuthorised(account: Account, request: Api.AnyRequest): void {
+    const { revokeAt } = account.profile;
+    if (revokeAt !== undefined && this.#clock.now() >= revokeAt)
+      this.#fail(account, 'AUTH_KEY_UNREGISTERED', request);
+  }
+
+  #resolve(request: Api.contacts.ResolveUsername): Api.contacts.ResolvedPeer {
+    const username = request.username.toLowerCase();
+    if (this.#audience.unknown.has(username)) throw rpcError('USERNAME_NOT_OCCUPIED', request);
+    let id = this.#users.get(username);
+    if (id === undefined) {
+      id = BigInt(100_000 + this.#users.size);
+      this.#users.set(username, id);
+      this.#names.set(id.toString(), username);
+    }
+    const userId = returnBigInt(id.toString());
+    return new Api.contacts.ResolvedPeer({
+      peer: new Api.PeerUser({ userId }),
+      chats: [],
+      users: [new Api.User({ id: userId, accessHash: returnBigInt(42), username: request.username })],
+    });
+  }
+
+  #send(account: Account, request: Api.messages.SendMessage | Api.messages.SendMedia): Api.Updates {
+    const now = this.#clock.now();
+    const { profile, random } = account;
+    // Telegram recognises a repeated randomId before anything else: the first one went out.
+    const randomId = request.randomId?.toString() ?? '';
+    if (account.randomIds.has(randomId)) this.#fail(account, 'RANDOM_ID_DUPLICATE', request);
+    if (random() < profile.transientRate) this.#fail(account, 'RPC_CALL_FAIL', request);
+    if (profile.peerFloodAfter !== undefined && account.accepted >= profile.peerFloodAfter)
+      this.#fail(account, 'PEER_FLOOD', request);
+    while (account.recent.length > 0 && account.recent[0]! <= now - WINDOW_MS) account.recent.shift();
+    if (now < account.floodUntil || account.recent.length >= profile.sendsPerMinute) {
+      // Telegram names how long to wait; here it is until the window frees, kept within 5–60 s.
+      const windowFrees = account.recent.length > 0 ? account.recent[0]! + WINDOW_MS - now : 0;
+      const wait = Math.max(account.floodUntil - now, windowFrees);
+      const seconds = Math.min(60, Math.max(5, Math.ceil(wait / 1000) + Math.floor(random() * 10)));
+      account.floodUntil = now + seconds * 1000;
+      this.#fail(account, `FLOOD_WAIT_${seconds}`, request);
+    }
+    const user = this.#userOf(request.peer);
+    if (this.#audience.privacyRestricted.has(user)) this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
+    account.randomIds.add(randomId);
+    account.recent.push(now);
+    account.accepted++;
+    this.deliveries.push({
+      session: profile.name,
+      user,
+      kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
+      at: now,
+    });
+    // Delivered, but the answer never arrives: the sender cannot know whether it went out.
+    if (random() < profile.lostAnswerRate) this.#fail(account, 'TIMEOUT', request);
+    return new Api.Updates({ updates: [], users: [], chats: [], date: Math.floor(now / 1000), seq: 0 });
+  }
+
+  #userOf(peer: unknown): string {
+    if (peer instanceof Api.InputPeerUser)
+      return this.#names.get(peer.userId.toString()) ?? `id:${peer.userId}`;
+    return String((peer as { className?: string }).className ?? peer);
+  }
+
+  #fail(account: Account, code: string, request: Api.AnyRequest): never {
+    this.faults.push({ session: account.profile.name, at: this.#clock.now(), code });
+    throw rpcError(code, request);
+  }
+
+  /** Wait one request's round trip: log-normal around the session's median. */
+  #latency(account: Account): Promise<void> {
+    const { medianLatencyMs, latencySigma } = account.profile;
+    const r = account.random;
+    const normal = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const ms = Math.min(30_000, Math.round(medianLatencyMs * Math.exp(latencySigma * normal)));
+    return new Promise((resolve) => this.#clock.setTimeout(resolve, ms));
+  }
+}

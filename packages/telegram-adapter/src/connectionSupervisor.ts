@@ -178,7 +178,14 @@ export class ConnectionSupervisor {
         this.#pool.reportConnection(w.session.name, 'disconnected', 'connect-failed');
         this.#onDown(w.session.name);
       }
-      this.#logger.warn({ worker: w.session.name, attempt: w.attempt, reason: cls.type }, 'reconnect failed');
+      this.#logger.warn(
+        {
+          worker: w.session.name,
+          attempt: w.attempt,
+          reason: cls.type === 'unrecognised' ? cls.code : cls.type,
+        },
+        'reconnect failed',
+      );
       this.#schedule(w);
     }
   }

@@ -57,6 +57,9 @@ export class FakeTelegram {
   /** Called for every request before it is answered; may return a promise to model latency. */
   onRequest: (session: string, request: Api.AnyRequest) => void | Promise<void> = () => {};
   readonly clients = new Map<string, TelegramClient>();
+  /** Sessions whose `connect()` fails (the network is down for them). */
+  readonly offline = new Set<string>();
+  readonly connects: string[] = [];
   readonly #history = new Map<number, Api.Message[]>();
 
   constructor(groups: readonly Group[] = []) {
@@ -83,7 +86,12 @@ export class FakeTelegram {
     Object.assign(client, {
       invoke: (request: Api.AnyRequest) => this.#invoke(name, request),
       getSender: async () => ({ send: async (request: Api.AnyRequest) => this.#upload(name, request) }),
-      connect: async () => true,
+      connect: async () => {
+        this.connects.push(name);
+        if (this.offline.has(name))
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return true;
+      },
       disconnect: async () => undefined,
     });
     this.clients.set(name, client);

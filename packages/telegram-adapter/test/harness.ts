@@ -53,15 +53,52 @@ export function harness(
     p.catch(() => {});
     const end = clock.now() + limitMs;
     while (!done && clock.now() < end) {
+      await clock.advance(0);
+      if (done) break;
       const at = clock.nextTimerAt();
-      if (at === undefined || at > end) {
-        await clock.advance(0);
-        if (!done && clock.nextTimerAt() === undefined) break;
-        continue;
+      if (at === undefined) break; // nothing left on virtual time: wait for real I/O below
+      if (at > end) {
+        await clock.advanceTo(end);
+        break;
       }
       await clock.advanceTo(at);
     }
     return p;
   };
   return { clock, telegram, manager, logs, settle };
+}
+
+/** Occupy a slot on `worker` until the returned release is called (or the pool closes). */
+export function occupy(
+  manager: TelegramSessionManager,
+  worker: string,
+  kind: 'sending' | 'scraping' | 'monitoring' | 'other' = 'other',
+): { release: () => void; done: Promise<unknown> } {
+  let release = () => {};
+  const others = manager.sessionNames().filter((n) => n !== worker);
+  const done = manager.pool.submit({
+    kind,
+    antiAffinity: others,
+    run: ({ signal }) =>
+      new Promise<void>((resolve, reject) => {
+        release = resolve;
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+  });
+  done.catch(() => {});
+  return { release: () => release(), done };
+}
+
+/** Send to one recipient at a time and return the session each went out on. */
+export async function sendSequentially(
+  h: Harness,
+  count: number,
+  prefix = 'seq_user',
+): Promise<(string | null)[]> {
+  const used: (string | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    const report = await h.settle(h.manager.sendTextMessagesBulk([`${prefix}${i}`], 'hi'));
+    used.push(report.results.get(`${prefix}${i}`)!.sessionUsed);
+  }
+  return used;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Clock, Pool, PoolSnapshot, Random, TaskSpec } from '@switchyard/core';
 import { createPool, SwitchyardError, systemClock, TaskFailedError, ValidationError } from '@switchyard/core';
@@ -690,6 +691,8 @@ export class TelegramSessionManager {
 
   #operationController(outer: AbortSignal | undefined): AbortController {
     const controller = new AbortController();
+    // Every item of a bulk operation listens to its signal; thousands of items are normal.
+    setMaxListeners(0, controller.signal);
     if (outer) {
       if (outer.aborted) controller.abort(outer.reason);
       else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });

@@ -81,8 +81,11 @@ export class FakeTelegram {
   }
 
   /** A real TelegramClient for session `name` that talks to this fake. */
-  client(name: string): TelegramClient {
-    const client = createTelegramClient('', { apiId: 1, apiHash: '0123456789abcdef0123456789abcdef' });
+  client(name: string, secrets: { sessionString?: string; apiHash?: string } = {}): TelegramClient {
+    const client = createTelegramClient(secrets.sessionString ?? '', {
+      apiId: 1,
+      apiHash: secrets.apiHash ?? '0123456789abcdef0123456789abcdef',
+    });
     Object.assign(client, {
       invoke: (request: Api.AnyRequest) => this.#invoke(name, request),
       getSender: async () => ({ send: async (request: Api.AnyRequest) => this.#upload(name, request) }),

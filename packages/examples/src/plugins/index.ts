@@ -1,0 +1,1 @@
+export { type PrimaryFirstOptions, primaryFirst } from './primaryFirst.js';

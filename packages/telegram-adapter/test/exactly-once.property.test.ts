@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { Api } from 'telegram';
+import { describe, expect, it } from 'vitest';
+import type { Fault } from './fakeTelegram.js';
+import { harness } from './harness.js';
+
+type Mode =
+  | { kind: 'healthy' }
+  | { kind: 'dead' }
+  | { kind: 'peer-flood' }
+  | { kind: 'flaky'; faults: readonly Fault[] };
+
+const faultArb: fc.Arbitrary<Fault> = fc.oneof(
+  fc.integer({ min: 0, max: 90 }).map((n) => ({ rpc: `FLOOD_WAIT_${n}` })),
+  fc.integer({ min: 1, max: 30 }).map((n) => ({ rpc: `SLOWMODE_WAIT_${n}` })),
+  fc.constant({ rpc: 'TIMEOUT', code: 500, after: true as const }),
+  fc.constant({ rpc: 'TIMEOUT', code: 500 }),
+  fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500 }),
+  fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500, after: true as const }),
+  fc.constant({ hang: true as const, after: true }),
+);
+
+const modeArb: fc.Arbitrary<Mode> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'healthy' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'dead' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'peer-flood' as const }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(faultArb, { minLength: 1, maxLength: 2 })
+      .map((faults) => ({ kind: 'flaky' as const, faults })),
+  },
+);
+
+// s0 never dies and never loses its capability, so every recipient can always be served.
+const fleetArb = fc
+  .tuple(
+    fc.oneof(
+      fc.constant<Mode>({ kind: 'healthy' }),
+      modeArb.filter((m) => m.kind === 'flaky'),
+    ),
+    fc.array(modeArb, { minLength: 1, maxLength: 5 }),
+  )
+  .map(([first, rest]) => [first, ...rest]);
+
+const recipientsArb = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{4,10}$/), {
+  minLength: 1,
+  maxLength: 25,
+});
+
+describe('bulk sends under random fleets and fault scripts', () => {
+  it('every valid recipient gets exactly one message; no session gets work while backing off or dead; counters return to zero', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fleetArb,
+        recipientsArb,
+        fc.integer({ min: 0, max: 3000 }),
+        fc.nat(),
+        async (fleet, recipients, delayMs, seed) => {
+          const h = harness({
+            sessions: fleet.length,
+            seed,
+            requestTimeoutMs: 30_000,
+            retry: { retries: 30, minTimeoutMs: 100, maxTimeoutMs: 5000 },
+          });
+          const modes = new Map(fleet.map((m, i) => [`s${i}`, m]));
+          h.telegram.fault = ({ session, request, n }) => {
+            if (!(request instanceof Api.messages.SendMessage)) return undefined;
+            const mode = modes.get(session)!;
+            if (mode.kind === 'dead') return { rpc: 'AUTH_KEY_UNREGISTERED', code: 401 };
+            if (mode.kind === 'peer-flood') return { rpc: 'PEER_FLOOD' };
+            if (mode.kind === 'flaky') return mode.faults[n - 1];
+            return undefined;
+          };
+          const state = new Map<string, string>();
+          const violations: string[] = [];
+          h.manager.pool.events$.subscribe((e) => {
+            if (e.type === 'worker-state') state.set(e.worker, e.to);
+            if (e.type === 'task-assigned') {
+              const s = state.get(e.worker) ?? 'connected';
+              if (s === 'backoff' || s === 'disconnected')
+                violations.push(`${e.worker} got task ${e.task} while ${s}`);
+            }
+          });
+          const report = await h.settle(
+            h.manager.sendTextMessagesBulk([...recipients, 'x'], 'hello', { delayMs }),
+          );
+          expect(violations).toEqual([]);
+          expect(report.results.get('x')?.outcome).toBe('skipped');
+          for (const r of recipients) {
+            const peer = `user:${h.telegram.userId(r)}`;
+            expect(h.telegram.deliveriesTo(peer), r).toHaveLength(1);
+            expect(report.results.get(r)?.success, r).toBe(true);
+          }
+          expect(report.summary.sent).toBe(recipients.length);
+          await h.manager.shutdown();
+          expect(h.manager.getOperationMetrics()).toEqual({
+            scraping: 0,
+            monitoring: 0,
+            sending: 0,
+            other: 0,
+          });
+          expect(h.manager.getGlobalTaskCount()).toBe(0);
+          const snap = h.manager.pool.snapshot();
+          expect(snap.inFlight).toBe(0);
+          expect(snap.queued).toBe(0);
+          expect(h.clock.pendingTimers()).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+
+  it('never delivers twice even when sessions die right after an unknown outcome', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 5 }),
+        recipientsArb,
+        fc.nat(),
+        async (n, recipients, seed) => {
+          const h = harness({
+            sessions: n,
+            seed,
+            retry: { retries: 5, minTimeoutMs: 100, maxTimeoutMs: 1000 },
+          });
+          // s1's first send of each peer is delivered but the answer is lost; its retry finds it dead.
+          h.telegram.fault = ({ session, request, n: k }) => {
+            if (!(request instanceof Api.messages.SendMessage) || session !== 's1') return undefined;
+            return k === 1
+              ? { rpc: 'TIMEOUT', code: 500, after: true }
+              : { rpc: 'SESSION_REVOKED', code: 401 };
+          };
+          const report = await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hello'));
+          for (const r of recipients) {
+            const got = h.telegram.deliveriesTo(`user:${h.telegram.userId(r)}`).length;
+            expect(got).toBeLessThanOrEqual(1);
+            if (report.results.get(r)?.success) expect(got).toBe(1);
+          }
+          await h.manager.shutdown();
+          expect(h.clock.pendingTimers()).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+});

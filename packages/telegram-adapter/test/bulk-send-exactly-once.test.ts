@@ -48,8 +48,8 @@ describe('bulk text sends', () => {
     const sends = t.requests.filter((r) => r.request instanceof Api.messages.SendMessage);
     expect(sends).toHaveLength(2);
     expect(sends[1]!.session).toBe(sends[0]!.session);
-    expect((sends[1]!.request as Api.messages.SendMessage).randomId.toString()).toBe(
-      (sends[0]!.request as Api.messages.SendMessage).randomId.toString(),
+    expect(String((sends[1]!.request as Api.messages.SendMessage).randomId)).toBe(
+      String((sends[0]!.request as Api.messages.SendMessage).randomId),
     );
     expect(t.deliveries).toHaveLength(1);
     expect(report.results.get('alice_one')).toMatchObject({ success: true, attempts: 2 });

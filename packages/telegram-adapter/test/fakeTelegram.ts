@@ -154,7 +154,7 @@ export class FakeTelegram {
     if (request instanceof Api.messages.SendMessage || request instanceof Api.messages.SendMedia) {
       const account = this.#randomIds.get(session) ?? new Set<string>();
       this.#randomIds.set(session, account);
-      const randomId = request.randomId.toString();
+      const randomId = String(request.randomId);
       if (account.has(randomId)) throw rpcError('RANDOM_ID_DUPLICATE', 400, request);
       account.add(randomId);
       this.deliveries.push({ session, peer: peerKey(request) ?? '?', randomId, request });

@@ -59,7 +59,12 @@ export class ConnectionSupervisor {
     this.#onDown = options.onDown ?? (() => {});
   }
 
-  watch(session: TelegramSession): void {
+  /**
+   * Follow a session's connection. With `connect`, the worker is reported disconnected
+   * until the first `connect()` succeeds, so no task reaches a client that is not connected
+   * (GramJS's `invoke` on such a client waits forever).
+   */
+  watch(session: TelegramSession, options: { connect?: boolean } = {}): void {
     const handler = (update: unknown) => {
       if (!(update instanceof UpdateConnectionState)) return;
       if (update.state === UpdateConnectionState.connected) this.markConnected(session.name);
@@ -69,13 +74,14 @@ export class ConnectionSupervisor {
           update.state === UpdateConnectionState.broken ? 'broken' : 'disconnected',
         );
     };
-    this.#watched.set(session.name, { session, handler, status: 'connected', attempt: 0, timer: undefined });
+    const w: Watched = { session, handler, status: 'connected', attempt: 0, timer: undefined };
+    this.#watched.set(session.name, w);
     session.client.addEventHandler(handler);
-  }
-
-  /** Connect every watched session that is not connected yet (first start). */
-  async connectAll(): Promise<void> {
-    await Promise.all([...this.#watched.values()].map((w) => this.#connect(w)));
+    if (options.connect) {
+      w.status = 'reconnecting';
+      this.#pool.reportConnection(session.name, 'disconnected', 'connecting');
+      void this.#connect(w);
+    }
   }
 
   status(name: string): Status | undefined {

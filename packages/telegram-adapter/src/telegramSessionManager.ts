@@ -177,11 +177,6 @@ export class TelegramSessionManager {
       onDown: (s) => this.#onSessionDown(s),
     });
     for (const s of sessions) this.addSession(s);
-    if (options.connect !== false) {
-      void this.#supervisor.connectAll().catch((error: unknown) => {
-        this.#logger.error({ err: describeError(error) }, 'initial connect failed');
-      });
-    }
   }
 
   // ---------------------------------------------------------------- sessions
@@ -202,7 +197,7 @@ export class TelegramSessionManager {
       capabilities: BASE_CAPABILITIES,
     });
     this.#holds.register(checked!.name, BASE_CAPABILITIES);
-    this.#supervisor.watch(checked!);
+    this.#supervisor.watch(checked!, { connect: this.#options.connect !== false });
   }
 
   /** Stop giving the session work, let its running tasks finish, then forget it. */

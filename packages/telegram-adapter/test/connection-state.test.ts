@@ -114,4 +114,18 @@ describe('connection state in the manager', () => {
     expect(h.manager.pool.snapshot().workers.find((w) => w.id === 's0')?.substate).toBe('reconnecting');
     await h.manager.shutdown();
   });
+
+  it('with connect (the default) a session gets work only after its first connect succeeds', async () => {
+    h = harness({ sessions: 2, connect: true, offline: ['s1'] });
+    await h.clock.advance(0);
+    expect(h.telegram.connects.sort()).toEqual(['s0', 's1']);
+    expect(h.manager.getSessionInfo('s0').connection).toBe('connected');
+    expect(h.manager.getSessionInfo('s1').connection).toBe('reconnecting');
+    const report = await h.settle(
+      h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo', 'carol_three'], 'x'),
+      500,
+    );
+    expect(report.summary.bySession).toEqual({ s0: { sent: 3, failed: 0 } });
+    await h.manager.shutdown();
+  });
 });

@@ -1,10 +1,25 @@
 import { Writable } from 'node:stream';
 import { seededRandom, VirtualClock } from '@switchyard/core';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { FakeTelegram, type Group } from './fakeTelegram.js';
+
+/** A pino logger at trace level whose every line lands in `logs`. */
+export function captureLogs(): { logs: string[]; logger: Logger } {
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'trace' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  );
+  return { logs, logger };
+}
 
 export interface Harness {
   readonly clock: VirtualClock;
@@ -16,24 +31,20 @@ export interface Harness {
 }
 
 export function harness(
-  options: { sessions?: number | readonly string[]; groups?: readonly Group[]; seed?: number } & Partial<
-    Omit<TelegramSessionManagerOptions, 'sessions'>
-  > = {},
+  options: {
+    sessions?: number | readonly string[];
+    groups?: readonly Group[];
+    seed?: number;
+    /** Sessions whose network is down from the start. */
+    offline?: readonly string[];
+  } & Partial<Omit<TelegramSessionManagerOptions, 'sessions'>> = {},
 ): Harness {
-  const { sessions = 3, groups = [], seed = 1, ...rest } = options;
+  const { sessions = 3, groups = [], seed = 1, offline = [], ...rest } = options;
   const names = typeof sessions === 'number' ? Array.from({ length: sessions }, (_, i) => `s${i}`) : sessions;
   const clock = new VirtualClock(0);
   const telegram = new FakeTelegram(groups);
-  const logs: string[] = [];
-  const logger = pino(
-    { level: 'trace' },
-    new Writable({
-      write(chunk, _enc, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }),
-  );
+  for (const name of offline) telegram.offline.add(name);
+  const { logs, logger } = captureLogs();
   let next = 1;
   const manager = new TelegramSessionManager({
     sessions: names.map((name) => ({ name, client: telegram.client(name) })),

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import { seededRandom, VirtualClock } from '@switchyard/core';
-import { pino } from 'pino';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { FakeTelegram } from './fakeTelegram.js';
+import { captureLogs } from './harness.js';
 import { sessionString } from './sessionString.js';
 
 afterEach(() => {
@@ -21,16 +20,7 @@ describe('secrets', () => {
         printed.push(args.map(String).join(' '));
       });
     }
-    const logs: string[] = [];
-    const logger = pino(
-      { level: 'trace' },
-      new Writable({
-        write(chunk, _e, cb) {
-          logs.push(String(chunk));
-          cb();
-        },
-      }),
-    );
+    const { logs, logger } = captureLogs();
     const clock = new VirtualClock();
     const telegram = new FakeTelegram([{ id: 31, username: 'secret_group', members: 20 }]);
     const sessions = strings.map((s, i) => ({

@@ -350,6 +350,24 @@ export class TelegramSessionManager {
     });
   }
 
+  /**
+   * @deprecated Seed 001's old entry point: `sendTextMessagesBulk` with the results flattened
+   * to `{ [recipient]: sent? }`. Kept so code written against the seed keeps working.
+   */
+  async bulkSendMessages(
+    recipients: readonly (string | number)[],
+    message: string,
+    delayMs?: number,
+  ): Promise<Record<string, boolean>> {
+    this.#logger.warn('bulkSendMessages is deprecated; use sendTextMessagesBulk');
+    const { results } = await this.sendTextMessagesBulk(
+      recipients,
+      message,
+      delayMs === undefined ? {} : { delayMs },
+    );
+    return Object.fromEntries([...results].map(([r, res]) => [r, res.success]));
+  }
+
   #bulkSend(
     recipients: readonly (string | number)[],
     options: BulkSendOptions,

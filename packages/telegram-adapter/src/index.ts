@@ -20,6 +20,7 @@ export {
   inputMedia,
   uploadMedia,
 } from './deliver.js';
+export { describeError, errorCode } from './errorCode.js';
 export { type GroupRef, groupEntity, parseGroupRef } from './groupRef.js';
 export { type JoinResult, type JoinStatus, joinGroup } from './joinGroup.js';
 export type { TelegramSessionManagerOptions } from './managerOptions.js';
@@ -45,7 +46,9 @@ export {
   type RecipientPartition,
   usernameSchema,
 } from './recipient.js';
+export { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
 export { DEFAULT_SEARCH_QUERIES, type Member, type ScrapeOptions, scrapeMembers } from './scrapeMembers.js';
+export { sendToRecipient } from './sendToRecipient.js';
 export {
   type Credentials,
   loadSessionsFromEnv,
@@ -56,6 +59,7 @@ export {
   sessionsFromArray,
 } from './sessionSources.js';
 export { DEFAULT_STRATEGY, resolveStrategy, STRATEGY_NAMES, type StrategyName } from './strategyName.js';
+export type { TaskContext } from './taskContext.js';
 export {
   classifyTelegramError,
   floodWaitMs,
@@ -67,12 +71,9 @@ export {
   type BulkScrapeOptions,
   type BulkScrapeReport,
   type BulkSendOptions,
-  errorCode,
-  type GroupScrapeResult,
   type MediaSendOptions,
   OPERATION_KINDS,
   type OperationKind,
-  SCRAPE,
   type ScrapeGroupOptions,
   type SessionInfo,
   TelegramOperationError,

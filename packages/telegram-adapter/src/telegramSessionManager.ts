@@ -1,16 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import type { Clock, Pool, PoolSnapshot, Random, TaskSpec } from '@switchyard/core';
-import { createPool, SwitchyardError, systemClock, TaskFailedError, ValidationError } from '@switchyard/core';
+import type { Clock, Pool, PoolSnapshot, Random } from '@switchyard/core';
+import { createPool, SwitchyardError, systemClock, ValidationError } from '@switchyard/core';
 import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
 import { generateRandomLong } from 'telegram/Helpers.js';
-import {
-  ManagerShutDownError,
-  NoLiveSessionError,
-  OutcomeUnknownError,
-  QuotaExhaustedError,
-} from './adapterErrors.js';
+import { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
 import { BulkOperation } from './bulkOperation.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
@@ -18,27 +13,21 @@ import { classifyFailure } from './classifyFailure.js';
 import type { TelegramClientLike, TelegramSession } from './clientLike.js';
 import { ConnectionSupervisor } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
-import { type BigInteger, type Content, deliver, uploadMedia } from './deliver.js';
-import { type GroupRef, groupEntity, parseGroupRef } from './groupRef.js';
-import { type JoinStatus, joinGroup } from './joinGroup.js';
+import { type Content, uploadMedia } from './deliver.js';
+import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
 import { checkMediaFile } from './mediaFile.js';
 import { type MemberFormat, writeMembers } from './memberExport.js';
 import { type BulkSendReport, type MessageResult, summarize } from './messageResult.js';
 import { validateCaption, validateMessageText } from './messageText.js';
-import { partitionRecipients, type Recipient } from './recipient.js';
-import { DEFAULT_SEARCH_QUERIES, type Member, scrapeMembers } from './scrapeMembers.js';
+import { partitionRecipients } from './recipient.js';
+import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
+import { sendToRecipient } from './sendToRecipient.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
-import {
-  classifyTelegramError,
-  JOIN,
-  SEND_TO_STRANGERS,
-  type TelegramErrorClass,
-} from './telegramErrorClass.js';
+import type { TaskContext } from './taskContext.js';
+import { JOIN, SEND_TO_STRANGERS, type TelegramErrorClass } from './telegramErrorClass.js';
 
-/** Capability a session needs to scrape; a session out of daily quota loses it until the day ends. */
-export const SCRAPE = 'scrape';
 const BASE_CAPABILITIES = [SEND_TO_STRANGERS, JOIN, SCRAPE] as const;
 
 export const OPERATION_KINDS = ['scraping', 'monitoring', 'sending', 'other'] as const;
@@ -64,18 +53,6 @@ export interface ScrapeGroupOptions {
   /** Also write the members to this file. */
   output?: { path: string; format: MemberFormat };
   signal?: AbortSignal;
-}
-
-export interface GroupScrapeResult {
-  readonly group: string;
-  readonly success: boolean;
-  /** `pending` when the join waits for an admin's approval: no members then. */
-  readonly joinStatus?: JoinStatus;
-  readonly members: readonly Member[];
-  readonly sessionUsed: string | null;
-  readonly error?: string;
-  readonly attempts: number;
-  readonly timestamp: number;
 }
 
 export interface BulkScrapeOptions {
@@ -131,7 +108,7 @@ export class TelegramSessionManager {
   readonly #monitor: ChatMonitor;
   readonly #operations = new Set<AbortController>();
   readonly #options: TelegramSessionManagerOptions;
-  readonly #newRandomId: () => BigInteger;
+  readonly #taskContext: TaskContext;
   #strategyName: string;
   #shutdown: Promise<void> | undefined;
 
@@ -143,7 +120,6 @@ export class TelegramSessionManager {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'telegram-adapter' });
-    this.#newRandomId = options.randomId ?? (() => generateRandomLong(true));
     this.pool = createPool<TelegramSession>({
       strategy,
       classify: (error, task) => classifyFailure(error, task),
@@ -161,6 +137,14 @@ export class TelegramSessionManager {
       capability: SCRAPE,
       limitOf: (s) => (typeof quota === 'number' ? quota : (quota[s] ?? Number.POSITIVE_INFINITY)),
     });
+    this.#taskContext = {
+      pool: this.pool,
+      clock: this.#clock,
+      newRandomId: options.randomId ?? (() => generateRandomLong(true)),
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      scrapeQuota: this.#quota,
+      onSessionError: (session, cls) => this.#onSessionError(session, cls),
+    };
     this.#monitor = new ChatMonitor({
       pool: this.pool,
       clock: this.#clock,
@@ -400,7 +384,15 @@ export class TelegramSessionManager {
         for (const r of invalid) this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
         for (const r of invalid) record(skipped(r.input, r.reason, this.#clock.now()));
         for (const d of duplicates) record(skipped(d, 'duplicate recipient', this.#clock.now()));
-        await Promise.all(valid.map((r) => this.#sendOne(r, content, delayMs, signal).then(record)));
+        await Promise.all(
+          valid.map((r) =>
+            sendToRecipient(this.#taskContext, r, content, {
+              delayMs,
+              signal,
+              attemptTimeoutMs: this.#sendTimeout(content),
+            }).then(record),
+          ),
+        );
         const summary = summarize(results.values());
         this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
         return { results, summary };
@@ -410,69 +402,10 @@ export class TelegramSessionManager {
     }, controller);
   }
 
-  /** One recipient, exactly once: one randomId for all attempts; an unknown outcome never moves to another session. */
-  async #sendOne(
-    recipient: Recipient,
-    content: Content,
-    delayMs: number,
-    signal: AbortSignal,
-  ): Promise<MessageResult> {
-    const randomId = this.#newRandomId();
-    let attempts = 0;
-    let sessionUsed: string | null = null;
-    let maybeSentOn: string | undefined;
-    const task: TaskSpec<TelegramSession, 'sent' | 'already-sent'> = {
-      kind: 'sending',
-      requires: [SEND_TO_STRANGERS],
-      key: `peer:${recipient.kind}:${recipient.normalized.toLowerCase()}`,
-      idempotent: true,
-      signal,
-      attemptTimeoutMs:
-        content.kind === 'media'
-          ? (this.#options.uploadTimeoutMs ?? 600_000)
-          : (this.#options.requestTimeoutMs ?? 60_000),
-      ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
-      run: async ({ worker, resource }) => {
-        attempts++;
-        sessionUsed = worker;
-        if (maybeSentOn !== undefined && maybeSentOn !== worker)
-          throw new OutcomeUnknownError(recipient.input, maybeSentOn);
-        try {
-          const outcome = await deliver(resource.client, worker, recipient, content, randomId, () => {
-            // From here until Telegram answers, the message may have gone out on this session.
-            maybeSentOn = worker;
-          });
-          return outcome;
-        } catch (error) {
-          const cls = classifyTelegramError(error);
-          // Telegram answered with an error: it did not send, so the item may move.
-          if (!(cls.type === 'transient' && cls.sent === 'maybe')) maybeSentOn = undefined;
-          this.#onSessionError(worker, cls);
-          throw error;
-        }
-      },
-    };
-    try {
-      await this.pool.submit(task);
-      return {
-        recipient: recipient.input,
-        success: true,
-        outcome: 'sent',
-        sessionUsed,
-        attempts,
-        timestamp: this.#clock.now(),
-      };
-    } catch (error) {
-      return {
-        recipient: recipient.input,
-        success: false,
-        outcome: 'failed',
-        sessionUsed,
-        error: errorCode(error),
-        attempts,
-        timestamp: this.#clock.now(),
-      };
-    }
+  #sendTimeout(content: Content): number {
+    return content.kind === 'media'
+      ? (this.#options.uploadTimeoutMs ?? 600_000)
+      : (this.#options.requestTimeoutMs ?? 60_000);
   }
 
   /** Side effects that need the session: restrictions, dead sessions, dropped connections. */
@@ -503,8 +436,14 @@ export class TelegramSessionManager {
 
   /** Page through a group's members on one session (chosen by the strategy). */
   async scrapeGroupMembers(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
+    this.#assertOpen();
     const ref = parseGroupRef(group);
-    const result = await this.#scrapeGroup(ref, { ...options, join: ref.kind === 'invite' }, options.signal);
+    const result = await scrapeGroupTask(
+      this.#taskContext,
+      ref,
+      { ...options, join: ref.kind === 'invite' },
+      options.signal,
+    );
     if (!result.success) throw new TelegramOperationError(group, result.error ?? 'failed');
     if (options.output) await writeMembers(options.output.path, result.members, options.output.format);
     return result;
@@ -512,8 +451,9 @@ export class TelegramSessionManager {
 
   /** Join (public name, `t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`), then scrape. */
   async joinAndScrapeGroup(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
+    this.#assertOpen();
     const ref = parseGroupRef(group);
-    const result = await this.#scrapeGroup(ref, { ...options, join: true }, options.signal);
+    const result = await scrapeGroupTask(this.#taskContext, ref, { ...options, join: true }, options.signal);
     if (!result.success) throw new TelegramOperationError(group, result.error ?? 'failed');
     if (options.output && result.joinStatus !== 'pending') {
       await writeMembers(options.output.path, result.members, options.output.format);
@@ -556,7 +496,8 @@ export class TelegramSessionManager {
         const results = new Map<string, GroupScrapeResult>();
         await Promise.all(
           refs.map(async (ref) => {
-            const r = await this.#scrapeGroup(
+            const r = await scrapeGroupTask(
+              this.#taskContext,
               ref,
               { ...options, join: options.join === true || ref.kind === 'invite' },
               signal,
@@ -592,76 +533,6 @@ export class TelegramSessionManager {
         this.#operations.delete(controller);
       }
     }, controller);
-  }
-
-  async #scrapeGroup(
-    ref: GroupRef,
-    options: { maxMembers?: number; deepSearch?: boolean; join?: boolean; delayMs?: number },
-    signal: AbortSignal | undefined,
-  ): Promise<GroupScrapeResult> {
-    this.#assertOpen();
-    const maxMembers = options.maxMembers ?? 10_000;
-    if (!(Number.isInteger(maxMembers) && maxMembers > 0)) {
-      throw new ValidationError([{ field: 'maxMembers', reason: 'must be a positive integer' }]);
-    }
-    let attempts = 0;
-    let sessionUsed: string | null = null;
-    try {
-      const { members, joinStatus } = await this.pool.submit({
-        kind: 'scraping',
-        requires: options.join ? [SCRAPE, JOIN] : [SCRAPE],
-        key: `group:${ref.input}`,
-        attemptTimeoutMs: 30 * (this.#options.requestTimeoutMs ?? 60_000),
-        ...(signal ? { signal } : {}),
-        ...(options.delayMs ? { pace: { key: 'scrape', intervalMs: options.delayMs } } : {}),
-        run: async ({ worker, resource, signal: runSignal }) => {
-          attempts++;
-          sessionUsed = worker;
-          if (!this.#quota.take(worker)) throw new QuotaExhaustedError(worker);
-          try {
-            let status: JoinStatus | undefined;
-            let peer: import('telegram').Api.TypeInputPeer | undefined;
-            if (options.join || ref.kind === 'invite') {
-              const joined = await joinGroup(resource.client, ref);
-              status = joined.status;
-              peer = joined.peer;
-              if (status === 'pending') return { members: [] as Member[], joinStatus: status };
-            }
-            if (peer === undefined && ref.kind !== 'invite')
-              peer = await resource.client.getInputEntity(groupEntity(ref));
-            if (peer === undefined) return { members: [] as Member[], joinStatus: status };
-            const members = await scrapeMembers(resource.client, peer, {
-              maxMembers,
-              signal: runSignal,
-              ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
-            });
-            return { members, joinStatus: status };
-          } catch (error) {
-            this.#onSessionError(worker, classifyTelegramError(error));
-            throw error;
-          }
-        },
-      });
-      return {
-        group: ref.input,
-        success: true,
-        ...(joinStatus !== undefined ? { joinStatus } : {}),
-        members,
-        sessionUsed,
-        attempts,
-        timestamp: this.#clock.now(),
-      };
-    } catch (error) {
-      return {
-        group: ref.input,
-        success: false,
-        members: [],
-        sessionUsed,
-        error: errorCode(error),
-        attempts,
-        timestamp: this.#clock.now(),
-      };
-    }
   }
 
   // ---------------------------------------------------------------- monitoring
@@ -753,22 +624,6 @@ function skipped(recipient: string, reason: string, at: number): MessageResult {
     attempts: 0,
     timestamp: at,
   };
-}
-
-/** A short, secret-free reason: the Telegram error code when there is one. */
-export function errorCode(error: unknown): string {
-  let e: unknown = error;
-  if (e instanceof TaskFailedError && e.cause !== undefined) e = e.cause;
-  const cls = classifyTelegramError(e);
-  if (cls.type !== 'unrecognised' && 'code' in cls) return cls.code;
-  if (cls.type === 'flood-wait' || cls.type === 'slow-mode')
-    return cls.type === 'flood-wait' ? 'FLOOD_WAIT' : 'SLOWMODE_WAIT';
-  if (e instanceof SwitchyardError) return e.code;
-  return describeError(e);
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function fileSafe(name: string): string {

@@ -106,3 +106,21 @@ describe('seed 002: manager-level concurrency controls', () => {
     sub.unsubscribe();
   });
 });
+
+describe('adding and removing sessions while work runs', () => {
+  it('removeSession lets running work finish, then the session gets nothing more', async () => {
+    h = harness({ sessions: 2 });
+    const held = occupy(h.manager, 's0');
+    await h.clock.advance(0);
+    const removal = h.manager.removeSession('s0');
+    const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo'], 'x'));
+    expect(report.summary.bySession).toEqual({ s1: { sent: 2, failed: 0 } });
+    held.release();
+    await h.settle(removal);
+    await expect(held.done).resolves.toBeUndefined();
+    expect(h.manager.sessionNames()).toEqual(['s1']);
+    h.manager.addSession({ name: 's2', client: h.telegram.client('s2') });
+    const more = await h.settle(h.manager.sendTextMessagesBulk(['carol_three', 'dave_fourr'], 'x'));
+    expect(Object.keys(more.summary.bySession).sort()).toEqual(['s1', 's2']);
+  });
+});

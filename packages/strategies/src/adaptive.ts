@@ -1,13 +1,14 @@
-import type { Candidates, LoadEvent, Strategy, TaskView, WorkerView } from '@switchyard/core';
+import type { Candidates, LoadEvent, LoadEventType, Strategy, TaskView, WorkerView } from '@switchyard/core';
 import type { Observable, Unsubscribable } from 'rxjs';
 import { Bandit, type BanditOptions } from './bandit.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import { type InspectableStrategy, isInspectable } from './inspectable.js';
 import { leastLoaded } from './least-loaded.js';
 import { type CommonStrategyOptions, nonNegative, positive, resolveCommon } from './options.js';
+import { OUTSTANDING_EVENTS, OutstandingTracker } from './outstanding.js';
 import { p2cPeakEwma } from './p2c-peak-ewma.js';
 import { randomIndex } from './random-index.js';
-import { observeInto, statsTable } from './stats-options.js';
+import { observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
 import { weightedResponseTime } from './weighted-response-time.js';
 
 export interface AdaptiveOptions extends CommonStrategyOptions, BanditOptions {
@@ -19,9 +20,11 @@ export interface AdaptiveOptions extends CommonStrategyOptions, BanditOptions {
   /** At most this many tasks awaiting an outcome are remembered (oldest forgotten first). Default 10 000. */
   maxPending?: number;
   /**
-   * Tail guard: an arm's pick is swapped for a random other candidate when its peak-EWMA cost
-   * × (inFlight + 1) is more than this many times the other's, so exploring a weaker arm never
-   * sends work to a worker known to be slow. 0 turns it off. Default 2.
+   * Tail guard: an arm's pick is swapped for the cheaper of two other random candidates when
+   * its cost is more than this many times that one's, so exploring a weaker arm never sends
+   * work to a worker that is known, or looks, slow. Cost = max(peak-EWMA latency, age of its
+   * oldest unfinished task) × (1 + inFlight / capacity): the age term flags a worker that stopped
+   * answering before its first slow response arrives. 0 turns it off. Default 2.
    */
   tailGuard?: number;
 }
@@ -63,18 +66,36 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
   const tailGuard = options.tailGuard ?? 2;
   nonNegative('adaptive', 'tailGuard', tailGuard);
   const guardStats = statsTable('adaptive', {}, common);
-  const cost = (w: WorkerView, now: number): number => {
+  const outstanding = new OutstandingTracker();
+  const expectedLatency = (w: WorkerView, now: number): number => {
     const s = guardStats.get(w.id);
     const latency = s !== undefined && s.samples > 0 ? guardStats.peakCost(s, now) : 0;
-    return (latency + 1) * (w.inFlight + 1);
+    return Math.max(latency, outstanding.oldestAge(w.id, now));
+  };
+  const cost = (w: WorkerView, now: number): number => {
+    // Expected latency scaled by utilisation: unlike p2c's × (inFlight + 1), an idle slow worker
+    // does not look cheap next to a busy fast one with room to spare.
+    return (expectedLatency(w, now) + 1) * (1 + w.inFlight / Math.max(1, w.capacity));
   };
   const guard = (w: WorkerView, candidates: Candidates): WorkerView => {
     const n = candidates.length;
     if (tailGuard === 0 || n < 2) return w;
-    const other = candidates[randomIndex(common.random, n)]!;
-    if (other === w) return w;
+    // Two other candidates, neither of them the arm's pick (sampling w itself would let it pass).
+    const other = (skip: WorkerView | undefined): WorkerView => {
+      const i = randomIndex(common.random, n);
+      for (let k = 0; k < n; k++) {
+        const c = candidates[(i + k) % n]!;
+        if (c !== w && c !== skip) return c;
+      }
+      return w;
+    };
+    const a = other(undefined);
+    const b = n > 2 ? other(a) : a;
     const now = common.clock.now();
-    return cost(w, now) > tailGuard * cost(other, now) ? other : w;
+    const ca = cost(a, now);
+    const cb = cost(b, now);
+    const best = ca <= cb ? a : b;
+    return cost(w, now) > tailGuard * Math.min(ca, cb) ? best : w;
   };
 
   const onEvent = (e: LoadEvent): void => {
@@ -86,8 +107,22 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
     else if (e.type === 'task-failed' && e.failure !== 'permanent') bandit.outcome(arm, false, e.latencyMs);
   };
 
+  // The pool builds only the events someone needs: ours, the guard's, and every arm's.
+  const events: LoadEventType[] | undefined = arms.some(
+    (a) => a.observe !== undefined && a.events === undefined,
+  )
+    ? undefined
+    : [
+        ...new Set<LoadEventType>([
+          ...STATS_EVENTS,
+          ...OUTSTANDING_EVENTS,
+          ...arms.flatMap((a) => a.events ?? []),
+        ]),
+      ];
+
   return {
     name: 'adaptive',
+    ...(events === undefined ? {} : { events }),
     select(task: TaskView, candidates: Candidates): WorkerView | undefined {
       if (candidates.length === 0) return undefined;
       let arm = bandit.draw();
@@ -97,7 +132,13 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
         w = arms[arm]!.select(task, candidates);
       }
       if (w !== undefined) {
-        w = guard(w, candidates);
+        const guarded = guard(w, candidates);
+        if (guarded !== w) {
+          // The arm chose a worker that is, or looks, slow: that is the arm's bad outcome, and
+          // the task goes elsewhere without being credited to it.
+          bandit.outcome(arm, false, expectedLatency(w, common.clock.now()));
+          return guarded;
+        }
         pending.delete(task.id); // re-insert so Map order stays oldest-first
         pending.set(task.id, arm);
         if (pending.size > maxPending) {
@@ -115,6 +156,7 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
       }
       subs.push(events$.subscribe(onEvent));
       subs.push(observeInto(guardStats, events$));
+      subs.push(events$.subscribe((e) => outstanding.handle(e)));
       return {
         unsubscribe: () => {
           for (const s of subs) s.unsubscribe();
@@ -125,6 +167,7 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
       const ids = new Set<string>();
       for (const a of arms) if (isInspectable(a)) for (const id of a.trackedWorkers()) ids.add(id);
       for (const id of guardStats.ids()) ids.add(id);
+      for (const id of outstanding.ids()) ids.add(id);
       return [...ids];
     },
     getWeights: () => bandit.weights(),

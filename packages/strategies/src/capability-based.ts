@@ -69,7 +69,6 @@ export function capabilityBased(options: CapabilityBasedOptions = {}): Inspectab
   return {
     name: 'capability-based',
     select: (task, candidates) => constrained(task, candidates, pick),
-    observe: (events$) => events$.subscribe(() => {}),
     trackedWorkers: () => [],
   };
 }

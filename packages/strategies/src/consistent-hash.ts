@@ -65,7 +65,6 @@ export function consistentHash(options: ConsistentHashOptions = {}): Inspectable
   return {
     name: 'consistent-hash',
     select: (task, candidates) => constrained(task, candidates, pick),
-    observe: (events$) => events$.subscribe(() => {}),
     trackedWorkers: () => [],
   };
 }

@@ -1,5 +1,4 @@
-import type { LoadEvent, Strategy } from '@switchyard/core';
-import type { Observable, Unsubscribable } from 'rxjs';
+import type { Strategy } from '@switchyard/core';
 
 /**
  * A strategy that can say which workers it keeps state for. Every built-in strategy is one;
@@ -8,7 +7,6 @@ import type { Observable, Unsubscribable } from 'rxjs';
 export interface InspectableStrategy extends Strategy {
   /** Ids of the workers this strategy holds per-worker state for (debugging and tests). */
   trackedWorkers(): string[];
-  observe(events$: Observable<LoadEvent>): Unsubscribable;
 }
 
 export function isInspectable(strategy: Strategy): strategy is InspectableStrategy {

@@ -52,8 +52,7 @@ export function leastLoaded(options: LeastLoadedOptions = {}): InspectableStrate
   return {
     name: 'least-loaded',
     select: (task, candidates) => constrained(task, candidates, pick),
-    // Reads only live worker views: no per-worker state to keep or prune.
-    observe: (events$) => events$.subscribe(() => {}),
+    // Reads only live worker views: no per-worker state to keep or prune, and no events needed.
     trackedWorkers: () => [],
   };
 }

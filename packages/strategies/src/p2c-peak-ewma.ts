@@ -4,7 +4,7 @@ import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
 import { randomIndex } from './random-index.js';
 import { effectiveWeight, slowStartFactor } from './slow-start.js';
-import { type OutcomeCostOptions, observeInto, statsTable } from './stats-options.js';
+import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
 
 export interface P2cPeakEwmaOptions extends CommonStrategyOptions, OutcomeCostOptions {
   /**
@@ -51,6 +51,7 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
 
   return {
     name: 'p2c-peak-ewma',
+    events: STATS_EVENTS,
     select: (task, candidates) => constrained(task, candidates, pick),
     observe: (events$) => observeInto(table, events$),
     trackedWorkers: () => table.ids(),

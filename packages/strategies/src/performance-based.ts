@@ -4,7 +4,7 @@ import { InvalidStrategyOptionError } from './errors.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
 import { effectiveWeight, relativeLoad, slowStartFactor } from './slow-start.js';
-import { type OutcomeCostOptions, observeInto, statsTable } from './stats-options.js';
+import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
 
 /** How much each factor counts. They are normalised to sum to 1. */
 export interface PerformanceWeights {
@@ -122,6 +122,7 @@ export function performanceBased(options: PerformanceBasedOptions = {}): Perform
 
   return {
     name: 'performance-based',
+    events: STATS_EVENTS,
     select: (task, candidates) => constrained(task, candidates, pick),
     observe: (events$) => observeInto(table, events$),
     trackedWorkers: () => table.ids(),

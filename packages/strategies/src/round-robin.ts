@@ -156,6 +156,7 @@ export function roundRobin(options: RoundRobinOptions = {}): InspectableStrategy
 
   return {
     name: 'round-robin',
+    events: ['worker-added', 'worker-removed'],
     select: (task, candidates) => constrained(task, candidates, pick),
     observe(events$: Observable<LoadEvent>): Unsubscribable {
       return events$.subscribe((e) => {

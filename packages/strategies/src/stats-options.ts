@@ -1,4 +1,4 @@
-import type { LoadEvent } from '@switchyard/core';
+import type { LoadEvent, LoadEventType } from '@switchyard/core';
 import type { Observable, Unsubscribable } from 'rxjs';
 import { positive, type ResolvedCommon } from './options.js';
 import { WorkerStatsTable } from './worker-stats.js';
@@ -26,6 +26,15 @@ export function statsTable(
   positive(strategy, 'rateLimitPenaltyMs', rateLimitPenaltyMs);
   return new WorkerStatsTable({ clock: common.clock, tauMs, failurePenaltyMs, rateLimitPenaltyMs });
 }
+
+/** The event types a `WorkerStatsTable` learns from; strategies built on one declare these. */
+export const STATS_EVENTS: readonly LoadEventType[] = [
+  'worker-added',
+  'worker-removed',
+  'worker-state',
+  'task-succeeded',
+  'task-failed',
+];
 
 export function observeInto(table: WorkerStatsTable, events$: Observable<LoadEvent>): Unsubscribable {
   return events$.subscribe((e) => table.handle(e));

@@ -4,7 +4,7 @@ import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, positive, resolveCommon } from './options.js';
 import { randomIndex } from './random-index.js';
 import { effectiveWeight, slowStartFactor } from './slow-start.js';
-import { type OutcomeCostOptions, observeInto, statsTable } from './stats-options.js';
+import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
 
 export interface WeightedResponseTimeOptions extends CommonStrategyOptions, OutcomeCostOptions {
   /** Response time assumed for a worker with no sample yet, when no worker has one. Default 100 ms. */
@@ -82,6 +82,7 @@ export function weightedResponseTime(options: WeightedResponseTimeOptions = {}):
 
   return {
     name: 'weighted-response-time',
+    events: STATS_EVENTS,
     select: (task, candidates) => constrained(task, candidates, pick),
     observe: (events$) => observeInto(table, events$),
     trackedWorkers: () => table.ids(),

@@ -14,7 +14,7 @@ function setup() {
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   const a = adaptive({ clock, random: seededRandom(5), arms: [fixed('to-a', 'a'), fixed('to-b', 'b')] });
-  a.observe(fleet.events$);
+  a.observe?.(fleet.events$);
   fleet.add('a', { capacity: 1_000 });
   fleet.add('b', { capacity: 1_000 });
   const run = (n: number, slow: string) => {
@@ -61,7 +61,7 @@ describe('adaptive', () => {
     const clock = new VirtualClock(0);
     const fleet = new FakeFleet(clock);
     const a = adaptive({ clock, maxPending: 100 });
-    a.observe(fleet.events$);
+    a.observe?.(fleet.events$);
     fleet.add('a', { capacity: 1_000_000 });
     for (let i = 0; i < 10_000; i++) a.select(makeTask(), fleet.candidates()); // outcomes never arrive
     // Nothing observable grows: the weights are still a distribution and removal clears arms' state.

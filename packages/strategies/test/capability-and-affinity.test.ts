@@ -55,7 +55,7 @@ describe.each(Object.entries(all))('%s: affinity is soft, anti-affinity is hard'
     const clock = new VirtualClock(0);
     const fleet = new FakeFleet(clock);
     const s = factory({ clock });
-    s.observe(fleet.events$);
+    s.observe?.(fleet.events$);
     for (let i = 0; i < 6; i++) fleet.add(`w${i}`, { capacity: 10 });
     clock.tick(60_000);
     for (let i = 0; i < 20; i++)
@@ -82,7 +82,7 @@ describe('performanceBased', () => {
     const clock = new VirtualClock(0);
     const fleet = new FakeFleet(clock);
     const pb = performanceBased({ clock });
-    pb.observe(fleet.events$);
+    pb.observe?.(fleet.events$);
     const a = fleet.add('a', { capacity: 10 });
     fleet.add('b', { capacity: 10 });
     clock.tick(60_000);

@@ -7,7 +7,7 @@ function fleetOf(n: number) {
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   const p2c = p2cPeakEwma({ clock, random: seededRandom(3) });
-  p2c.observe(fleet.events$);
+  p2c.observe?.(fleet.events$);
   for (let i = 0; i < n; i++) fleet.add(`w${i}`, { capacity: 1_000 });
   clock.tick(60_000); // past slow start
   return { clock, fleet, p2c };

@@ -8,7 +8,7 @@ function setup(n: number) {
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   const rr = roundRobin({ clock, random: seededRandom(1) });
-  rr.observe(fleet.events$);
+  rr.observe?.(fleet.events$);
   for (let i = 0; i < n; i++) fleet.add(`w${i}`, { capacity: 1_000 });
   return { clock, fleet, rr };
 }
@@ -70,7 +70,7 @@ describe('roundRobin', () => {
     const clock = new VirtualClock(0);
     const fleet = new FakeFleet(clock);
     const rr = roundRobin({ clock });
-    rr.observe(fleet.events$);
+    rr.observe?.(fleet.events$);
     fleet.add('a', { capacity: 100, weight: 3 });
     fleet.add('b', { capacity: 100 });
     const ids = Array.from({ length: 8 }, () => rr.select(makeTask(), fleet.candidates())!.id);

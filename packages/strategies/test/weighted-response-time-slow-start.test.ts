@@ -7,7 +7,7 @@ function warmed(n: number, latency: (id: string) => number, fail: (id: string) =
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   const wrt = weightedResponseTime({ clock, random: seededRandom(11) });
-  wrt.observe(fleet.events$);
+  wrt.observe?.(fleet.events$);
   for (let i = 0; i < n; i++) fleet.add(`w${i}`, { capacity: 1_000 });
   clock.tick(60_000);
   for (let round = 0; round < 20; round++) {

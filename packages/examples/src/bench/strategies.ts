@@ -17,11 +17,22 @@ function measure(strategy: Strategy, n: number): number {
   clock.tick(3_600_000);
   const cands = fleet.candidates();
   const tasks = Array.from({ length: 1_024 }, (_, i) => makeTask({ key: `k${i}` }));
-  const iterations = Math.max(2_000, Math.min(200_000, Math.floor(20_000_000 / n)));
-  for (let i = 0; i < iterations / 4; i++) strategy.select(tasks[i & 1023]!, cands); // warm-up
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) strategy.select(tasks[i & 1023]!, cands);
-  return Number(process.hrtime.bigint() - start) / iterations;
+  // Time-boxed rather than a fixed count, so an O(1) pick gets enough iterations to be measured
+  // warm, and an O(n) pick at 10,000 candidates does not take minutes.
+  const run = (ms: number): number => {
+    const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
+    const start = process.hrtime.bigint();
+    let iterations = 0;
+    let now = start;
+    while (now < end) {
+      for (let i = 0; i < 256; i++) strategy.select(tasks[(iterations + i) & 1023]!, cands);
+      iterations += 256;
+      now = process.hrtime.bigint();
+    }
+    return Number(now - start) / iterations;
+  };
+  run(150); // warm-up: let the JIT settle
+  return run(400);
 }
 
 export async function benchStrategies(sizes: readonly number[] = [10, 1_000, 10_000]): Promise<Row[]> {

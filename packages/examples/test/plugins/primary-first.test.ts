@@ -12,7 +12,7 @@ describe('primaryFirst', () => {
     const clock = new VirtualClock(0);
     const f = new FakeFleet(clock);
     const strategy = primaryFirst({ clock, cooldownMs: 1000 });
-    strategy.observe(f.events$);
+    strategy.observe?.(f.events$);
     f.add('p1', { capacity: 2, capabilities: ['primary'] });
     f.add('p2', { capacity: 2, capabilities: ['primary'] });
     f.add('overflow', { capacity: 10 });

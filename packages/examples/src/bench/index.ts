@@ -1,4 +1,5 @@
 import { benchPool } from './pool.js';
+import { benchStrategies } from './strategies.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -9,16 +10,28 @@ async function main(): Promise<void> {
   );
   console.log('p-queue runs the same tasks with concurrency = workers, interleaved in the same process.\n');
   const rows = await benchPool();
-  const table = rows.map((r) => ({
-    workers: r.workers,
-    queued: fmt(r.queued),
-    'switchyard tasks/s': fmt(r.switchyardTasksPerSec),
-    'p-queue tasks/s': fmt(r.pQueueTasksPerSec),
-    'switchyard / p-queue': r.ratio.toFixed(2),
-    'switchyard heap B/task': fmt(r.switchyardHeapBytesPerTask),
-    'p-queue heap B/task': fmt(r.pQueueHeapBytesPerTask),
-  }));
-  console.table(table);
+  console.table(
+    rows.map((r) => ({
+      workers: r.workers,
+      queued: fmt(r.queued),
+      'switchyard tasks/s': fmt(r.switchyardTasksPerSec),
+      'p-queue tasks/s': fmt(r.pQueueTasksPerSec),
+      'switchyard / p-queue': r.ratio.toFixed(2),
+      'switchyard heap B/task': fmt(r.switchyardHeapBytesPerTask),
+      'p-queue heap B/task': fmt(r.pQueueHeapBytesPerTask),
+    })),
+  );
+
+  console.log('\nStrategy select cost: ns per pick over idle candidates (time-boxed, after a warm-up).\n');
+  const picks = await benchStrategies();
+  const sizes = [...new Set(picks.map((r) => r.candidates))];
+  const byStrategy = new Map<string, Record<string, string>>();
+  for (const r of picks) {
+    const row = byStrategy.get(r.strategy) ?? { strategy: r.strategy };
+    row[`${fmt(r.candidates)} candidates`] = fmt(r.nsPerSelect);
+    byStrategy.set(r.strategy, row);
+  }
+  console.table([...byStrategy.values()], ['strategy', ...sizes.map((n) => `${fmt(n)} candidates`)]);
 }
 
 await main();

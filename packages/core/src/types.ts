@@ -98,21 +98,30 @@ export interface Strategy {
 
 export type OperationKind = 'scraping' | 'sending' | 'monitoring' | 'other' | (string & {});
 
-interface EventBase {
+/** Fields every load event has. */
+export interface LoadEventBase {
   /** Clock time of the event. */
   readonly at: number;
 }
 
 export type LoadEvent =
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'worker-added';
       readonly worker: string;
       readonly capacity: number;
       readonly capabilities: readonly string[];
       readonly weight: number;
     })
-  | (EventBase & { readonly type: 'worker-removed'; readonly worker: string })
-  | (EventBase & {
+  | (LoadEventBase & { readonly type: 'worker-removed'; readonly worker: string })
+  /** `updateWorker` changed its capabilities, weight or capacity (the new values). */
+  | (LoadEventBase & {
+      readonly type: 'worker-updated';
+      readonly worker: string;
+      readonly capacity: number;
+      readonly capabilities: readonly string[];
+      readonly weight: number;
+    })
+  | (LoadEventBase & {
       readonly type: 'worker-state';
       readonly worker: string;
       readonly from: WorkerState;
@@ -122,21 +131,21 @@ export type LoadEvent =
       /** For `backoff`: how long, in ms. */
       readonly backoffMs?: number;
     })
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'task-queued';
       readonly task: number;
       readonly kind: string;
       readonly priority: number;
       readonly attempt: number;
     })
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'task-assigned';
       readonly task: number;
       readonly kind: string;
       readonly worker: string;
       readonly attempt: number;
     })
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'task-succeeded';
       readonly task: number;
       readonly kind: string;
@@ -145,7 +154,7 @@ export type LoadEvent =
       /** Run time in ms on the injected clock. */
       readonly latencyMs: number;
     })
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'task-failed';
       readonly task: number;
       readonly kind: string;
@@ -158,7 +167,7 @@ export type LoadEvent =
       /** Whether the task will run again. */
       readonly willRetry: boolean;
     })
-  | (EventBase & {
+  | (LoadEventBase & {
       readonly type: 'task-cancelled';
       readonly task: number;
       readonly kind: string;

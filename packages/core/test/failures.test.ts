@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import {
   createPool,
   type Failure,
@@ -303,6 +304,23 @@ describe('failures', () => {
     expect(events.filter((e) => e.type === 'task-cancelled')).toHaveLength(2);
     await pool.close();
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('listens once on a signal shared by many tasks, and lets go when they settle', async () => {
+    const { pool, clock } = setup(2);
+    const shared = new AbortController();
+    const runs = Array.from({ length: 50 }, () =>
+      track(pool.submit({ signal: shared.signal, run: ({ signal }) => sleep(clock, 100, signal) })),
+    );
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    await clock.advance(0);
+    shared.abort();
+    await clock.advance(0);
+    expect(runs.every((r) => r.error instanceof TaskCancelledError)).toBe(true);
+    const other = new AbortController();
+    await Promise.all([1, 2, 3].map(() => pool.submit({ signal: other.signal, run: () => 1 })));
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
+    await pool.close();
   });
 
   it('times out a task from submission and releases its slot', async () => {

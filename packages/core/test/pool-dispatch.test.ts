@@ -89,6 +89,23 @@ describe('dispatch', () => {
     await pool.close();
   });
 
+  it('updateWorker changes capabilities, re-offers waiting tasks, and reports it', async () => {
+    const { pool, clock, events } = setup();
+    const t = track(pool.submit({ requires: ['join'], run: ({ worker }) => worker }));
+    await clock.advance(0);
+    expect(t.done).toBe(false);
+    pool.updateWorker('w1', { capabilities: ['join'], weight: 3 });
+    await clock.advance(0);
+    expect(t.value).toBe('w1');
+    expect(events.find((e) => e.type === 'worker-updated')).toMatchObject({
+      worker: 'w1',
+      capabilities: ['join'],
+      weight: 3,
+      capacity: 1,
+    });
+    await pool.close();
+  });
+
   it('keeps a task waiting (not dropped) while no worker is eligible', async () => {
     const { pool, clock } = setup();
     const t = track(pool.submit({ requires: ['gpu'], run: ({ worker }) => worker }));

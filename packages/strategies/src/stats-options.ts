@@ -30,6 +30,7 @@ export function statsTable(
 /** The event types a `WorkerStatsTable` learns from; strategies built on one declare these. */
 export const STATS_EVENTS: readonly LoadEventType[] = [
   'worker-added',
+  'worker-updated',
   'worker-removed',
   'worker-state',
   'task-succeeded',

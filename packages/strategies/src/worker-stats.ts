@@ -13,7 +13,7 @@ export interface WorkerStat {
   /** EWMA of worker health: rate limits, fatal errors, backoffs and disconnects count as 0. */
   reliability: number;
   samples: number;
-  /** Weight announced in `worker-added` (the pool's live view wins during select). */
+  /** Weight announced in `worker-added` / `worker-updated` (the pool's live view wins during select). */
   weight: number;
 }
 
@@ -84,7 +84,8 @@ export class WorkerStatsTable {
 
   handle(e: LoadEvent): void {
     switch (e.type) {
-      case 'worker-added': {
+      case 'worker-added':
+      case 'worker-updated': {
         this.#ensure(e.worker).weight = e.weight;
         return;
       }

@@ -125,6 +125,15 @@ export function classifyTelegramError(error: unknown): TelegramErrorClass {
       return { type: 'transient', code: 'DISCONNECTED', sent: 'no' };
     }
     if (error.message === 'Not connected') return { type: 'transient', code: 'NOT_CONNECTED', sent: 'maybe' };
+    // Name resolution fails before anything is sent, with plain Errors (client/users.js):
+    // the target does not exist, so the item fails with the code Telegram itself would use.
+    if (/^No user has ".*" as username$/s.test(error.message))
+      return { type: 'target', code: 'USERNAME_NOT_OCCUPIED' };
+    if (/^Cannot find any entity corresponding to ".*"$/s.test(error.message)) {
+      return { type: 'target', code: 'PEER_ID_INVALID' };
+    }
+    if (error.message.startsWith('Could not find the input entity for'))
+      return { type: 'target', code: 'PEER_ID_INVALID' };
   }
   return { type: 'unrecognised', code: error instanceof Error ? error.name : typeof error };
 }

@@ -3,6 +3,7 @@ import { Api } from 'telegram';
 import { FloodWaitError, SlowModeWaitError } from 'telegram/errors/index.js';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../src/classifyFailure.js';
+import { errorCode } from '../src/errorCode.js';
 import { classifyTelegramError } from '../src/telegramErrorClass.js';
 import { rpcError } from './fakeTelegram.js';
 
@@ -111,10 +112,21 @@ describe('Telegram error classification (TELEGRAM.md table)', () => {
     expect(classifyTelegramError(err('RANDOM_ID_DUPLICATE'))).toEqual({ type: 'already-sent' });
   });
 
-  it('does not retry what it does not understand (no "retry by default")', () => {
-    expect(classifyFailure(new Error('Could not find the input entity for "nobody"'))).toEqual({
-      kind: 'permanent',
+  it("maps GramJS's name-resolution failures (plain Errors) to the target code Telegram would use", () => {
+    expect(classifyTelegramError(new Error('No user has "ghost_user" as username'))).toEqual({
+      type: 'target',
+      code: 'USERNAME_NOT_OCCUPIED',
     });
+    expect(errorCode(new Error('No user has "ghost_user" as username'))).toBe('USERNAME_NOT_OCCUPIED');
+    expect(classifyTelegramError(new Error('Cannot find any entity corresponding to "+15550000"'))).toEqual({
+      type: 'target',
+      code: 'PEER_ID_INVALID',
+    });
+    expect(classifyFailure(new Error('No user has "ghost_user" as username'))).toEqual({ kind: 'permanent' });
+  });
+
+  it('does not retry what it does not understand (no "retry by default")', () => {
+    expect(classifyFailure(new Error('something odd happened'))).toEqual({ kind: 'permanent' });
     expect(classifyFailure(err('SOMETHING_NEW'))).toEqual({ kind: 'permanent' });
   });
 });

@@ -116,7 +116,6 @@ class Task<R> implements TaskView {
   attemptTimer: unknown;
   deadline: unknown;
   controller: AbortController | undefined;
-  onAbort: (() => void) | undefined;
   readonly spec: TaskSpec<R, unknown>;
   readonly retry: RetryOptions;
   readonly counters: KindCounters;
@@ -238,6 +237,7 @@ class WorkerPool<R> implements Pool<R> {
   #paceAt = Number.POSITIVE_INFINITY;
   #paceWake = Number.POSITIVE_INFINITY;
   readonly #pending = new Set<Task<R>>();
+  readonly #signals = new Map<AbortSignal, { tasks: Set<Task<R>>; listener: () => void }>();
   #closing = false;
   /** Set once draining is over: nothing new starts. */
   #halted = false;
@@ -390,8 +390,19 @@ class WorkerPool<R> implements Pool<R> {
     const u = parseOrThrow(workerUpdateSchema, update, 'update');
     if (u.capabilities !== undefined) w.capabilities = new Set(u.capabilities);
     if (u.weight !== undefined) w.weight = u.weight;
-    if (u.capacity !== undefined)
+    if (u.capacity !== undefined) {
       this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
+    }
+    if (this.#wants('worker-updated')) {
+      this.#emit({
+        type: 'worker-updated',
+        at: this.#clock.now(),
+        worker: w.id,
+        capacity: w.capacity,
+        capabilities: [...w.capabilities],
+        weight: w.weight,
+      });
+    }
     this.#readyEpoch++;
     this.#dispatch();
   }
@@ -536,12 +547,7 @@ class WorkerPool<R> implements Pool<R> {
       this.#submitted++;
       this.#live++;
       this.#pending.add(task);
-      if (s.signal !== undefined) {
-        const signal = s.signal;
-        task.onAbort = () =>
-          this.#cancel(task, 'aborted', new TaskCancelledError(task.id, 'its signal aborted', signal.reason));
-        signal.addEventListener('abort', task.onAbort, { once: true });
-      }
+      if (s.signal !== undefined) this.#watchSignal(s.signal, task);
       if (s.timeoutMs !== undefined) {
         const ms = s.timeoutMs;
         task.deadline = this.#clock.setTimeout(() => {
@@ -567,6 +573,38 @@ class WorkerPool<R> implements Pool<R> {
       this.#kinds.set(kind, c);
     }
     return c;
+  }
+
+  /**
+   * One abort listener per signal, however many tasks share it (a bulk operation's thousands
+   * of items under one signal would otherwise pile a listener each onto it). It is removed
+   * when the last of its tasks settles.
+   */
+  #watchSignal(signal: AbortSignal, task: Task<R>): void {
+    let watch = this.#signals.get(signal);
+    if (watch === undefined) {
+      const tasks = new Set<Task<R>>();
+      const listener = () => {
+        this.#signals.delete(signal);
+        for (const t of [...tasks]) {
+          this.#cancel(t, 'aborted', new TaskCancelledError(t.id, 'its signal aborted', signal.reason));
+        }
+      };
+      watch = { tasks, listener };
+      this.#signals.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    watch.tasks.add(task);
+  }
+
+  #unwatchSignal(signal: AbortSignal, task: Task<R>): void {
+    const watch = this.#signals.get(signal);
+    if (watch === undefined) return;
+    watch.tasks.delete(task);
+    if (watch.tasks.size === 0) {
+      signal.removeEventListener('abort', watch.listener);
+      this.#signals.delete(signal);
+    }
   }
 
   #laneFor(task: Task<R>): Lane<R> {
@@ -1077,10 +1115,7 @@ class WorkerPool<R> implements Pool<R> {
       this.#clock.clearTimeout(task.deadline);
       task.deadline = undefined;
     }
-    if (task.onAbort !== undefined) {
-      task.spec.signal?.removeEventListener('abort', task.onAbort);
-      task.onAbort = undefined;
-    }
+    if (task.spec.signal !== undefined) this.#unwatchSignal(task.spec.signal, task);
     if (task.pinned !== undefined) {
       task.pinned.pinned.delete(task);
       task.pinned = undefined;

@@ -276,7 +276,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#strategy = strategy;
     this.#observe(strategy);
     // Tell the new strategy who is here, so ring- or map-based strategies can index them.
-    for (const w of this.#workers.values()) this.#emitWorkerAdded(w);
+    for (const w of this.#workers.values()) this.#emitWorkerInfo('worker-added', w);
     this.#readyEpoch++;
     this.#dispatch();
   }
@@ -324,15 +324,17 @@ class WorkerPool<R> implements Pool<R> {
     actor.subscribe((snap) => this.#onSnapshot(w, snap));
     actor.start();
     w.snap = actor.getSnapshot();
-    this.#emitWorkerAdded(w);
+    this.#emitWorkerInfo('worker-added', w);
     w.log.debug({ capacity: w.capacity }, 'worker added');
     this.#syncReady(w);
     this.#dispatch();
   }
 
-  #emitWorkerAdded(w: Worker<R>): void {
+  /** A worker's announced shape: on joining, and after `updateWorker`. */
+  #emitWorkerInfo(type: 'worker-added' | 'worker-updated', w: Worker<R>): void {
+    if (!this.#wants(type)) return;
     this.#emit({
-      type: 'worker-added',
+      type,
       at: this.#clock.now(),
       worker: w.id,
       capacity: w.capacity,
@@ -393,16 +395,7 @@ class WorkerPool<R> implements Pool<R> {
     if (u.capacity !== undefined) {
       this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
     }
-    if (this.#wants('worker-updated')) {
-      this.#emit({
-        type: 'worker-updated',
-        at: this.#clock.now(),
-        worker: w.id,
-        capacity: w.capacity,
-        capabilities: [...w.capabilities],
-        weight: w.weight,
-      });
-    }
+    this.#emitWorkerInfo('worker-updated', w);
     this.#readyEpoch++;
     this.#dispatch();
   }

@@ -106,6 +106,34 @@ describe('dispatch', () => {
     await pool.close();
   });
 
+  it('setStrategy introduces the workers to the new strategy only, and stops the old one observing', async () => {
+    const { pool, events } = setup({ workers: 2 });
+    const seen: string[] = [];
+    let oldUnsubscribed = false;
+    pool.setStrategy({
+      name: 'new',
+      events: ['worker-added'],
+      select: (_t, c) => c[0],
+      observe: (e$) => {
+        const sub = e$.subscribe((e) => seen.push(`${e.type}:${'worker' in e ? e.worker : ''}`));
+        return {
+          unsubscribe: () => {
+            oldUnsubscribed = true;
+            sub.unsubscribe();
+          },
+        };
+      },
+    });
+    expect(seen).toEqual(['worker-added:w0', 'worker-added:w1']);
+    expect(events.filter((e) => e.type === 'worker-added')).toHaveLength(0); // subscribed after the adds
+    await pool.submit({ run: () => 1 });
+    expect(seen).toHaveLength(2); // it declared worker-added only
+    pool.setStrategy({ name: 'newer', select: (_t, c) => c[0] });
+    expect(oldUnsubscribed).toBe(true);
+    expect(pool.strategy.name).toBe('newer');
+    await pool.close();
+  });
+
   it('keeps a task waiting (not dropped) while no worker is eligible', async () => {
     const { pool, clock } = setup();
     const t = track(pool.submit({ requires: ['gpu'], run: ({ worker }) => worker }));

@@ -275,8 +275,11 @@ class WorkerPool<R> implements Pool<R> {
     this.#strategySub = undefined;
     this.#strategy = strategy;
     this.#observe(strategy);
-    // Tell the new strategy who is here, so ring- or map-based strategies can index them.
-    for (const w of this.#workers.values()) this.#emitWorkerInfo('worker-added', w);
+    // Tell the new strategy (only it: users saw these workers join) who is here, so ring- or
+    // map-based strategies can index them.
+    if (this.#strategyEvents.observed && (this.#strategyWants?.has('worker-added') ?? true)) {
+      for (const w of this.#workers.values()) this.#strategyEvents.next(this.#workerInfo('worker-added', w));
+    }
     this.#readyEpoch++;
     this.#dispatch();
   }
@@ -332,15 +335,18 @@ class WorkerPool<R> implements Pool<R> {
 
   /** A worker's announced shape: on joining, and after `updateWorker`. */
   #emitWorkerInfo(type: 'worker-added' | 'worker-updated', w: Worker<R>): void {
-    if (!this.#wants(type)) return;
-    this.#emit({
+    if (this.#wants(type)) this.#emit(this.#workerInfo(type, w));
+  }
+
+  #workerInfo(type: 'worker-added' | 'worker-updated', w: Worker<R>): LoadEvent {
+    return {
       type,
       at: this.#clock.now(),
       worker: w.id,
       capacity: w.capacity,
       capabilities: [...w.capabilities],
       weight: w.weight,
-    });
+    };
   }
 
   removeWorker(id: string): Promise<void> {

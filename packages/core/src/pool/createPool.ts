@@ -116,6 +116,8 @@ class Task<R> implements TaskView {
   attemptTimer: unknown;
   deadline: unknown;
   controller: AbortController | undefined;
+  prevPending: Task<R> | undefined;
+  nextPending: Task<R> | undefined;
   readonly spec: TaskSpec<R, unknown>;
   readonly retry: RetryOptions;
   readonly counters: KindCounters;
@@ -236,7 +238,8 @@ class WorkerPool<R> implements Pool<R> {
   #paceTimer: unknown;
   #paceAt = Number.POSITIVE_INFINITY;
   #paceWake = Number.POSITIVE_INFINITY;
-  readonly #pending = new Set<Task<R>>();
+  /** Every unsettled task, as an intrusive list (no hashing or rehashing on the hot path). */
+  #pendingHead: Task<R> | undefined;
   readonly #signals = new Map<AbortSignal, { tasks: Set<Task<R>>; listener: () => void }>();
   #closing = false;
   /** Set once draining is over: nothing new starts. */
@@ -545,7 +548,9 @@ class WorkerPool<R> implements Pool<R> {
       );
       this.#submitted++;
       this.#live++;
-      this.#pending.add(task);
+      task.nextPending = this.#pendingHead;
+      if (this.#pendingHead !== undefined) this.#pendingHead.prevPending = task;
+      this.#pendingHead = task;
       if (s.signal !== undefined) this.#watchSignal(s.signal, task);
       if (s.timeoutMs !== undefined) {
         const ms = s.timeoutMs;
@@ -1119,7 +1124,11 @@ class WorkerPool<R> implements Pool<R> {
       task.pinned.pinned.delete(task);
       task.pinned = undefined;
     }
-    this.#pending.delete(task);
+    if (task.prevPending !== undefined) task.prevPending.nextPending = task.nextPending;
+    else this.#pendingHead = task.nextPending;
+    if (task.nextPending !== undefined) task.nextPending.prevPending = task.prevPending;
+    task.prevPending = undefined;
+    task.nextPending = undefined;
     this.#live--;
     if (ok) task.resolve(value);
     else {
@@ -1218,7 +1227,9 @@ class WorkerPool<R> implements Pool<R> {
     }
     // Whatever is left is cancelled: queued and waiting tasks, and runs (their signals abort).
     this.#halted = true;
-    for (const task of [...this.#pending]) {
+    const left: Task<R>[] = [];
+    for (let t = this.#pendingHead; t !== undefined; t = t.nextPending) left.push(t);
+    for (const task of left) {
       this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
     }
     for (const w of this.#workers.values()) w.sharedAbort.abort(new PoolClosedError());

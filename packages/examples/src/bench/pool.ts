@@ -18,7 +18,6 @@ const noop = () => Promise.resolve();
 async function switchyardRate(workers: number, queued: number): Promise<number> {
   const pool = createPool<null>({ strategy: roundRobin() });
   for (let i = 0; i < workers; i++) pool.addWorker({ id: `w${i}`, resource: null });
-  gc(); // collect the set-up's garbage now, not inside the measured run
   const started = performance.now();
   const all: Promise<void>[] = new Array(queued);
   for (let i = 0; i < queued; i++) all[i] = pool.submit({ run: noop });
@@ -31,7 +30,6 @@ async function switchyardRate(workers: number, queued: number): Promise<number> 
 /** The same work through p-queue with the same concurrency. */
 async function pQueueRate(workers: number, queued: number): Promise<number> {
   const queue = new PQueue({ concurrency: workers });
-  gc();
   const started = performance.now();
   const all: Promise<void>[] = new Array(queued);
   for (let i = 0; i < queued; i++) all[i] = queue.add(noop);
@@ -89,7 +87,7 @@ export async function benchPool(): Promise<PoolBenchRow[]> {
   await pQueueRate(100, 20_000);
   for (const workers of [10, 1000]) {
     for (const queued of [1000, 100_000]) {
-      const repeats = queued === 1000 ? 30 : 3;
+      const repeats = queued === 1000 ? 30 : 6;
       // Interleave the two so machine noise hits both alike.
       let s = 0;
       let p = 0;

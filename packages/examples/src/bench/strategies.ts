@@ -13,7 +13,19 @@ function measure(strategy: Strategy, n: number): number {
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   strategy.observe?.(fleet.events$);
-  for (let i = 0; i < n; i++) fleet.add(`w${i}`, { capacity: 8 });
+  // Every worker has 1–7 of its 8 slots busy and a latency history, so no strategy can stop
+  // early at an idle worker: this is the cost of a pick in a working pool.
+  for (let i = 0; i < n; i++) {
+    const w = fleet.add(`w${i}`, { capacity: 8 });
+    for (let k = 0; k < 1 + (i % 7); k++) {
+      const t = makeTask();
+      fleet.assign(t, w);
+      if (k === 0) {
+        fleet.succeed(t, w.id, 50 + (i % 13) * 10);
+        fleet.assign(makeTask(), w);
+      }
+    }
+  }
   clock.tick(3_600_000);
   const cands = fleet.candidates();
   const tasks = Array.from({ length: 1_024 }, (_, i) => makeTask({ key: `k${i}` }));

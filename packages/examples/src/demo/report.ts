@@ -83,7 +83,8 @@ function timeAxis(start: number, end: number, y: number, x0: number, width: numb
     const x = x0 + (width * i) / 5;
     ticks.push(
       `<line x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}" stroke="#999"/>`,
-      `<text x="${x}" y="${y + 16}" text-anchor="middle">${esc(duration((span * i) / 5))}</text>`,
+      // The last label ends at the axis end, so it is not cut off at the picture's edge.
+      `<text x="${x}" y="${y + 16}" text-anchor="${i === 5 ? 'end' : 'middle'}">${esc(duration((span * i) / 5))}</text>`,
     );
   }
   return `<line x1="${x0}" y1="${y}" x2="${x0 + width}" y2="${y}" stroke="#999"/>${ticks.join('')}`;

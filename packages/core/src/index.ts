@@ -1,5 +1,5 @@
 export * from './errors.js';
-export { createPool, type EjectionOptions, type PoolOptions } from './pool/createPool.js';
+export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
 export { PriorityFifo } from './pool/queue.js';
 export { defaultRetry, retryDelay } from './pool/retry.js';
 export { LatencyWindow, percentile } from './pool/stats.js';

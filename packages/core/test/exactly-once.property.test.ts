@@ -85,6 +85,7 @@ describe('pool properties under random fleets, tasks and faults', () => {
           classify,
           random: seededRandom(sc.seed ^ 0x5eed),
           limits: { limited: sc.limit },
+          rates: { free: { perSecond: 5, burst: 2 } },
           retry: { retries: 2, minTimeoutMs: 100, maxTimeoutMs: 1000, maxRateLimitWaitMs: 8000 },
           ejection: { consecutiveFailures: 3, baseEjectionMs: 500, maxEjectionMs: 2000 },
         });

@@ -209,6 +209,37 @@ describe('dispatch', () => {
     await pool.close();
   });
 
+  it('holds a kind to its pool-wide rate (token bucket) while other kinds run freely', async () => {
+    const clock = new VirtualClock();
+    const pool = createPool<null>({
+      strategy: rotating(),
+      clock,
+      rates: { sending: { perSecond: 2, burst: 1 } },
+    });
+    for (let i = 0; i < 5; i++) pool.addWorker({ id: `w${i}`, resource: null, capacity: 5 });
+    const starts: number[] = [];
+    const sends = Array.from({ length: 5 }, () =>
+      pool.submit({
+        kind: 'sending',
+        run: () => {
+          starts.push(clock.now());
+        },
+      }),
+    );
+    const other = await pool.submit({ kind: 'scraping', run: () => clock.now() });
+    expect(other).toBe(0);
+    expect(pool.snapshot().metrics.queuedByKind.sending).toBe(4); // waiting for tokens, holding no worker
+    expect(pool.snapshot().inFlight).toBe(0);
+    await clock.runAll();
+    await Promise.all(sends);
+    expect(starts).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(clock.pendingTimers()).toBe(0);
+    await pool.close();
+    expect(() => createPool({ strategy: rotating(), rates: { sending: { perSecond: 0 } } })).toThrow(
+      /options\.rates\.sending\.perSecond/,
+    );
+  });
+
   it('spreads a burst: in-flight counts update at each assignment', async () => {
     const clock = new VirtualClock();
     const pool = createPool<null>({

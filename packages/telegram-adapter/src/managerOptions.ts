@@ -18,6 +18,11 @@ export interface TelegramSessionManagerOptions {
   sessionCapacity?: number;
   /** Default delay between two sends of one session. Default 2000 ms. */
   delayMs?: number;
+  /**
+   * Sends per second across the whole fleet, however many sessions it has. Default 30, Telegram's
+   * broadcast guidance for bots; user accounts' limits are unpublished, so stay at or below it.
+   */
+  fleetSendsPerSecond?: number;
   /** How long `PEER_FLOOD` / `USER_RESTRICTED` / `CHANNELS_TOO_MUCH` take a capability away. Default 12 h. */
   restrictionMs?: number;
   /** Scrapes per session per UTC day: one number for all, or by session name. Default 100. */
@@ -62,6 +67,7 @@ const optionsSchema = z.object({
     .optional(),
   sessionCapacity: positiveInt('sessionCapacity').optional(),
   delayMs: nonNegative('delayMs').optional(),
+  fleetSendsPerSecond: z.number().finite().positive('fleetSendsPerSecond must be positive').optional(),
   restrictionMs: nonNegative('restrictionMs').optional(),
   dailyScrapeQuota: z
     .union([nonNegative('a quota'), z.record(z.string(), nonNegative('a quota'))])

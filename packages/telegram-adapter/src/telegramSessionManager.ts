@@ -124,6 +124,9 @@ export class TelegramSessionManager {
       strategy,
       classify: (error, task) => classifyFailure(error, task),
       limits: { scraping: 5, ...options.limits },
+      // Telegram's broadcast guidance is about 30 messages/s overall: a fleet-wide cap, on top of
+      // each session's own pacing.
+      rates: { sending: { perSecond: options.fleetSendsPerSecond ?? 30 } },
       ...(options.retry ? { retry: options.retry } : {}),
       clock: this.#clock,
       random: this.#random,

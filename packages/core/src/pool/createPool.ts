@@ -46,6 +46,7 @@ import { WorkerRecord } from '../worker/record.js';
 import { PriorityFifo } from './queue.js';
 import { defaultRetry, retryDelay } from './retry.js';
 import { LatencyWindow } from './stats.js';
+import { TokenBucket } from './tokenBucket.js';
 
 export interface EjectionOptions {
   /** Consecutive failures (transient or unknown-outcome) that eject a worker into backoff. Default 5. */
@@ -71,6 +72,17 @@ export interface PoolOptions<R> {
   logger?: Logger;
   /** How many recent run latencies feed the percentiles in `snapshot()`. Default 10,000. */
   latencyWindow?: number;
+  /**
+   * Pool-wide start rates per kind, e.g. `{ sending: { perSecond: 30 } }`: a token bucket that
+   * holds up to `burst` starts (default: one second's worth). A task waiting for a token holds
+   * no worker. Use it for limits that apply to the whole fleet, not to one worker.
+   */
+  rates?: Readonly<Record<string, RateLimit>>;
+}
+
+export interface RateLimit {
+  perSecond: number;
+  burst?: number;
 }
 
 const defaultEjection: EjectionOptions = {
@@ -162,6 +174,8 @@ const EMPTY: readonly string[] = Object.freeze([]);
 /** Counts for one task kind, and its concurrency limit (Infinity when none). */
 interface KindCounters {
   readonly limit: number;
+  /** The kind's token bucket, if it has a rate. */
+  readonly bucket: TokenBucket | undefined;
   running: number;
   queued: number;
   completed: number;
@@ -196,6 +210,7 @@ class WorkerPool<R> implements Pool<R> {
   readonly #log: Logger;
   readonly #classify: NonNullable<PoolOptions<R>['classify']> | undefined;
   readonly #limits: ReadonlyMap<string, number>;
+  readonly #rates: ReadonlyMap<string, RateLimit>;
   readonly #retry: RetryOptions;
   readonly #ejection: EjectionOptions | undefined;
   #strategy: Strategy;
@@ -255,6 +270,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#log = options.logger ?? pino({ level: 'silent' });
     this.#classify = options.classify;
     this.#limits = new Map(Object.entries(options.limits ?? {}));
+    this.#rates = new Map(Object.entries(options.rates ?? {}));
     this.#retry = { ...defaultRetry, ...options.retry };
     this.#ejection = options.ejection === false ? undefined : { ...defaultEjection, ...options.ejection };
     this.#latency = new LatencyWindow(options.latencyWindow ?? 10_000);
@@ -564,11 +580,22 @@ class WorkerPool<R> implements Pool<R> {
     });
   }
 
+  #bucketFor(kind: string): TokenBucket | undefined {
+    const rate = this.#rates.get(kind);
+    return rate === undefined ? undefined : new TokenBucket(rate.perSecond, rate.burst, this.#clock.now());
+  }
+
+  /** Run dispatch again at `at` (for pacing and rates), keeping only the earliest wake-up. */
+  #wakeAt(at: number): void {
+    if (at < this.#paceWake) this.#paceWake = at;
+  }
+
   #countersFor(kind: string): KindCounters {
     let c = this.#kinds.get(kind);
     if (c === undefined) {
       c = {
         limit: this.#limits.get(kind) ?? Number.POSITIVE_INFINITY,
+        bucket: this.#bucketFor(kind),
         running: 0,
         queued: 0,
         completed: 0,
@@ -727,6 +754,14 @@ class WorkerPool<R> implements Pool<R> {
         const lane = active[i]!;
         if (lane.blockedAt === this.#readyEpoch) continue;
         if (lane.counters.running >= lane.counters.limit) continue;
+        const bucket = lane.counters.bucket;
+        if (bucket !== undefined) {
+          const wait = bucket.waitMs(this.#clock.now());
+          if (wait > 0) {
+            this.#wakeAt(this.#clock.now() + wait);
+            continue;
+          }
+        }
         const h = lane.queue.peek();
         if (h === undefined) continue;
         if (
@@ -769,7 +804,7 @@ class WorkerPool<R> implements Pool<R> {
       if (paceKey !== undefined) {
         const next = w.paceNext?.get(paceKey) ?? 0;
         if (next > now) {
-          if (next < this.#paceWake) this.#paceWake = next;
+          this.#wakeAt(next);
           continue;
         }
       }
@@ -826,6 +861,7 @@ class WorkerPool<R> implements Pool<R> {
     const token = ++task.runToken;
     this.#running++;
     task.counters.running++;
+    task.counters.bucket?.take(now);
     w.running.add(task);
     const pace = task.spec.pace;
     if (pace !== undefined) {

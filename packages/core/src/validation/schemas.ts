@@ -52,6 +52,17 @@ export const poolOptionsSchema = z
       .loose()
       .optional(),
     latencyWindow: posInt.optional(),
+    rates: z
+      .record(
+        z.string().min(1),
+        z
+          .object({
+            perSecond: z.number().positive().refine(Number.isFinite, 'must be finite'),
+            burst: z.number().min(1).refine(Number.isFinite, 'must be finite').optional(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 

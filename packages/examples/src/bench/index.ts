@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     })),
   );
 
-  console.log('\nStrategy select cost: ns per pick; every candidate has 1–7 of 8 slots busy and a latency history (time-boxed, after a warm-up).\n');
+  console.log(
+    '\nStrategy select cost: ns per pick; every candidate has 1–7 of 8 slots busy and a latency history (time-boxed, after a warm-up).\n',
+  );
   const picks = await benchStrategies();
   const sizes = [...new Set(picks.map((r) => r.candidates))];
   const byStrategy = new Map<string, Record<string, string>>();

@@ -14,7 +14,8 @@ export const defaultRetry: RetryOptions = {
  * Delay before retry number `retry` (1-based): p-retry's formula, `round(r × min × factor^(retry-1))`
  * capped at `max`, with r in [1, 2) when randomized. It is computed here rather than by calling
  * p-retry because p-retry sleeps on the global timer inside its own loop, and the pool must wait
- * on the injected clock with the task back in the queue, holding no worker slot.
+ * on the injected clock with the task back in the queue, holding no worker slot. A test runs
+ * p-retry itself with the same options and checks that the two schedules are equal.
  */
 export function retryDelay(retry: number, options: RetryOptions, random: Random): number {
   const r = options.randomize ? random() + 1 : 1;

@@ -1014,32 +1014,18 @@ class WorkerPool<R> implements Pool<R> {
       this.#maybeEject(w, now);
     }
     if (this.#wants('task-failed')) {
-      this.#emit(
-        failure.kind === 'rate-limited'
-          ? {
-              type: 'task-failed',
-              at: now,
-              task: task.id,
-              kind: task.kind,
-              worker: w.id,
-              attempt: task.attempt,
-              latencyMs,
-              failure: failure.kind,
-              retryAfterMs: failure.retryAfterMs,
-              willRetry,
-            }
-          : {
-              type: 'task-failed',
-              at: now,
-              task: task.id,
-              kind: task.kind,
-              worker: w.id,
-              attempt: task.attempt,
-              latencyMs,
-              failure: failure.kind,
-              willRetry,
-            },
-      );
+      const event = {
+        type: 'task-failed',
+        at: now,
+        task: task.id,
+        kind: task.kind,
+        worker: w.id,
+        attempt: task.attempt,
+        latencyMs,
+        failure: failure.kind,
+        willRetry,
+      } as const;
+      this.#emit(failure.kind === 'rate-limited' ? { ...event, retryAfterMs: failure.retryAfterMs } : event);
     }
     if (!willRetry) {
       task.counters.failed++;

@@ -60,14 +60,7 @@ export class VirtualClock implements Clock {
   /** Fire every timer due at or before `now + ms` synchronously (no promise settling in between). */
   tick(ms: number): void {
     const end = this.#now + ms;
-    for (;;) {
-      this.#dropCancelledTop();
-      const top = this.#heap[0];
-      if (top === undefined || top.at > end) break;
-      this.#pop();
-      this.#now = top.at;
-      top.callback();
-    }
+    while (this.#fireNext(end));
     this.#now = end;
   }
 
@@ -75,15 +68,7 @@ export class VirtualClock implements Clock {
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;
     await flushMicrotasks();
-    for (;;) {
-      this.#dropCancelledTop();
-      const top = this.#heap[0];
-      if (top === undefined || top.at > end) break;
-      this.#pop();
-      this.#now = top.at;
-      top.callback();
-      await flushMicrotasks();
-    }
+    while (this.#fireNext(end)) await flushMicrotasks();
     this.#now = end;
     await flushMicrotasks();
   }
@@ -102,6 +87,17 @@ export class VirtualClock implements Clock {
       if (at === undefined || at > end) break;
       await this.advanceTo(at);
     }
+  }
+
+  /** Fire the next live timer due at or before `end`; false when there is none. */
+  #fireNext(end: number): boolean {
+    this.#dropCancelledTop();
+    const top = this.#heap[0];
+    if (top === undefined || top.at > end) return false;
+    this.#pop();
+    this.#now = top.at;
+    top.callback();
+    return true;
   }
 
   #dropCancelledTop(): void {

@@ -1,28 +1,14 @@
 import type { Clock, Random, Strategy } from '@switchyard/core';
-import {
-  adaptive,
-  capabilityBased,
-  consistentHash,
-  leastLoaded,
-  p2cPeakEwma,
-  performanceBased,
-  roundRobin,
-  weightedResponseTime,
-} from '@switchyard/strategies';
+import { builtinStrategyFactories } from '@switchyard/strategies/simulator';
 
 type Factory = (ctx: { random: Random; clock: Pick<Clock, 'now'> }) => Strategy;
 
-/** The built-in strategies under their command-line names. */
-export const STRATEGIES: Readonly<Record<string, Factory>> = {
-  'round-robin': (ctx) => roundRobin(ctx),
-  'least-loaded': (ctx) => leastLoaded(ctx),
-  'p2c-peak-ewma': (ctx) => p2cPeakEwma(ctx),
-  adaptive: (ctx) => adaptive(ctx),
-  'performance-based': (ctx) => performanceBased(ctx),
-  'weighted-response-time': (ctx) => weightedResponseTime(ctx),
-  'capability-based': (ctx) => capabilityBased(ctx),
-  'consistent-hash': (ctx) => consistentHash(ctx),
-};
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The built-in strategies under their command-line names (`p2cPeakEwma` → `p2c-peak-ewma`). */
+export const STRATEGIES: Readonly<Record<string, Factory>> = Object.fromEntries(
+  Object.entries(builtinStrategyFactories).map(([name, factory]) => [kebab(name), factory]),
+);
 
 export const STRATEGY_NAMES = Object.keys(STRATEGIES);
 

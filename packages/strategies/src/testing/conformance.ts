@@ -92,8 +92,8 @@ function capsOf(mask: number): string[] {
   return CAPS.filter((_, i) => (mask >> i) & 1);
 }
 
-/** A Candidates proxy that counts every read, so cost is measured in accesses, not time. */
-function counting(c: Candidates): { proxy: Candidates; count: () => number } {
+/** A Candidates proxy that counts every read (including `has` calls), so cost is measured in accesses, not time. */
+export function countingCandidates(c: Candidates): { proxy: Candidates; count: () => number } {
   let n = 0;
   const proxy = new Proxy(c, {
     get(target, prop, receiver) {
@@ -180,7 +180,7 @@ function run(
         const cands = fleet.candidates(
           (w) => requires.every((c) => w.capabilities.has(c)) && !task.antiAffinity.includes(w.id),
         );
-        const { proxy, count } = counting(cands);
+        const { proxy, count } = countingCandidates(cands);
         let picked: ReturnType<Strategy['select']>;
         try {
           picked = strategy.select(task, proxy);
@@ -271,7 +271,7 @@ export function describeStrategyConformance(
       clock.tick(60_000);
       const cands = fleet.candidates();
       for (let i = 0; i < 50; i++) {
-        const { proxy, count } = counting(cands);
+        const { proxy, count } = countingCandidates(cands);
         const task = makeTask({ key: `k${i}` });
         const w = strategy.select(task, proxy);
         expect(count()).toBeLessThanOrEqual(

@@ -21,13 +21,14 @@ const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.
 export function percentileChart(results: readonly SimResult[], title: string): string {
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const parts: string[] = [];
-  let y = 40;
+  let y = 70; // below the title and the legend
   for (const scenario of scenarios) {
     const rows = results.filter((r) => r.scenario === scenario);
     const values = rows.flatMap((r) => [r.p50, r.p99, r.p999]).filter((v) => v > 0);
     const lo = Math.max(1, Math.min(...values) / 2);
     const hi = Math.max(...values) * 1.1;
-    const plot = WIDTH - LABEL - 70;
+    // Leave room right of the longest bar for its "p50 / p99 / p99.9" label.
+    const plot = WIDTH - LABEL - 180;
     const x = (v: number) => LABEL + (Math.log(Math.max(v, lo) / lo) / Math.log(hi / lo)) * plot;
     const panel: string[] = [`<text x="0" y="${y}" class="h">${esc(scenario)}</text>`];
     y += 10;
@@ -49,7 +50,7 @@ export function percentileChart(results: readonly SimResult[], title: string): s
   }
   const legend = SERIES.map(
     (s, i) =>
-      `<rect x="${LABEL + i * 90}" y="12" width="12" height="12" fill="${s.colour}"/><text x="${LABEL + i * 90 + 16}" y="22">${s.label}</text>`,
+      `<rect x="${i * 90}" y="34" width="12" height="12" fill="${s.colour}"/><text x="${i * 90 + 16}" y="44">${s.label}</text>`,
   ).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="system-ui, sans-serif" font-size="11">
 <style>.h { font-size: 13px; font-weight: 600; } .v { fill: #555; } text { fill: #222; }</style>

@@ -77,20 +77,22 @@ export function adaptive(options: AdaptiveOptions = {}): AdaptiveStrategyHandle 
     // does not look cheap next to a busy fast one with room to spare.
     return (expectedLatency(w, now) + 1) * (1 + w.inFlight / Math.max(1, w.capacity));
   };
+  /** A random candidate that is neither `w` nor `skip` (w itself when there is none). */
+  const other = (candidates: Candidates, w: WorkerView, skip: WorkerView | undefined): WorkerView => {
+    const n = candidates.length;
+    const i = randomIndex(common.random, n);
+    for (let k = 0; k < n; k++) {
+      const c = candidates[(i + k) % n]!;
+      if (c !== w && c !== skip) return c;
+    }
+    return w;
+  };
   const guard = (w: WorkerView, candidates: Candidates): WorkerView => {
     const n = candidates.length;
     if (tailGuard === 0 || n < 2) return w;
     // Two other candidates, neither of them the arm's pick (sampling w itself would let it pass).
-    const other = (skip: WorkerView | undefined): WorkerView => {
-      const i = randomIndex(common.random, n);
-      for (let k = 0; k < n; k++) {
-        const c = candidates[(i + k) % n]!;
-        if (c !== w && c !== skip) return c;
-      }
-      return w;
-    };
-    const a = other(undefined);
-    const b = n > 2 ? other(a) : a;
+    const a = other(candidates, w, undefined);
+    const b = n > 2 ? other(candidates, w, a) : a;
     const now = common.clock.now();
     const ca = cost(a, now);
     const cb = cost(b, now);

@@ -52,7 +52,8 @@ export function percentileChart(results: readonly SimResult[], title: string): s
     (s, i) =>
       `<rect x="${i * 90}" y="34" width="12" height="12" fill="${s.colour}"/><text x="${i * 90 + 16}" y="44">${s.label}</text>`,
   ).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="system-ui, sans-serif" font-size="11">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="system-ui, sans-serif" font-size="11" role="img" aria-label="${esc(title)}">
+<title>${esc(title)}</title>
 <style>.h { font-size: 13px; font-weight: 600; } .v { fill: #555; } text { fill: #222; }</style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="0" y="22" class="h">${esc(title)}</text>${legend}

@@ -46,6 +46,7 @@ import { WorkerRecord } from '../worker/record.js';
 import { PriorityFifo } from './queue.js';
 import { defaultRetry, retryDelay } from './retry.js';
 import { LatencyWindow } from './stats.js';
+import { DONE, isQueued, type KindCounters, type Lane, QUEUED, RUNNING, Task, WAITING } from './task.js';
 import { TokenBucket } from './tokenBucket.js';
 
 export interface EjectionOptions {
@@ -94,107 +95,10 @@ const defaultEjection: EjectionOptions = {
 // The seeds' operation metrics always report these kinds, even at zero.
 const BASE_KINDS = ['scraping', 'sending', 'monitoring', 'other'] as const;
 
-const QUEUED = 0;
-const WAITING = 1;
-const RUNNING = 2;
-const DONE = 3;
-type TaskStateCode = typeof QUEUED | typeof WAITING | typeof RUNNING | typeof DONE;
-
 const EV_STARTED: WorkerEvent = { type: 'TASK_STARTED' };
 const EV_FINISHED: WorkerEvent = { type: 'TASK_FINISHED' };
 
 type Worker<R> = WorkerRecord<R, Task<R>>;
-
-/** One submitted task; it is also the TaskView strategies see. */
-class Task<R> implements TaskView {
-  readonly id: number;
-  seq: number;
-  readonly kind: string;
-  readonly priority: number;
-  readonly requires: readonly string[];
-  readonly key: string | undefined;
-  readonly affinity: readonly string[];
-  readonly antiAffinity: readonly string[];
-  attempt = 1;
-  state: TaskStateCode = QUEUED;
-  lane: Lane<R> | undefined;
-  worker: Worker<R> | undefined;
-  pinned: Worker<R> | undefined;
-  startedAt = 0;
-  runToken = 0;
-  retriesUsed = 0;
-  rateLimitWaitMs = 0;
-  timer: unknown;
-  attemptTimer: unknown;
-  deadline: unknown;
-  controller: AbortController | undefined;
-  prevPending: Task<R> | undefined;
-  nextPending: Task<R> | undefined;
-  readonly spec: TaskSpec<R, unknown>;
-  readonly retry: RetryOptions;
-  readonly counters: KindCounters;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-
-  constructor(
-    id: number,
-    spec: TaskSpec<R, unknown>,
-    retry: RetryOptions,
-    counters: KindCounters,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-  ) {
-    this.id = id;
-    this.counters = counters;
-    this.seq = id;
-    this.spec = spec;
-    this.kind = spec.kind ?? 'other';
-    this.priority = spec.priority ?? 0;
-    this.requires = spec.requires ?? EMPTY;
-    this.key = spec.key;
-    this.affinity = spec.affinity ?? EMPTY;
-    this.antiAffinity = spec.antiAffinity ?? EMPTY;
-    this.retry = retry;
-    this.resolve = resolve;
-    this.reject = reject;
-  }
-
-  get constrained(): boolean {
-    return (
-      this.requires.length > 0 ||
-      this.antiAffinity.length > 0 ||
-      this.pinned !== undefined ||
-      this.spec.pace !== undefined
-    );
-  }
-}
-
-const EMPTY: readonly string[] = Object.freeze([]);
-
-/** Counts for one task kind, and its concurrency limit (Infinity when none). */
-interface KindCounters {
-  readonly limit: number;
-  /** The kind's token bucket, if it has a rate. */
-  readonly bucket: TokenBucket | undefined;
-  running: number;
-  queued: number;
-  completed: number;
-  failed: number;
-}
-
-/** Tasks that share a kind and the same constraints wait in one lane. */
-interface Lane<R> {
-  readonly key: string;
-  readonly kind: string;
-  readonly counters: KindCounters;
-  readonly constrained: boolean;
-  readonly queue: PriorityFifo<Task<R>>;
-  /** Ready epoch at which this lane last found no candidate; skipped until the epoch moves. */
-  blockedAt: number;
-  activePos: number;
-}
-
-const isQueued = (t: { readonly state: TaskStateCode }) => t.state === QUEUED;
 
 /**
  * Create a worker pool. See `PoolOptions` for every option. The pool validates its options
@@ -946,7 +850,7 @@ class WorkerPool<R> implements Pool<R> {
     }
     this.#endRun(task);
     this.#settle(task, true, value, undefined);
-    this.#release(w, task);
+    this.#release(w);
   }
 
   #onFailure(task: Task<R>, token: number, error: unknown): void {
@@ -1043,7 +947,7 @@ class WorkerPool<R> implements Pool<R> {
       if (requeueAfter > 0) this.#wait(task, requeueAfter);
       else this.#enqueue(task);
     }
-    this.#release(w, task);
+    this.#release(w);
   }
 
   #classifyError(error: unknown, task: Task<R>, w: Worker<R>): Failure {
@@ -1088,7 +992,7 @@ class WorkerPool<R> implements Pool<R> {
    * A slot on `w` is free. If work is queued, offer it with this slot counted as free; if the
    * strategy gives the next task to `w` itself, the slot passes on with no actor event at all.
    */
-  #release(w: Worker<R>, _task: Task<R>): void {
+  #release(w: Worker<R>): void {
     const v = w.snap.value;
     if (this.#queued > 0 && !this.#dispatching && !w.removing && (v === 'busy' || v === 'connected')) {
       w.releasing = 1;
@@ -1132,7 +1036,7 @@ class WorkerPool<R> implements Pool<R> {
     }
     this.#cancelled++;
     this.#settle(task, false, error, 'cancelled');
-    if (w !== undefined) this.#release(w, task);
+    if (w !== undefined) this.#release(w);
   }
 
   #settle(task: Task<R>, ok: boolean, value: unknown, how: 'failed' | 'cancelled' | undefined): void {

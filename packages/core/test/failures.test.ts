@@ -323,6 +323,26 @@ describe('failures', () => {
     await pool.close();
   });
 
+  it("lets a worker's concurrent runs all listen to their signal without a leak warning", async () => {
+    const clock = new VirtualClock();
+    const pool = createPool<null>({ strategy: rotating(), clock });
+    pool.addWorker({ id: 'wide', resource: null, capacity: 20 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const runs = Array.from({ length: 20 }, () =>
+      pool.submit({ run: ({ signal }) => sleep(clock, 100, signal) }),
+    );
+    await clock.advance(0);
+    expect(pool.snapshot().workers[0]!.inFlight).toBe(20);
+    await clock.advance(100);
+    await Promise.all(runs);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    await pool.close();
+  });
+
   it('times out a task from submission and releases its slot', async () => {
     const { pool, clock } = setup(1);
     const t = track(pool.submit({ timeoutMs: 5000, run: ({ signal }) => sleep(clock, 60_000, signal) }));

@@ -42,7 +42,7 @@ import {
   workerUpdateSchema,
 } from '../validation/schemas.js';
 import { subState, topState, type WorkerEvent, workerMachine } from '../worker/machine.js';
-import { WorkerRecord } from '../worker/record.js';
+import { sharedController, WorkerRecord } from '../worker/record.js';
 import { PriorityFifo } from './queue.js';
 import { defaultRetry, retryDelay } from './retry.js';
 import { LatencyWindow } from './stats.js';
@@ -333,7 +333,7 @@ class WorkerPool<R> implements Pool<R> {
     const w = this.#worker(id);
     const tasks = [...w.running];
     const shared = w.sharedAbort;
-    w.sharedAbort = new AbortController();
+    w.sharedAbort = sharedController();
     for (const t of tasks)
       this.#cancel(t, 'aborted', new TaskCancelledError(t.id, `tasks of worker ${w.id} cancelled`));
     shared.abort(new TaskCancelledError(0, `tasks of worker ${w.id} cancelled`));

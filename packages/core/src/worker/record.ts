@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Actor, SnapshotFrom } from 'xstate';
 import { WorkerStatsTracker } from '../pool/stats.js';
@@ -36,7 +37,7 @@ export class WorkerRecord<R, Task> implements WorkerView {
   /** Per pace key: earliest clock time the next such task may start here. */
   paceNext: Map<string, number> | undefined;
   /** Signal shared by this worker's runs that have no signal or timeout of their own. */
-  sharedAbort = new AbortController();
+  sharedAbort = sharedController();
   whenRemoved: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
@@ -78,4 +79,15 @@ export class WorkerRecord<R, Task> implements WorkerView {
     const v = this.snap.value;
     return typeof v !== 'string' && (v as { disconnected?: string }).disconnected === 'dead';
   }
+}
+
+/**
+ * A controller whose signal every concurrent run of one worker may listen to (an HTTP request,
+ * a fetch): up to `capacity` listeners at once is expected, not a leak, so Node's warning after
+ * ten is turned off for it.
+ */
+export function sharedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

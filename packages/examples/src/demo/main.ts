@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../shared/cli.js';
 import { runCampaign } from './campaign.js';
@@ -24,9 +23,6 @@ export async function main(argv: readonly string[], io: DemoIo = process): Promi
     io.stdout.write(DEMO_USAGE);
     return 0;
   }
-  // A bulk operation hands one AbortSignal to each of its thousands of queued sends; Node
-  // would warn about "a possible leak" after ten listeners.
-  setMaxListeners(0);
   try {
     await runCampaign(parsed.config, io.stdout);
     return 0;

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { seededRandom } from '@switchyard/core';
 import { table } from '../demo/format.js';
@@ -68,8 +67,6 @@ export async function main(
     );
     return 0;
   }
-  // Every submit hands the pool a per-task AbortSignal listener; thousands are expected.
-  setMaxListeners(0);
   const upstreams = await startUpstreams(DEFAULT_UPSTREAMS, { random: seededRandom(seed) });
   try {
     io.stdout.write(

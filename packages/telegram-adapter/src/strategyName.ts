@@ -1,21 +1,43 @@
-import type { Strategy } from '@switchyard/core';
+import type { Clock, Random, Strategy } from '@switchyard/core';
 import { ValidationError } from '@switchyard/core';
-import { leastLoaded, roundRobin } from '@switchyard/strategies';
+import { adaptive, leastLoaded, p2cPeakEwma, roundRobin, weightedResponseTime } from '@switchyard/strategies';
 
-/** The seed's strategy names, plus any `Strategy` object. */
-export type StrategyName = 'round_robin' | 'least_loaded';
+/**
+ * The seed's strategy names (`round_robin`, `least_loaded`), the balancers that did best on
+ * Telegram-like flood waits in the simulator (`p2c_peak_ewma`, `adaptive`), and
+ * `weighted_response_time`; or pass any `Strategy` object.
+ */
+export type StrategyName =
+  | 'round_robin'
+  | 'least_loaded'
+  | 'p2c_peak_ewma'
+  | 'adaptive'
+  | 'weighted_response_time';
 
 export const DEFAULT_STRATEGY: StrategyName = 'round_robin';
 
-const factories: Readonly<Record<StrategyName, () => Strategy>> = {
-  round_robin: () => roundRobin(),
-  least_loaded: () => leastLoaded(),
+/** The manager's clock and randomness, so a named strategy replays with the rest of the run. */
+export interface StrategyContext {
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+const factories: Readonly<Record<StrategyName, (ctx: StrategyContext) => Strategy>> = {
+  round_robin: (ctx) => roundRobin(ctx),
+  least_loaded: (ctx) => leastLoaded(ctx),
+  p2c_peak_ewma: (ctx) => p2cPeakEwma(ctx),
+  adaptive: (ctx) => adaptive(ctx),
+  weighted_response_time: (ctx) => weightedResponseTime(ctx),
 };
 
 export const STRATEGY_NAMES = Object.keys(factories) as StrategyName[];
 
 /** Resolve a strategy name or object; an unknown name is a `ValidationError` listing the known ones. */
-export function resolveStrategy(strategy: unknown, field = 'strategy'): { name: string; strategy: Strategy } {
+export function resolveStrategy(
+  strategy: unknown,
+  ctx: StrategyContext,
+  field = 'strategy',
+): { name: string; strategy: Strategy } {
   if (typeof strategy === 'string') {
     const factory = Object.hasOwn(factories, strategy) ? factories[strategy as StrategyName] : undefined;
     if (factory === undefined) {
@@ -26,7 +48,7 @@ export function resolveStrategy(strategy: unknown, field = 'strategy'): { name: 
         },
       ]);
     }
-    return { name: strategy, strategy: factory() };
+    return { name: strategy, strategy: factory(ctx) };
   }
   if (
     typeof strategy === 'object' &&

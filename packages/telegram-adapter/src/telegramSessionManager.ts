@@ -115,10 +115,13 @@ export class TelegramSessionManager {
   constructor(options: TelegramSessionManagerOptions) {
     this.#options = checkManagerOptions(options);
     const sessions = sessionsFromArray(options.sessions);
-    const { name, strategy } = resolveStrategy(options.strategy ?? DEFAULT_STRATEGY);
-    this.#strategyName = name;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    const { name, strategy } = resolveStrategy(options.strategy ?? DEFAULT_STRATEGY, {
+      clock: this.#clock,
+      random: this.#random,
+    });
+    this.#strategyName = name;
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'telegram-adapter' });
     this.pool = createPool<TelegramSession>({
       strategy,
@@ -278,7 +281,7 @@ export class TelegramSessionManager {
   }
 
   setLoadBalancingStrategy(strategy: string | import('@switchyard/core').Strategy): void {
-    const resolved = resolveStrategy(strategy);
+    const resolved = resolveStrategy(strategy, { clock: this.#clock, random: this.#random });
     this.pool.setStrategy(resolved.strategy);
     this.#strategyName = resolved.name;
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidationError } from '@switchyard/core';
+import { seededRandom, ValidationError, VirtualClock } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkMediaFile, imageDimensions } from '../src/mediaFile.js';
 import { validateCaption, validateMessageText } from '../src/messageText.js';
@@ -127,10 +127,13 @@ describe('media validation by content and extension', () => {
 
 describe('strategy names', () => {
   it('rejects unknown names clearly', () => {
-    expect(() => resolveStrategy('fastest')).toThrow(
-      /unknown strategy "fastest"; use one of round_robin, least_loaded/,
+    const ctx = { clock: new VirtualClock(0), random: seededRandom(1) };
+    expect(() => resolveStrategy('fastest', ctx)).toThrow(
+      /unknown strategy "fastest"; use one of round_robin, least_loaded, p2c_peak_ewma, adaptive, weighted_response_time/,
     );
-    expect(resolveStrategy('least_loaded').name).toBe('least_loaded');
+    expect(resolveStrategy('least_loaded', ctx).name).toBe('least_loaded');
+    expect(resolveStrategy('adaptive', ctx).strategy.name).toBe('adaptive');
+    expect(resolveStrategy('p2c_peak_ewma', ctx).strategy.name).toBe('p2c-peak-ewma');
   });
 });
 

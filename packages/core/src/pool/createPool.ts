@@ -154,9 +154,10 @@ class WorkerPool<R> implements Pool<R> {
   #again = false;
   /** Why the pool is sending the current actor event; undefined when the actor acts on its own (a timer). */
   #reason: string | undefined;
-  #paceTimer: unknown;
-  #paceAt = Number.POSITIVE_INFINITY;
-  #paceWake = Number.POSITIVE_INFINITY;
+  /** One timer re-runs dispatch when a paced worker or a kind's rate token becomes free. */
+  #wakeTimer: unknown;
+  #wakeTimerAt = Number.POSITIVE_INFINITY;
+  #wakeWanted = Number.POSITIVE_INFINITY;
   /** Every unsettled task, as an intrusive list (no hashing or rehashing on the hot path). */
   #pendingHead: Task<R> | undefined;
   readonly #signals = new Map<AbortSignal, { tasks: Set<Task<R>>; listener: () => void }>();
@@ -491,7 +492,7 @@ class WorkerPool<R> implements Pool<R> {
 
   /** Run dispatch again at `at` (for pacing and rates), keeping only the earliest wake-up. */
   #wakeAt(at: number): void {
-    if (at < this.#paceWake) this.#paceWake = at;
+    if (at < this.#wakeWanted) this.#wakeWanted = at;
   }
 
   #countersFor(kind: string): KindCounters {
@@ -643,7 +644,7 @@ class WorkerPool<R> implements Pool<R> {
     } finally {
       this.#dispatching = false;
     }
-    if (this.#paceWake !== Number.POSITIVE_INFINITY) this.#armPaceTimer();
+    if (this.#wakeWanted !== Number.POSITIVE_INFINITY) this.#armWakeTimer();
   }
 
   #dispatchRound(): void {
@@ -740,16 +741,16 @@ class WorkerPool<R> implements Pool<R> {
     return w as Worker<R>;
   }
 
-  #armPaceTimer(): void {
-    const at = this.#paceWake;
-    this.#paceWake = Number.POSITIVE_INFINITY;
-    if (this.#closed || at >= this.#paceAt) return;
-    if (this.#paceTimer !== undefined) this.#clock.clearTimeout(this.#paceTimer);
-    this.#paceAt = at;
-    this.#paceTimer = this.#clock.setTimeout(
+  #armWakeTimer(): void {
+    const at = this.#wakeWanted;
+    this.#wakeWanted = Number.POSITIVE_INFINITY;
+    if (this.#closed || at >= this.#wakeTimerAt) return;
+    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
+    this.#wakeTimerAt = at;
+    this.#wakeTimer = this.#clock.setTimeout(
       () => {
-        this.#paceTimer = undefined;
-        this.#paceAt = Number.POSITIVE_INFINITY;
+        this.#wakeTimer = undefined;
+        this.#wakeTimerAt = Number.POSITIVE_INFINITY;
         this.#readyEpoch++;
         this.#dispatch();
       },
@@ -1159,8 +1160,8 @@ class WorkerPool<R> implements Pool<R> {
       this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
     }
     for (const w of this.#workers.values()) w.sharedAbort.abort(new PoolClosedError());
-    if (this.#paceTimer !== undefined) this.#clock.clearTimeout(this.#paceTimer);
-    this.#paceTimer = undefined;
+    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
     this.#strategySub?.unsubscribe();
     this.#strategySub = undefined;
     for (const w of this.#workers.values()) {

@@ -1,3 +1,4 @@
+export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
 export * from './errors.js';
 export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
 export { PriorityFifo } from './pool/queue.js';

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../backoff.js';
 import type { Random, RetryOptions } from '../types.js';
 
 export const defaultRetry: RetryOptions = {
@@ -18,7 +19,14 @@ export const defaultRetry: RetryOptions = {
  * p-retry itself with the same options and checks that the two schedules are equal.
  */
 export function retryDelay(retry: number, options: RetryOptions, random: Random): number {
-  const r = options.randomize ? random() + 1 : 1;
-  const delay = Math.round(r * options.minTimeoutMs * options.factor ** Math.max(0, retry - 1));
-  return Math.min(delay, options.maxTimeoutMs);
+  return backoffDelay(
+    retry,
+    {
+      minMs: options.minTimeoutMs,
+      maxMs: options.maxTimeoutMs,
+      factor: options.factor,
+      jitter: options.randomize ? 'double' : 'none',
+    },
+    random,
+  );
 }

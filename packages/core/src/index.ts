@@ -1,10 +1,7 @@
 export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
 export * from './errors.js';
 export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
-export { PriorityFifo } from './pool/queue.js';
-export { defaultRetry, retryDelay } from './pool/retry.js';
-export { LatencyWindow, percentile } from './pool/stats.js';
-export { flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
+export { chainLongWaits, flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
 export type * from './types.js';
 export {
   subState,

@@ -3,8 +3,14 @@ import type { Observable, Unsubscribable } from 'rxjs';
 /** Top-level state of a worker actor. `disconnected` has the substates `reconnecting` and `dead`. */
 export type WorkerState = 'connected' | 'busy' | 'backoff' | 'disconnected';
 
-/** Why an operation failed, as decided by the pool's `classify` function. */
-export type Failure =
+/**
+ * Why an operation failed, as decided by the pool's `classify` function. Any variant may carry
+ * a `code` (e.g. `FLOOD_WAIT`), reported in `task-failed` events; without one, the error's own
+ * string `code` property is used.
+ */
+export type Failure = FailureVariant & { readonly code?: string };
+
+type FailureVariant =
   /** Retry with exponential backoff, possibly on another worker. */
   | { readonly kind: 'transient' }
   /**
@@ -96,8 +102,6 @@ export interface Strategy {
   observe?(events$: Observable<LoadEvent>): Unsubscribable | undefined | void;
 }
 
-export type OperationKind = 'scraping' | 'sending' | 'monitoring' | 'other' | (string & {});
-
 /** Fields every load event has. */
 export interface LoadEventBase {
   /** Clock time of the event. */
@@ -166,6 +170,8 @@ export type LoadEvent =
       readonly retryAfterMs?: number;
       /** Whether the task will run again. */
       readonly willRetry: boolean;
+      /** The failure's code: the one `classify` gave, or the error's own string `code`. */
+      readonly code?: string;
     })
   | (LoadEventBase & {
       readonly type: 'task-cancelled';
@@ -173,8 +179,11 @@ export type LoadEvent =
       readonly kind: string;
       /** The worker it was running on, if it was running. */
       readonly worker?: string;
-      readonly reason: 'aborted' | 'timeout' | 'closed';
-    });
+      /** `aborted`: its signal or `cancelWorkerTasks`; `timeout`: its `timeoutMs`; `cleared`: `pool.clear()`; `closed`: the pool closed. */
+      readonly reason: 'aborted' | 'timeout' | 'cleared' | 'closed';
+    })
+  /** A kind's start rate (`rates`) holds its queued tasks back until `until`. */
+  | (LoadEventBase & { readonly type: 'kind-throttled'; readonly kind: string; readonly until: number });
 
 export type LoadEventType = LoadEvent['type'];
 
@@ -193,11 +202,11 @@ export interface RunContext<R> {
 /** A unit of work for `pool.submit`. */
 export interface TaskSpec<R, T> {
   run(ctx: RunContext<R>): Promise<T> | T;
-  /** Operation kind, for per-kind limits and metrics. Default `'other'`. */
-  kind?: OperationKind;
+  /** Operation kind, for per-kind limits, rates and metrics (1–64 characters). Default `'other'`. */
+  kind?: string;
   /** Capabilities a worker must all have. */
   requires?: readonly string[];
-  /** Higher runs first; FIFO within a priority. Default 0. */
+  /** Higher runs first; FIFO within a priority. A whole number from −1,000,000 to 1,000,000. Default 0. */
   priority?: number;
   /** Key for consistent hashing and per-key holds. */
   key?: string;
@@ -209,7 +218,10 @@ export interface TaskSpec<R, T> {
   signal?: AbortSignal;
   /** Budget for the whole task from submission, on the injected clock. Expiry rejects with `TaskTimeoutError`. */
   timeoutMs?: number;
-  /** Budget for one run. Expiry aborts the run's signal and is classified like any error (`AttemptTimeoutError`). */
+  /**
+   * Budget for one run. Expiry aborts the run's signal and is classified like any error
+   * (`AttemptTimeoutError`). Default: the pool's `attemptTimeoutMs`, if set.
+   */
   attemptTimeoutMs?: number;
   /** Whether running twice is harmless. `unknown-outcome` failures are retried (on the same worker) only when true. */
   idempotent?: boolean;
@@ -241,7 +253,7 @@ export interface RetryOptions {
 export interface WorkerSpec<R> {
   id: string;
   resource: R;
-  /** Concurrent tasks. Default 1. */
+  /** Concurrent tasks: a whole number from 1 to 1,000,000. Default 1. */
   capacity?: number;
   capabilities?: readonly string[];
   /** Default 1. */
@@ -287,8 +299,14 @@ export interface PoolSnapshot {
   /** Tasks waiting: in the queue, or for a retry or hold timer. */
   readonly queued: number;
   readonly inFlight: number;
+  /** Tasks running now: which, where, and since when. */
+  readonly running: readonly RunningTask[];
+  /** Kinds whose start rate (`rates`) holds queued tasks back now, and until when. */
+  readonly throttled: readonly { readonly kind: string; readonly until: number }[];
+  /** Whether `pause()` is in force. */
+  readonly paused: boolean;
   readonly metrics: {
-    /** Tasks running now by kind (the seeds' operation metrics). */
+    /** Tasks running now by kind. Each `…ByKind` record has a key for every kind seen (null prototype). */
     readonly inFlightByKind: Readonly<Record<string, number>>;
     readonly queuedByKind: Readonly<Record<string, number>>;
     readonly completedByKind: Readonly<Record<string, number>>;
@@ -321,6 +339,17 @@ export interface WorkerUpdate {
   capacity?: number;
 }
 
+/** One running task, as `snapshot().running` and `pool.runningTasks()` list it. */
+export interface RunningTask {
+  readonly task: number;
+  readonly kind: string;
+  readonly worker: string;
+  readonly attempt: number;
+  readonly priority: number;
+  /** Clock time the current run started. */
+  readonly since: number;
+}
+
 export interface Pool<R> {
   addWorker(spec: WorkerSpec<R>): void;
   /** Stops giving it work, waits for its in-flight tasks (which keep their results), then removes it. */
@@ -346,6 +375,25 @@ export interface Pool<R> {
   workerIds(): string[];
   getWorker(id: string): WorkerView | undefined;
   readonly strategy: Strategy;
-  /** Swap the balancing strategy; the old one stops observing events. */
+  /** Swap the balancing strategy; the old one stops observing events. A bad strategy is refused and the old one stays. */
   setStrategy(strategy: Strategy): void;
+  /** Stop starting tasks; running tasks go on, and `submit` still queues. */
+  pause(): void;
+  /** Start tasks again after `pause()`. */
+  resume(): void;
+  readonly isPaused: boolean;
+  /** Cancel every task that has not started (queued or waiting to retry); running tasks go on. Returns how many. */
+  clear(): number;
+  /** Tasks not running: queued, or waiting out a retry delay. */
+  readonly size: number;
+  /** Tasks running. */
+  readonly pending: number;
+  /** Resolves when nothing is queued, waiting or running. */
+  onIdle(): Promise<void>;
+  /** Resolves when nothing is queued or waiting (tasks may still be running). */
+  onEmpty(): Promise<void>;
+  /** Resolves when fewer than `limit` tasks are queued or waiting: a producer's backpressure. */
+  onSizeLessThan(limit: number): Promise<void>;
+  /** The running tasks: which, on which worker, since when. */
+  runningTasks(): RunningTask[];
 }

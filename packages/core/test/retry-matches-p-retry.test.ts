@@ -1,6 +1,6 @@
-import { retryDelay } from '@switchyard/core';
 import pRetry from 'p-retry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { retryWait as retryDelay } from '../src/pool/outcome.js';
 
 /** The delays p-retry itself sleeps between attempts, read off its setTimeout calls. */
 async function pRetryDelays(options: Parameters<typeof pRetry>[1], failures: number): Promise<number[]> {

@@ -1,5 +1,5 @@
 import { type Logger, pino } from 'pino';
-import { type Observable, Subject, type Unsubscribable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { createActor } from 'xstate';
 import {
   AttemptTimeoutError,
@@ -11,94 +11,62 @@ import {
   UnknownWorkerError,
   ValidationError,
 } from '../errors.js';
-import { systemClock } from '../time/clock.js';
+import { chainLongWaits, systemClock } from '../time/clock.js';
 import type {
-  Candidates,
   Clock,
   CloseOptions,
   ConnectionReport,
   Failure,
+  FailureKind,
   LoadEvent,
   Pool,
   PoolSnapshot,
   Random,
   RetryOptions,
+  RunningTask,
   Strategy,
   TaskSpec,
-  TaskView,
   WorkerSnapshot,
   WorkerSpec,
-  WorkerState,
   WorkerUpdate,
   WorkerView,
 } from '../types.js';
 import {
+  checkId,
+  checkReason,
   closeOptionsSchema,
   failureSchema,
   parseOrThrow,
   poolOptionsSchema,
+  strategySchema,
   taskSpecSchema,
   workerSpecSchema,
   workerUpdateSchema,
 } from '../validation/schemas.js';
 import { subState, topState, type WorkerEvent, workerMachine } from '../worker/machine.js';
 import { sharedController, WorkerRecord } from '../worker/record.js';
-import { PriorityFifo } from './queue.js';
-import { defaultRetry, retryDelay } from './retry.js';
-import { LatencyWindow } from './stats.js';
-import { DONE, isQueued, type KindCounters, type Lane, QUEUED, RUNNING, Task, WAITING } from './task.js';
-import { TokenBucket } from './tokenBucket.js';
+import { Dispatcher } from './dispatcher.js';
+import { EventBus } from './eventBus.js';
+import { Lanes } from './lanes.js';
+import { type KindCounters, Metrics } from './metrics.js';
+import type { PoolOptions } from './options.js';
+import {
+  type Decision,
+  decideOutcome,
+  defaultEjection,
+  defaultRetry,
+  type EjectionOptions,
+  ejectionMs,
+} from './outcome.js';
+import { ReadyIndex } from './readyIndex.js';
+import { Scheduler } from './scheduler.js';
+import { SignalWatch } from './signals.js';
+import { DONE, QUEUED, RUNNING, Task, WAITING, type Worker } from './task.js';
 
-export interface EjectionOptions {
-  /** Consecutive failures (transient or unknown-outcome) that eject a worker into backoff. Default 5. */
-  consecutiveFailures: number;
-  /** First ejection's length; each further one doubles it. Default 10 s. */
-  baseEjectionMs: number;
-  /** Longest ejection. Default 5 minutes. A success resets the growth. */
-  maxEjectionMs: number;
-}
-
-export interface PoolOptions<R> {
-  strategy: Strategy;
-  /** Maps an error to a Failure. Default: every error is `transient`. */
-  classify?: (error: unknown, task: TaskView & { readonly worker: string; readonly resource: R }) => Failure;
-  /** Concurrent tasks per kind, e.g. `{ scraping: 5 }`. */
-  limits?: Readonly<Record<string, number>>;
-  retry?: Partial<RetryOptions>;
-  /** Outlier ejection; `false` turns it off. */
-  ejection?: Partial<EjectionOptions> | false;
-  clock?: Clock;
-  random?: Random;
-  /** A pino logger; the pool logs through `child({ worker })` loggers. Silent by default. */
-  logger?: Logger;
-  /** How many recent run latencies feed the percentiles in `snapshot()`. Default 10,000. */
-  latencyWindow?: number;
-  /**
-   * Pool-wide start rates per kind, e.g. `{ sending: { perSecond: 30 } }`: a token bucket that
-   * holds up to `burst` starts (default: one second's worth). A task waiting for a token holds
-   * no worker. Use it for limits that apply to the whole fleet, not to one worker.
-   */
-  rates?: Readonly<Record<string, RateLimit>>;
-}
-
-export interface RateLimit {
-  perSecond: number;
-  burst?: number;
-}
-
-const defaultEjection: EjectionOptions = {
-  consecutiveFailures: 5,
-  baseEjectionMs: 10_000,
-  maxEjectionMs: 300_000,
-};
-
-// The seeds' operation metrics always report these kinds, even at zero.
-const BASE_KINDS = ['scraping', 'sending', 'monitoring', 'other'] as const;
+export type { EjectionOptions, PoolOptions, RateLimit } from './options.js';
 
 const EV_STARTED: WorkerEvent = { type: 'TASK_STARTED' };
 const EV_FINISHED: WorkerEvent = { type: 'TASK_FINISHED' };
-
-type Worker<R> = WorkerRecord<R, Task<R>>;
 
 /**
  * Create a worker pool. See `PoolOptions` for every option. The pool validates its options
@@ -108,85 +76,80 @@ export function createPool<R = unknown>(options: PoolOptions<R>): Pool<R> {
   return new WorkerPool<R>(options);
 }
 
+/**
+ * The pool: it owns the workers and the task records, and wires the parts together. The parts
+ * live in files of their own: the ready index, the lanes, the dispatcher, one scheduler for
+ * every timed wake-up, signal watching, the outcome policy (a pure function), metrics and the
+ * event bus. A worker's state and in-flight count are its actor's alone.
+ */
 class WorkerPool<R> implements Pool<R> {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #log: Logger;
-  readonly #classify: NonNullable<PoolOptions<R>['classify']> | undefined;
-  readonly #limits: ReadonlyMap<string, number>;
-  readonly #rates: ReadonlyMap<string, RateLimit>;
+  readonly #classify: PoolOptions<R>['classify'];
   readonly #retry: RetryOptions;
+  readonly #attemptTimeoutMs: number | undefined;
   readonly #ejection: EjectionOptions | undefined;
   #strategy: Strategy;
-  #strategySub: Unsubscribable | undefined;
 
-  readonly #events = new Subject<LoadEvent>();
-  readonly events$: Observable<LoadEvent> = this.#events.asObservable();
-  /** The strategy's own feed, carrying only the event types it declared in `Strategy#events`. */
-  #strategyEvents = new Subject<LoadEvent>();
-  #strategyWants: ReadonlySet<LoadEvent['type']> | undefined;
-
+  readonly #bus = new EventBus();
+  readonly events$: Observable<LoadEvent> = this.#bus.events$;
   readonly #workers = new Map<string, Worker<R>>();
-  /** The ready index: workers that can start a task now. Handed to strategies as it is. */
-  readonly #ready: Worker<R>[] & Candidates;
-  #readyEpoch = 0;
-  readonly #scratch: Worker<R>[] & Candidates;
-  #stamp = 0;
+  readonly #ready = new ReadyIndex<Worker<R>>();
+  readonly #lanes = new Lanes<R>();
+  readonly #scheduler: Scheduler;
+  readonly #dispatcher: Dispatcher<R>;
+  readonly #signals: SignalWatch<Task<R>>;
+  readonly #metrics: Metrics;
 
-  readonly #lanes = new Map<string, Lane<R>>();
-  readonly #active: Lane<R>[] = [];
   #nextId = 1;
-  #queued = 0;
-  #waiting = 0;
-  #running = 0;
+  /** Unsettled tasks. */
   #live = 0;
-  /** Counters per task kind; each task holds its kind's record, so the hot path does no lookups. */
-  readonly #kinds = new Map<string, KindCounters>();
-  readonly #latency: LatencyWindow;
-  #submitted = 0;
-  #succeeded = 0;
-  #failed = 0;
-  #cancelled = 0;
-  #retries = 0;
-  #rateLimited = 0;
-
-  #dispatching = false;
-  #again = false;
-  /** Why the pool is sending the current actor event; undefined when the actor acts on its own (a timer). */
-  #reason: string | undefined;
-  /** One timer re-runs dispatch when a paced worker or a kind's rate token becomes free. */
-  #wakeTimer: unknown;
-  #wakeTimerAt = Number.POSITIVE_INFINITY;
-  #wakeWanted = Number.POSITIVE_INFINITY;
-  /** Every unsettled task, as an intrusive list (no hashing or rehashing on the hot path). */
+  /** Every unsettled task, as an intrusive list (no hashing on the hot path). */
   #pendingHead: Task<R> | undefined;
-  readonly #signals = new Map<AbortSignal, { tasks: Set<Task<R>>; listener: () => void }>();
+  /** The worker whose actor the pool is sending an event to (its own changes are handled after). */
+  #sendingTo: Worker<R> | undefined;
+  #paused = false;
   #closing = false;
   /** Set once draining is over: nothing new starts. */
   #halted = false;
   #closed = false;
   #closePromise: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
+  /** `onIdle`, `onEmpty`, `onSizeLessThan` and a draining close, waiting for their condition. */
+  #waiters: { readonly met: () => boolean; readonly resolve: () => void }[] = [];
 
   constructor(options: PoolOptions<R>) {
     parseOrThrow(poolOptionsSchema, options, 'options');
-    this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? Math.random;
+    this.#clock = chainLongWaits(options.clock ?? systemClock);
     this.#log = options.logger ?? pino({ level: 'silent' });
+    this.#random = checkedRandom(options.random ?? Math.random, this.#log);
     this.#classify = options.classify;
-    this.#limits = new Map(Object.entries(options.limits ?? {}));
-    this.#rates = new Map(Object.entries(options.rates ?? {}));
     this.#retry = { ...defaultRetry, ...options.retry };
+    this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#ejection = options.ejection === false ? undefined : { ...defaultEjection, ...options.ejection };
-    this.#latency = new LatencyWindow(options.latencyWindow ?? 10_000);
-    const ready = [] as unknown as Worker<R>[] & Candidates;
-    ready.has = (w: WorkerView) => (w as Worker<R>).readyPos >= 0;
-    this.#ready = ready;
-    const scratch = [] as unknown as Worker<R>[] & Candidates;
-    scratch.has = (w: WorkerView) => (w as Worker<R>).mark === this.#stamp;
-    this.#scratch = scratch;
+    this.#metrics = new Metrics(
+      new Map(Object.entries(options.limits ?? {})),
+      new Map(Object.entries(options.rates ?? {})),
+      options.latencyWindow ?? 10_000,
+      () => this.#clock.now(),
+    );
+    this.#scheduler = new Scheduler(this.#clock);
+    this.#signals = new SignalWatch((task, signal) =>
+      this.#cancel(task, 'aborted', new TaskCancelledError(task.id, 'its signal aborted', signal.reason)),
+    );
+    this.#dispatcher = new Dispatcher<R>({
+      lanes: this.#lanes,
+      ready: this.#ready,
+      scheduler: this.#scheduler,
+      log: this.#log,
+      now: () => this.#clock.now(),
+      strategy: () => this.#strategy,
+      canStart: () => !this.#paused && !this.#halted,
+      start: (task, w) => this.#start(task, w),
+      throttled: (counters, until) => this.#throttled(counters, until),
+    });
     this.#strategy = options.strategy;
-    this.#observe(options.strategy);
+    this.#bus.attach(options.strategy);
   }
 
   get strategy(): Strategy {
@@ -194,34 +157,18 @@ class WorkerPool<R> implements Pool<R> {
   }
 
   setStrategy(strategy: Strategy): void {
-    parseOrThrow(poolOptionsSchema.shape.strategy, strategy, 'strategy');
-    this.#strategySub?.unsubscribe();
-    this.#strategySub = undefined;
+    this.#assertNotClosed('setStrategy');
+    parseOrThrow(strategySchema, strategy, 'strategy');
     this.#strategy = strategy;
-    this.#observe(strategy);
+    this.#bus.attach(strategy);
     // Tell the new strategy (only it: users saw these workers join) who is here, so ring- or
     // map-based strategies can index them.
-    if (this.#strategyEvents.observed && (this.#strategyWants?.has('worker-added') ?? true)) {
-      for (const w of this.#workers.values()) this.#strategyEvents.next(this.#workerInfo('worker-added', w));
-    }
-    this.#readyEpoch++;
-    this.#dispatch();
-  }
-
-  #observe(strategy: Strategy): void {
-    this.#strategyEvents.complete();
-    this.#strategyEvents = new Subject<LoadEvent>();
-    this.#strategyWants = strategy.events === undefined ? undefined : new Set(strategy.events);
-    const sub = strategy.observe?.(this.#strategyEvents.asObservable());
-    this.#strategySub = sub ?? undefined;
-  }
-
-  /** Whether anyone listens for events of this type (so the pool need not build them). */
-  #wants(type: LoadEvent['type']): boolean {
-    return (
-      this.#events.observed ||
-      (this.#strategyEvents.observed && (this.#strategyWants === undefined || this.#strategyWants.has(type)))
+    this.#bus.tellStrategy(
+      () => [...this.#workers.values()].map((w) => this.#workerInfo('worker-added', w)),
+      'worker-added',
     );
+    this.#ready.epoch++;
+    this.#dispatcher.run();
   }
 
   // ─── workers ────────────────────────────────────────────────────────────────
@@ -246,20 +193,24 @@ class WorkerPool<R> implements Pool<R> {
       this.#clock.now(),
       actor,
       this.#log.child({ worker: s.id }),
+      this.#ready,
     );
     this.#workers.set(s.id, w);
-    actor.subscribe((snap) => this.#onSnapshot(w, snap));
     actor.start();
-    w.snap = actor.getSnapshot();
+    // The actor also moves on its own (a backoff ends on its timer). The pool reacts after the
+    // transition is over, never inside it: XState queues events sent from inside a transition,
+    // so dispatching there would read stale counts.
+    actor.subscribe(() => {
+      if (this.#sendingTo !== w) queueMicrotask(() => this.#onActorChange(w, undefined));
+    });
     this.#emitWorkerInfo('worker-added', w);
     w.log.debug({ capacity: w.capacity }, 'worker added');
     this.#syncReady(w);
-    this.#dispatch();
+    this.#dispatcher.run();
   }
 
-  /** A worker's announced shape: on joining, and after `updateWorker`. */
   #emitWorkerInfo(type: 'worker-added' | 'worker-updated', w: Worker<R>): void {
-    if (this.#wants(type)) this.#emit(this.#workerInfo(type, w));
+    if (this.#bus.wants(type)) this.#bus.emit(this.#workerInfo(type, w));
   }
 
   #workerInfo(type: 'worker-added' | 'worker-updated', w: Worker<R>): LoadEvent {
@@ -274,63 +225,74 @@ class WorkerPool<R> implements Pool<R> {
   }
 
   removeWorker(id: string): Promise<void> {
-    const w = this.#workers.get(id);
-    if (w === undefined) return Promise.reject(new UnknownWorkerError(id));
-    if (w.whenRemoved) return w.whenRemoved.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => {
-      resolve = r;
-    });
-    w.whenRemoved = { promise, resolve };
-    w.removing = true;
-    this.#syncReady(w);
-    w.log.debug({ inFlight: w.running.size }, 'removing worker');
-    if (w.running.size === 0) this.#finishRemoval(w);
-    return promise;
+    try {
+      this.#assertNotClosed('removeWorker');
+      const w = this.#worker(id);
+      if (w.whenRemoved) return w.whenRemoved.promise;
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      w.whenRemoved = { promise, resolve };
+      w.removing = true;
+      this.#syncReady(w);
+      this.#failPinned(w, 'its worker was removed');
+      w.log.debug({ inFlight: w.inFlight }, 'removing worker');
+      if (w.inFlight === 0) this.#finishRemoval(w);
+      return promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #finishRemoval(w: Worker<R>): void {
     this.#failPinned(w, 'its worker was removed');
+    this.#ready.remove(w);
     w.actor.stop();
     this.#workers.delete(w.id);
-    this.#emit({ type: 'worker-removed', at: this.#clock.now(), worker: w.id });
+    this.#bus.emit({ type: 'worker-removed', at: this.#clock.now(), worker: w.id });
     w.log.debug('worker removed');
     w.whenRemoved?.resolve();
   }
 
   reportConnection(id: string, status: ConnectionReport, reason?: string): void {
+    this.#assertNotClosed('reportConnection');
     const w = this.#worker(id);
+    checkReason(reason);
     if (status === 'connected')
       this.#send(w, { type: 'CONNECTION_RESTORED', now: this.#clock.now() }, reason ?? 'reconnected');
     else if (status === 'disconnected')
       this.#send(w, { type: 'CONNECTION_LOST' }, reason ?? 'connection-lost');
     else if (status === 'dead') this.#kill(w, reason ?? 'dead');
     else throw new ValidationError([{ field: 'status', reason: 'must be connected, disconnected or dead' }]);
-    this.#dispatch();
+    this.#dispatcher.run();
   }
 
   backoffWorker(id: string, ms: number, reason?: string): void {
+    this.#assertNotClosed('backoffWorker');
     const w = this.#worker(id);
-    if (!(Number.isFinite(ms) && ms >= 0)) {
+    if (!(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0)) {
       throw new ValidationError([{ field: 'ms', reason: 'must be a finite number ≥ 0' }]);
     }
+    checkReason(reason);
     this.#send(w, { type: 'RATE_LIMITED', now: this.#clock.now(), retryAfterMs: ms }, reason ?? 'backoff');
   }
 
   updateWorker(id: string, update: WorkerUpdate): void {
+    this.#assertNotClosed('updateWorker');
     const w = this.#worker(id);
     const u = parseOrThrow(workerUpdateSchema, update, 'update');
     if (u.capabilities !== undefined) w.capabilities = new Set(u.capabilities);
     if (u.weight !== undefined) w.weight = u.weight;
-    if (u.capacity !== undefined) {
+    if (u.capacity !== undefined)
       this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
-    }
     this.#emitWorkerInfo('worker-updated', w);
-    this.#readyEpoch++;
-    this.#dispatch();
+    this.#ready.epoch++;
+    this.#dispatcher.run();
   }
 
   cancelWorkerTasks(id: string): number {
+    this.#assertNotClosed('cancelWorkerTasks');
     const w = this.#worker(id);
     const tasks = [...w.running];
     const shared = w.sharedAbort;
@@ -350,6 +312,7 @@ class WorkerPool<R> implements Pool<R> {
   }
 
   #worker(id: string): Worker<R> {
+    checkId(id);
     const w = this.#workers.get(id);
     if (w === undefined) throw new UnknownWorkerError(id);
     return w;
@@ -360,88 +323,77 @@ class WorkerPool<R> implements Pool<R> {
     this.#failPinned(w, 'its worker is dead');
   }
 
+  /** Tasks pinned to a worker that is gone can never run: fail the ones not running now. */
   #failPinned(w: Worker<R>, why: string): void {
     for (const t of [...w.pinned]) {
-      if (t.state === QUEUED) this.#unqueue(t);
+      if (t.state === QUEUED) this.#lanes.remove(t);
       else if (t.state === WAITING) this.#unwait(t);
       else continue;
-      this.#settle(
-        t,
-        false,
-        new TaskFailedError(t.id, 'unknown-outcome', t.attempt - 1, undefined, why),
-        'failed',
-      );
+      this.#fail(t, w, { kind: 'unknown-outcome' }, 0, undefined, why);
     }
   }
 
-  /** Send an event to a worker's actor on the pool's behalf, then bring the ready index up to date. */
+  /** Send an event to a worker's actor on the pool's behalf, then react to its new state. */
   #send(w: Worker<R>, event: WorkerEvent, reason: string): void {
-    const outer = this.#reason;
-    this.#reason = reason;
+    this.#sendingTo = w;
     try {
       w.actor.send(event);
     } finally {
-      this.#reason = outer;
+      this.#sendingTo = undefined;
     }
-    this.#syncReady(w);
+    this.#onActorChange(w, reason);
   }
 
-  #onSnapshot(w: Worker<R>, snap: WorkerRecord<R, Task<R>>['snap']): void {
-    const prev = w.snap;
-    w.snap = snap;
-    const from = topState(prev.value);
-    const to = topState(snap.value);
-    const fromSub = subState(prev.value);
-    const toSub = subState(snap.value);
-    // A backoff extended in place is reported too, so observers always know when it ends.
-    const extended =
-      to === 'backoff' && from === 'backoff' && snap.context.backoffUntil !== prev.context.backoffUntil;
-    if (from === to && fromSub === toSub && !extended) return;
+  /**
+   * After the actor's transition is over: report a change of state, bring the ready index up to
+   * date, and, when the actor moved on its own (`reason` undefined: its backoff ended), dispatch.
+   */
+  #onActorChange(w: Worker<R>, reason: string | undefined): void {
+    const snap = w.actor.getSnapshot();
+    const prev = w.reported;
+    const until = snap.context.backoffUntil;
+    if (snap.value !== prev || until !== w.reportedBackoffUntil) {
+      const from = topState(prev);
+      const to = topState(snap.value);
+      const toSub = subState(snap.value);
+      // A backoff extended in place is reported too, so observers always know when it ends.
+      const extended = to === 'backoff' && from === 'backoff' && until !== w.reportedBackoffUntil;
+      w.reported = snap.value;
+      w.reportedBackoffUntil = until;
+      if (from !== to || subState(prev) !== toSub || extended) this.#reportState(w, from, to, toSub, reason);
+    }
+    this.#syncReady(w);
+    if (reason === undefined && !this.#closed) this.#dispatcher.run();
+  }
+
+  #reportState(
+    w: Worker<R>,
+    from: WorkerSnapshot['state'],
+    to: WorkerSnapshot['state'],
+    toSub: 'reconnecting' | 'dead' | undefined,
+    given: string | undefined,
+  ): void {
     const now = this.#clock.now();
     if ((from === 'backoff' || from === 'disconnected') && (to === 'connected' || to === 'busy'))
       w.readySince = now;
-    const selfDriven = this.#reason === undefined;
-    const reason = this.#reason ?? (from === 'backoff' ? 'backoff-elapsed' : 'timer');
-    const backoffMs = to === 'backoff' ? snap.context.backoffMs : undefined;
-    if (this.#wants('worker-state')) {
-      this.#emit(
+    const reason = given ?? (from === 'backoff' ? 'backoff-elapsed' : 'timer');
+    const backoffMs = to === 'backoff' ? w.actor.getSnapshot().context.backoffMs : undefined;
+    if (this.#bus.wants('worker-state')) {
+      const event = { type: 'worker-state', at: now, worker: w.id, from, to } as const;
+      this.#bus.emit(
         backoffMs === undefined
-          ? {
-              type: 'worker-state',
-              at: now,
-              worker: w.id,
-              from,
-              to,
-              reason: toSub === 'dead' ? 'dead' : reason,
-            }
-          : { type: 'worker-state', at: now, worker: w.id, from, to, reason, backoffMs },
+          ? { ...event, reason: toSub === 'dead' ? 'dead' : reason }
+          : { ...event, reason, backoffMs },
       );
     }
     if (to === 'backoff' || to === 'disconnected' || from === 'backoff' || from === 'disconnected') {
       w.log.debug({ from, to: toSub ? `${to}.${toSub}` : to, reason, backoffMs }, 'worker state');
     }
-    if (selfDriven) {
-      // The actor moved on its own (its backoff timer fired): it may take work now.
-      this.#syncReady(w);
-      this.#dispatch();
-    }
   }
 
   #syncReady(w: Worker<R>): void {
-    const want = !w.removing && w.state === 'connected';
-    const ready = this.#ready;
-    if (want && w.readyPos < 0) {
-      w.readyPos = ready.length;
-      ready.push(w);
-      this.#readyEpoch++;
-    } else if (!want && w.readyPos >= 0) {
-      const last = ready.pop()!;
-      if (last !== w) {
-        ready[w.readyPos] = last;
-        last.readyPos = w.readyPos;
-      }
-      w.readyPos = -1;
-    }
+    if (!w.removing && !this.#closed && w.state === 'connected') this.#ready.add(w);
+    else this.#ready.remove(w);
   }
 
   // ─── tasks ──────────────────────────────────────────────────────────────────
@@ -450,7 +402,7 @@ class WorkerPool<R> implements Pool<R> {
     if (this.#closing) return Promise.reject(new PoolClosedError('the pool is closed: submit refused'));
     let s: TaskSpec<R, T>;
     try {
-      s = parseOrThrow(taskSpecSchema, spec, 'task') as TaskSpec<R, T>;
+      s = isRunOnly(spec) ? spec : (parseOrThrow(taskSpecSchema, spec, 'task') as TaskSpec<R, T>);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -458,127 +410,37 @@ class WorkerPool<R> implements Pool<R> {
       return Promise.reject(new TaskCancelledError(0, 'its signal was already aborted', s.signal.reason));
     }
     return new Promise<T>((resolve, reject) => {
-      const retry = s.retry === undefined ? this.#retry : { ...this.#retry, ...s.retry };
       const task = new Task<R>(
         this.#nextId++,
         s as TaskSpec<R, unknown>,
-        retry,
-        this.#countersFor(s.kind ?? 'other'),
+        s.retry === undefined ? this.#retry : { ...this.#retry, ...s.retry },
+        s.attemptTimeoutMs ?? this.#attemptTimeoutMs,
+        this.#metrics.kind(s.kind ?? 'other'),
         resolve as (v: unknown) => void,
         reject,
       );
-      this.#submitted++;
+      this.#metrics.submitted++;
       this.#live++;
       task.nextPending = this.#pendingHead;
       if (this.#pendingHead !== undefined) this.#pendingHead.prevPending = task;
       this.#pendingHead = task;
-      if (s.signal !== undefined) this.#watchSignal(s.signal, task);
+      if (s.signal !== undefined) this.#signals.watch(s.signal, task);
       if (s.timeoutMs !== undefined) {
         const ms = s.timeoutMs;
-        task.deadline = this.#clock.setTimeout(() => {
+        task.deadline = this.#scheduler.after(ms, () => {
           task.deadline = undefined;
           this.#cancel(task, 'timeout', new TaskTimeoutError(task.id, ms));
-        }, ms);
+        });
       }
       this.#enqueue(task);
-      this.#dispatch();
+      this.#dispatcher.run();
     });
   }
 
-  #bucketFor(kind: string): TokenBucket | undefined {
-    const rate = this.#rates.get(kind);
-    return rate === undefined ? undefined : new TokenBucket(rate.perSecond, rate.burst, this.#clock.now());
-  }
-
-  /** Run dispatch again at `at` (for pacing and rates), keeping only the earliest wake-up. */
-  #wakeAt(at: number): void {
-    if (at < this.#wakeWanted) this.#wakeWanted = at;
-  }
-
-  #countersFor(kind: string): KindCounters {
-    let c = this.#kinds.get(kind);
-    if (c === undefined) {
-      c = {
-        limit: this.#limits.get(kind) ?? Number.POSITIVE_INFINITY,
-        bucket: this.#bucketFor(kind),
-        running: 0,
-        queued: 0,
-        completed: 0,
-        failed: 0,
-      };
-      this.#kinds.set(kind, c);
-    }
-    return c;
-  }
-
-  /**
-   * One abort listener per signal, however many tasks share it (a bulk operation's thousands
-   * of items under one signal would otherwise pile a listener each onto it). It is removed
-   * when the last of its tasks settles.
-   */
-  #watchSignal(signal: AbortSignal, task: Task<R>): void {
-    let watch = this.#signals.get(signal);
-    if (watch === undefined) {
-      const tasks = new Set<Task<R>>();
-      const listener = () => {
-        this.#signals.delete(signal);
-        for (const t of [...tasks]) {
-          this.#cancel(t, 'aborted', new TaskCancelledError(t.id, 'its signal aborted', signal.reason));
-        }
-      };
-      watch = { tasks, listener };
-      this.#signals.set(signal, watch);
-      signal.addEventListener('abort', listener, { once: true });
-    }
-    watch.tasks.add(task);
-  }
-
-  #unwatchSignal(signal: AbortSignal, task: Task<R>): void {
-    const watch = this.#signals.get(signal);
-    if (watch === undefined) return;
-    watch.tasks.delete(task);
-    if (watch.tasks.size === 0) {
-      signal.removeEventListener('abort', watch.listener);
-      this.#signals.delete(signal);
-    }
-  }
-
-  #laneFor(task: Task<R>): Lane<R> {
-    let key = task.kind;
-    const constrained = task.constrained;
-    if (constrained) {
-      const pace = task.spec.pace;
-      key += `\u0000${task.requires.join('\u0001')}\u0000${task.antiAffinity.join('\u0001')}\u0000${task.pinned?.id ?? ''}\u0000${pace ? `${pace.key ?? task.kind}\u0001${pace.intervalMs}` : ''}`;
-    }
-    let lane = this.#lanes.get(key);
-    if (lane === undefined) {
-      lane = {
-        key,
-        kind: task.kind,
-        counters: task.counters,
-        constrained,
-        queue: new PriorityFifo<Task<R>>(isQueued),
-        blockedAt: -1,
-        activePos: -1,
-      };
-      this.#lanes.set(key, lane);
-    }
-    return lane;
-  }
-
   #enqueue(task: Task<R>): void {
-    const lane = this.#laneFor(task);
-    task.state = QUEUED;
-    task.lane = lane;
-    lane.queue.push(task, task.priority);
-    if (lane.activePos < 0) {
-      lane.activePos = this.#active.length;
-      this.#active.push(lane);
-    }
-    this.#queued++;
-    task.counters.queued++;
-    if (this.#wants('task-queued')) {
-      this.#emit({
+    this.#lanes.push(task);
+    if (this.#bus.wants('task-queued')) {
+      this.#bus.emit({
         type: 'task-queued',
         at: this.#clock.now(),
         task: task.id,
@@ -589,173 +451,41 @@ class WorkerPool<R> implements Pool<R> {
     }
   }
 
-  #unqueue(task: Task<R>): void {
-    task.state = DONE;
-    task.lane!.queue.markRemoved();
-    this.#queued--;
-    task.counters.queued--;
-    if (task.lane!.queue.size === 0) this.#dropLane(task.lane!);
-  }
-
-  #dropLane(lane: Lane<R>): void {
-    if (lane.activePos >= 0) {
-      const last = this.#active.pop()!;
-      if (last !== lane) {
-        this.#active[lane.activePos] = last;
-        last.activePos = lane.activePos;
-      }
-      lane.activePos = -1;
-    }
-    this.#lanes.delete(lane.key);
-  }
-
+  /** Hold a task out of the queue for `ms` (a retry delay, a task-scoped rate limit); it holds no worker. */
   #wait(task: Task<R>, ms: number): void {
     task.state = WAITING;
-    this.#waiting++;
-    task.timer = this.#clock.setTimeout(() => {
+    this.#metrics.waiting++;
+    task.timer = this.#scheduler.after(ms, () => {
       task.timer = undefined;
-      if (task.state !== WAITING) return;
-      this.#waiting--;
+      this.#metrics.waiting--;
+      if (task.pinned?.gone) {
+        this.#fail(
+          task,
+          task.pinned,
+          { kind: 'unknown-outcome' },
+          0,
+          undefined,
+          'its earlier outcome is unknown and its worker is gone',
+        );
+        return;
+      }
       this.#enqueue(task);
-      this.#dispatch();
-    }, ms);
+      this.#dispatcher.run();
+    });
   }
 
   #unwait(task: Task<R>): void {
-    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer);
-    task.timer = undefined;
+    task.timer = this.#scheduler.cancel(task.timer);
     task.state = DONE;
-    this.#waiting--;
+    this.#metrics.waiting--;
   }
 
-  // ─── dispatch ───────────────────────────────────────────────────────────────
-
-  #dispatch(): void {
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
+  #throttled(counters: KindCounters, until: number): void {
+    if (counters.throttledUntil === until) return;
+    counters.throttledUntil = until;
+    if (this.#bus.wants('kind-throttled')) {
+      this.#bus.emit({ type: 'kind-throttled', at: this.#clock.now(), kind: counters.kind, until });
     }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        this.#dispatchRound();
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
-    }
-    if (this.#wakeWanted !== Number.POSITIVE_INFINITY) this.#armWakeTimer();
-  }
-
-  #dispatchRound(): void {
-    if (this.#halted) return;
-    const ready = this.#ready;
-    const active = this.#active;
-    for (;;) {
-      if (ready.length === 0 || this.#queued === 0) return;
-      let best: Lane<R> | undefined;
-      let head: Task<R> | undefined;
-      for (let i = 0; i < active.length; i++) {
-        const lane = active[i]!;
-        if (lane.blockedAt === this.#readyEpoch) continue;
-        if (lane.counters.running >= lane.counters.limit) continue;
-        const bucket = lane.counters.bucket;
-        if (bucket !== undefined) {
-          const wait = bucket.waitMs(this.#clock.now());
-          if (wait > 0) {
-            this.#wakeAt(this.#clock.now() + wait);
-            continue;
-          }
-        }
-        const h = lane.queue.peek();
-        if (h === undefined) continue;
-        if (
-          head === undefined ||
-          h.priority > head.priority ||
-          (h.priority === head.priority && h.seq < head.seq)
-        ) {
-          best = lane;
-          head = h;
-        }
-      }
-      if (best === undefined || head === undefined) return;
-      const candidates = best.constrained ? this.#filter(head) : ready;
-      const w = candidates.length === 0 ? undefined : this.#select(head, candidates);
-      if (w === undefined) {
-        best.blockedAt = this.#readyEpoch;
-        continue;
-      }
-      best.queue.pop();
-      this.#queued--;
-      head.counters.queued--;
-      if (best.queue.size === 0) this.#dropLane(best);
-      this.#start(head, w);
-    }
-  }
-
-  /** The ready workers this constrained task may run on, as a fresh candidate list. */
-  #filter(task: Task<R>): Candidates {
-    const stamp = ++this.#stamp;
-    const out = this.#scratch;
-    out.length = 0;
-    const pace = task.spec.pace;
-    const paceKey = pace === undefined ? undefined : (pace.key ?? task.kind);
-    const now = paceKey === undefined ? 0 : this.#clock.now();
-    const pinned = task.pinned;
-    for (const w of this.#ready) {
-      if (pinned !== undefined && w !== pinned) continue;
-      if (!hasAll(w.capabilities, task.requires)) continue;
-      if (task.antiAffinity.length > 0 && task.antiAffinity.includes(w.id)) continue;
-      if (paceKey !== undefined) {
-        const next = w.paceNext?.get(paceKey) ?? 0;
-        if (next > now) {
-          this.#wakeAt(next);
-          continue;
-        }
-      }
-      w.mark = stamp;
-      out.push(w);
-    }
-    return out;
-  }
-
-  #select(task: Task<R>, candidates: Candidates): Worker<R> | undefined {
-    let w: WorkerView | undefined;
-    try {
-      w = this.#strategy.select(task, candidates);
-    } catch (error) {
-      this.#log.error(
-        { err: error, strategy: this.#strategy.name },
-        'strategy.select threw; using the first candidate',
-      );
-      return candidates[0] as Worker<R>;
-    }
-    if (w === undefined) return undefined;
-    if (!candidates.has(w)) {
-      this.#log.warn(
-        { strategy: this.#strategy.name },
-        'strategy returned a worker that is not a candidate; using the first candidate',
-      );
-      return candidates[0] as Worker<R>;
-    }
-    return w as Worker<R>;
-  }
-
-  #armWakeTimer(): void {
-    const at = this.#wakeWanted;
-    this.#wakeWanted = Number.POSITIVE_INFINITY;
-    if (this.#closed || at >= this.#wakeTimerAt) return;
-    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
-    this.#wakeTimerAt = at;
-    this.#wakeTimer = this.#clock.setTimeout(
-      () => {
-        this.#wakeTimer = undefined;
-        this.#wakeTimerAt = Number.POSITIVE_INFINITY;
-        this.#readyEpoch++;
-        this.#dispatch();
-      },
-      Math.max(0, at - this.#clock.now()),
-    );
   }
 
   #start(task: Task<R>, w: Worker<R>): void {
@@ -764,25 +494,19 @@ class WorkerPool<R> implements Pool<R> {
     task.worker = w;
     task.startedAt = now;
     const token = ++task.runToken;
-    this.#running++;
-    task.counters.running++;
-    task.counters.bucket?.take(now);
+    this.#metrics.running++;
+    const counters = task.counters;
+    counters.running++;
+    counters.rate?.take(now);
     w.running.add(task);
     const pace = task.spec.pace;
     if (pace !== undefined) {
       w.paceNext ??= new Map();
       w.paceNext.set(pace.key ?? task.kind, now + pace.intervalMs);
     }
-    if (w.releasing === 1) {
-      // The slot passes straight from the finished task to this one: the actor's in-flight
-      // count and state are unchanged, so no event is needed.
-      w.releasing = 0;
-      this.#syncReady(w);
-    } else {
-      this.#send(w, EV_STARTED, 'capacity');
-    }
-    if (this.#wants('task-assigned')) {
-      this.#emit({
+    this.#send(w, EV_STARTED, 'capacity');
+    if (this.#bus.wants('task-assigned')) {
+      this.#bus.emit({
         type: 'task-assigned',
         at: now,
         task: task.id,
@@ -793,23 +517,24 @@ class WorkerPool<R> implements Pool<R> {
     }
     let signal: AbortSignal;
     const spec = task.spec;
-    if (spec.signal !== undefined || spec.timeoutMs !== undefined || spec.attemptTimeoutMs !== undefined) {
+    const attemptMs = task.attemptTimeoutMs;
+    if (spec.signal !== undefined || spec.timeoutMs !== undefined || attemptMs !== undefined) {
       task.controller = new AbortController();
       signal = task.controller.signal;
     } else {
       task.controller = undefined;
       signal = w.sharedAbort.signal;
     }
-    if (spec.attemptTimeoutMs !== undefined) {
-      const ms = spec.attemptTimeoutMs;
-      task.attemptTimer = this.#clock.setTimeout(() => {
+    if (attemptMs !== undefined) {
+      task.attemptTimer = this.#scheduler.after(attemptMs, () => {
         task.attemptTimer = undefined;
         if (task.runToken !== token || task.state !== RUNNING) return;
-        const error = new AttemptTimeoutError(ms);
+        const error = new AttemptTimeoutError(attemptMs);
         task.controller?.abort(error);
         this.#onFailure(task, token, error);
-      }, ms);
+      });
     }
+    if (this.#waiters.length > 0) this.#checkWaiters();
     let result: unknown;
     try {
       result = spec.run({
@@ -835,11 +560,11 @@ class WorkerPool<R> implements Pool<R> {
     const latencyMs = now - task.startedAt;
     w.stats.success(latencyMs);
     w.stats.ejections = 0;
-    this.#latency.add(latencyMs);
-    this.#succeeded++;
+    this.#metrics.latency.add(latencyMs);
+    this.#metrics.succeeded++;
     task.counters.completed++;
-    if (this.#wants('task-succeeded')) {
-      this.#emit({
+    if (this.#bus.wants('task-succeeded')) {
+      this.#bus.emit({
         type: 'task-succeeded',
         at: now,
         task: task.id,
@@ -860,95 +585,62 @@ class WorkerPool<R> implements Pool<R> {
     const now = this.#clock.now();
     const latencyMs = now - task.startedAt;
     const failure = this.#classifyError(error, task, w);
+    const decision = decideOutcome(
+      failure,
+      {
+        idempotent: task.spec.idempotent === true,
+        retry: task.retry,
+        retriesUsed: task.retriesUsed,
+        rateLimitWaitMs: task.rateLimitWaitMs,
+        pinnedHere: task.pinned === w,
+      },
+      w,
+      this.#random,
+    );
+    task.retriesUsed = decision.retriesUsed;
+    task.rateLimitWaitMs = decision.rateLimitWaitMs;
     w.stats.failure(failure.kind === 'rate-limited');
+    if (failure.kind === 'rate-limited') this.#metrics.rateLimited++;
     this.#endRun(task);
-    let willRetry: boolean;
-    let why = '';
-    let requeueAfter = 0; // ms; 0 = at once
-    switch (failure.kind) {
-      case 'rate-limited': {
-        this.#rateLimited++;
-        task.rateLimitWaitMs += failure.retryAfterMs;
-        willRetry = task.rateLimitWaitMs <= task.retry.maxRateLimitWaitMs;
-        why = 'rate-limit waits exceeded maxRateLimitWaitMs';
-        if (failure.scope === 'task') requeueAfter = failure.retryAfterMs;
-        else this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: failure.retryAfterMs }, 'rate-limited');
-        break;
-      }
-      case 'transient': {
-        task.retriesUsed++;
-        willRetry = task.retriesUsed <= task.retry.retries;
-        why = 'retries exhausted';
-        if (willRetry) requeueAfter = retryDelay(task.retriesUsed, task.retry, this.#random);
-        break;
-      }
-      case 'unknown-outcome': {
-        task.retriesUsed++;
-        willRetry =
-          task.spec.idempotent === true && task.retriesUsed <= task.retry.retries && !w.dead && !w.removing;
-        why =
-          task.spec.idempotent === true
-            ? 'retries exhausted or its worker is gone'
-            : 'the task is not idempotent';
-        if (willRetry) {
-          requeueAfter = retryDelay(task.retriesUsed, task.retry, this.#random);
-          if (task.pinned !== w) {
-            task.pinned?.pinned.delete(task);
-            task.pinned = w;
-            w.pinned.add(task);
-          }
-        }
-        break;
-      }
-      case 'worker-fatal': {
-        // A task pinned here after an unknown outcome must not move: its effect may have happened here.
-        willRetry = task.pinned !== w;
-        why = 'its earlier outcome is unknown and its worker died';
-        this.#kill(w, 'worker-fatal');
-        break;
-      }
-      default: {
-        willRetry = false;
-        why = 'permanent';
-      }
-    }
-    if (
-      (failure.kind === 'transient' || failure.kind === 'unknown-outcome') &&
-      this.#ejection !== undefined
-    ) {
-      this.#maybeEject(w, now);
-    }
-    if (this.#wants('task-failed')) {
-      const event = {
-        type: 'task-failed',
-        at: now,
-        task: task.id,
-        kind: task.kind,
-        worker: w.id,
-        attempt: task.attempt,
-        latencyMs,
-        failure: failure.kind,
-        willRetry,
-      } as const;
-      this.#emit(failure.kind === 'rate-limited' ? { ...event, retryAfterMs: failure.retryAfterMs } : event);
-    }
-    if (!willRetry) {
-      task.counters.failed++;
-      this.#settle(
-        task,
-        false,
-        new TaskFailedError(task.id, failure.kind, task.attempt, error, why),
-        'failed',
-      );
+    this.#applyToWorker(decision, failure, w, now);
+    if (!decision.retry) {
+      this.#fail(task, w, failure, latencyMs, error, decision.why);
     } else {
-      if (failure.kind !== 'rate-limited') {
-        task.attempt++;
-        this.#retries++;
+      this.#emitFailed(task, w, failure, latencyMs, error, true);
+      if (decision.pin && task.pinned !== w) {
+        task.pinned?.pinned.delete(task);
+        task.pinned = w;
+        w.pinned.add(task);
       }
-      if (requeueAfter > 0) this.#wait(task, requeueAfter);
+      if (decision.newAttempt) {
+        task.attempt++;
+        this.#metrics.retries++;
+      }
+      if (decision.waitMs > 0) this.#wait(task, decision.waitMs);
       else this.#enqueue(task);
     }
     this.#release(w);
+  }
+
+  /** What a failure does to its worker: a backoff, death, or an ejection after repeated failures. */
+  #applyToWorker(decision: Decision, failure: Failure, w: Worker<R>, now: number): void {
+    if (decision.backoffWorkerMs !== undefined) {
+      this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: decision.backoffWorkerMs }, 'rate-limited');
+    }
+    if (decision.killWorker) this.#kill(w, 'worker-fatal');
+    if (
+      (failure.kind === 'transient' || failure.kind === 'unknown-outcome') &&
+      this.#ejection !== undefined &&
+      !w.dead
+    ) {
+      const ms = ejectionMs(w.stats.consecutiveFailures, w.stats.ejections, this.#ejection);
+      if (ms !== undefined) {
+        w.stats.ejections++;
+        w.stats.consecutiveFailures = 0;
+        w.log.warn({ ms, failures: this.#ejection.consecutiveFailures }, 'outlier ejected into backoff');
+        this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, 'ejected');
+      }
+    }
   }
 
   #classifyError(error: unknown, task: Task<R>, w: Worker<R>): Failure {
@@ -965,88 +657,87 @@ class WorkerPool<R> implements Pool<R> {
     }
   }
 
-  #maybeEject(w: Worker<R>, now: number): void {
-    const e = this.#ejection!;
-    if (w.stats.consecutiveFailures < e.consecutiveFailures || w.dead) return;
-    const ms = Math.min(e.maxEjectionMs, e.baseEjectionMs * 2 ** w.stats.ejections);
-    w.stats.ejections++;
-    w.stats.consecutiveFailures = 0;
-    w.log.warn({ ms, failures: e.consecutiveFailures }, 'outlier ejected into backoff');
-    this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, 'ejected');
+  /** Fail a task for good: a `task-failed` event, the kind's failure count, and the rejection. */
+  #fail(task: Task<R>, w: Worker<R>, failure: Failure, latencyMs: number, error: unknown, why: string): void {
+    this.#emitFailed(task, w, failure, latencyMs, error, false);
+    task.counters.failed++;
+    this.#settle(task, false, new TaskFailedError(task.id, failure.kind, task.attempt, error, why), 'failed');
   }
 
-  /** The run is over (whatever its outcome): stop its timers and detach it from its worker. */
+  #emitFailed(
+    task: Task<R>,
+    w: Worker<R>,
+    failure: Failure,
+    latencyMs: number,
+    error: unknown,
+    willRetry: boolean,
+  ): void {
+    if (!this.#bus.wants('task-failed')) return;
+    const code = failure.code ?? errorCode(error);
+    const event: LoadEvent & { type: 'task-failed' } = {
+      type: 'task-failed',
+      at: this.#clock.now(),
+      task: task.id,
+      kind: task.kind,
+      worker: w.id,
+      attempt: task.attempt,
+      latencyMs,
+      failure: failure.kind as FailureKind,
+      willRetry,
+      ...(failure.kind === 'rate-limited' ? { retryAfterMs: failure.retryAfterMs } : {}),
+      ...(code === undefined ? {} : { code }),
+    };
+    this.#bus.emit(event);
+  }
+
+  /** The run is over (whatever its outcome): stop its timer and detach it from its worker. */
   #endRun(task: Task<R>): void {
-    if (task.attemptTimer !== undefined) {
-      this.#clock.clearTimeout(task.attemptTimer);
-      task.attemptTimer = undefined;
-    }
+    task.attemptTimer = this.#scheduler.cancel(task.attemptTimer);
     task.controller = undefined;
-    this.#running--;
+    this.#metrics.running--;
     task.counters.running--;
     task.worker!.running.delete(task);
     task.worker = undefined;
     task.state = DONE;
   }
 
-  /**
-   * A slot on `w` is free. If work is queued, offer it with this slot counted as free; if the
-   * strategy gives the next task to `w` itself, the slot passes on with no actor event at all.
-   */
+  /** A slot on `w` is free: the actor counts it, then queued work is offered again. */
   #release(w: Worker<R>): void {
-    const v = w.snap.value;
-    if (this.#queued > 0 && !this.#dispatching && !w.removing && (v === 'busy' || v === 'connected')) {
-      w.releasing = 1;
-      this.#syncReady(w);
-      this.#dispatch();
-      if (w.releasing === 1) {
-        w.releasing = 0;
-        this.#send(w, EV_FINISHED, 'slot-freed');
-      }
-    } else {
-      this.#send(w, EV_FINISHED, 'slot-freed');
-      if (this.#queued > 0) this.#dispatch();
-    }
-    if (w.removing && w.running.size === 0 && this.#workers.get(w.id) === w) this.#finishRemoval(w);
+    this.#send(w, EV_FINISHED, 'slot-freed');
+    if (w.removing && w.inFlight === 0 && this.#workers.get(w.id) === w) this.#finishRemoval(w);
+    if (this.#lanes.size > 0) this.#dispatcher.run();
   }
 
-  #cancel(task: Task<R>, reason: 'aborted' | 'timeout' | 'closed', error: SwitchyardError): void {
+  #cancel(task: Task<R>, reason: 'aborted' | 'timeout' | 'cleared' | 'closed', error: SwitchyardError): void {
     const state = task.state;
     if (state === DONE) return;
     const w = task.worker;
-    if (state === QUEUED) this.#unqueue(task);
+    if (state === QUEUED) this.#lanes.remove(task);
     else if (state === WAITING) this.#unwait(task);
     else {
       task.runToken++;
       task.controller?.abort(error);
       this.#endRun(task);
     }
-    if (this.#wants('task-cancelled')) {
-      this.#emit(
-        w === undefined
-          ? { type: 'task-cancelled', at: this.#clock.now(), task: task.id, kind: task.kind, reason }
-          : {
-              type: 'task-cancelled',
-              at: this.#clock.now(),
-              task: task.id,
-              kind: task.kind,
-              worker: w.id,
-              reason,
-            },
-      );
+    if (this.#bus.wants('task-cancelled')) {
+      const event = {
+        type: 'task-cancelled',
+        at: this.#clock.now(),
+        task: task.id,
+        kind: task.kind,
+        reason,
+      } as const;
+      this.#bus.emit(w === undefined ? event : { ...event, worker: w.id });
     }
-    this.#cancelled++;
+    this.#metrics.cancelled++;
     this.#settle(task, false, error, 'cancelled');
     if (w !== undefined) this.#release(w);
   }
 
   #settle(task: Task<R>, ok: boolean, value: unknown, how: 'failed' | 'cancelled' | undefined): void {
     task.state = DONE;
-    if (task.deadline !== undefined) {
-      this.#clock.clearTimeout(task.deadline);
-      task.deadline = undefined;
-    }
-    if (task.spec.signal !== undefined) this.#unwatchSignal(task.spec.signal, task);
+    task.deadline = this.#scheduler.cancel(task.deadline);
+    if (task.spec.signal !== undefined) this.#signals.unwatch(task.spec.signal, task);
     if (task.pinned !== undefined) {
       task.pinned.pinned.delete(task);
       task.pinned = undefined;
@@ -1059,67 +750,134 @@ class WorkerPool<R> implements Pool<R> {
     this.#live--;
     if (ok) task.resolve(value);
     else {
-      if (how === 'failed') this.#failed++;
+      if (how === 'failed') this.#metrics.failed++;
       task.reject(value);
     }
-    if (this.#live === 0 && this.#drained !== undefined) this.#drained();
+    if (this.#waiters.length > 0) this.#checkWaiters();
+  }
+
+  // ─── p-queue's controls ─────────────────────────────────────────────────────
+
+  pause(): void {
+    this.#assertNotClosed('pause');
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#assertNotClosed('resume');
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#dispatcher.run();
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  clear(): number {
+    this.#assertNotClosed('clear');
+    const waiting: Task<R>[] = [];
+    for (let t = this.#pendingHead; t !== undefined; t = t.nextPending)
+      if (t.state !== RUNNING) waiting.push(t);
+    for (const t of waiting)
+      this.#cancel(t, 'cleared', new TaskCancelledError(t.id, 'the queue was cleared'));
+    return waiting.length;
+  }
+
+  get size(): number {
+    return this.#lanes.size + this.#metrics.waiting;
+  }
+
+  get pending(): number {
+    return this.#metrics.running;
+  }
+
+  onIdle(): Promise<void> {
+    return this.#when(() => this.#live === 0);
+  }
+
+  onEmpty(): Promise<void> {
+    return this.#when(() => this.size === 0);
+  }
+
+  onSizeLessThan(limit: number): Promise<void> {
+    if (typeof limit !== 'number' || Number.isNaN(limit)) {
+      return Promise.reject(new ValidationError([{ field: 'limit', reason: 'must be a number' }]));
+    }
+    return this.#when(() => this.size < limit);
+  }
+
+  #when(met: () => boolean): Promise<void> {
+    if (met()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ met, resolve }));
+  }
+
+  #checkWaiters(): void {
+    const left = this.#waiters.filter((w) => !w.met());
+    if (left.length === this.#waiters.length) return;
+    const met = this.#waiters.filter((w) => !left.includes(w));
+    this.#waiters = left;
+    for (const w of met) w.resolve();
+  }
+
+  runningTasks(): RunningTask[] {
+    const out: RunningTask[] = [];
+    for (const w of this.#workers.values()) {
+      for (const t of w.running) {
+        out.push({
+          task: t.id,
+          kind: t.kind,
+          worker: w.id,
+          attempt: t.attempt,
+          priority: t.priority,
+          since: t.startedAt,
+        });
+      }
+    }
+    return out;
   }
 
   // ─── observability ──────────────────────────────────────────────────────────
 
-  #emit(event: LoadEvent): void {
-    if (this.#closed) return;
-    if (
-      this.#strategyEvents.observed &&
-      (this.#strategyWants === undefined || this.#strategyWants.has(event.type))
-    ) {
-      this.#strategyEvents.next(event);
-    }
-    this.#events.next(event);
-  }
-
   snapshot(): PoolSnapshot {
     const workers: WorkerSnapshot[] = [];
     for (const w of this.#workers.values()) {
-      const state: WorkerState = w.state;
-      const sub = subState(w.snap.value);
-      const base = {
+      const snap = w.actor.getSnapshot();
+      const state = topState(snap.value);
+      const sub = subState(snap.value);
+      workers.push({
         id: w.id,
         state,
-        inFlight: w.inFlight,
-        capacity: w.capacity,
+        ...(sub === undefined ? {} : { substate: sub }),
+        inFlight: snap.context.inFlight,
+        capacity: snap.context.capacity,
         capabilities: [...w.capabilities],
         weight: w.weight,
+        ...(state === 'backoff' ? { backoffUntil: snap.context.backoffUntil } : {}),
         removing: w.removing,
         stats: w.stats.view(),
-      };
-      const extra: { substate?: 'reconnecting' | 'dead'; backoffUntil?: number } = {};
-      if (sub !== undefined) extra.substate = sub;
-      if (state === 'backoff') extra.backoffUntil = w.snap.context.backoffUntil;
-      workers.push({ ...base, ...extra });
+      });
     }
-    const byKind = (field: 'running' | 'queued' | 'completed' | 'failed') => {
-      const out: Record<string, number> = {};
-      for (const k of BASE_KINDS) out[k] = 0;
-      for (const [k, c] of this.#kinds) out[k] = c[field];
-      return out;
-    };
+    const m = this.#metrics;
     return {
       workers,
-      queued: this.#queued + this.#waiting,
-      inFlight: this.#running,
+      queued: this.size,
+      inFlight: m.running,
+      running: this.runningTasks(),
+      throttled: m.throttled(this.#clock.now()),
+      paused: this.#paused,
       metrics: {
-        inFlightByKind: byKind('running'),
-        queuedByKind: byKind('queued'),
-        completedByKind: byKind('completed'),
-        failedByKind: byKind('failed'),
-        submitted: this.#submitted,
-        succeeded: this.#succeeded,
-        failed: this.#failed,
-        cancelled: this.#cancelled,
-        retries: this.#retries,
-        rateLimited: this.#rateLimited,
-        latency: this.#latency.percentiles(),
+        inFlightByKind: m.byKind('running'),
+        queuedByKind: m.byKind('queued'),
+        completedByKind: m.byKind('completed'),
+        failedByKind: m.byKind('failed'),
+        submitted: m.submitted,
+        succeeded: m.succeeded,
+        failed: m.failed,
+        cancelled: m.cancelled,
+        retries: m.retries,
+        rateLimited: m.rateLimited,
+        latency: m.latencyPercentiles(),
       },
       closed: this.#closed,
     };
@@ -1127,54 +885,95 @@ class WorkerPool<R> implements Pool<R> {
 
   // ─── shutdown ───────────────────────────────────────────────────────────────
 
+  /** Refuse new work once closing has begun. */
   #assertOpen(what: string): void {
     if (this.#closing) throw new PoolClosedError(`the pool is closed: ${what} refused`);
   }
 
+  /** Refuse anything once close has finished; while a draining close runs, running work still needs these. */
+  #assertNotClosed(what: string): void {
+    if (this.#closed) throw new PoolClosedError(`the pool is closed: ${what} refused`);
+  }
+
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closePromise ??= this.#close(parseOrThrow(closeOptionsSchema, options, 'close'));
+    try {
+      this.#closePromise ??= this.#close(parseOrThrow(closeOptionsSchema, options, 'close'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#closePromise;
   }
 
   async #close(options: CloseOptions): Promise<void> {
     this.#closing = true;
-    const drain = options.drain ?? true;
-    if (drain && this.#live > 0) {
+    if ((options.drain ?? true) && this.#live > 0) {
+      // Draining means finishing what is queued too, so a paused pool resumes.
+      this.#paused = false;
+      this.#dispatcher.run();
       await new Promise<void>((resolve) => {
-        let timer: unknown;
-        this.#drained = () => {
-          if (timer !== undefined) this.#clock.clearTimeout(timer);
-          resolve();
-        };
-        if (options.timeoutMs !== undefined) {
-          timer = this.#clock.setTimeout(() => resolve(), options.timeoutMs);
-        }
+        const timer =
+          options.timeoutMs === undefined ? undefined : this.#scheduler.after(options.timeoutMs, resolve);
+        this.#waiters.push({
+          met: () => this.#live === 0,
+          resolve: () => {
+            this.#scheduler.cancel(timer);
+            resolve();
+          },
+        });
       });
-      this.#drained = undefined;
     }
     // Whatever is left is cancelled: queued and waiting tasks, and runs (their signals abort).
     this.#halted = true;
     const left: Task<R>[] = [];
     for (let t = this.#pendingHead; t !== undefined; t = t.nextPending) left.push(t);
-    for (const task of left) {
-      this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
-    }
+    for (const task of left) this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
     for (const w of this.#workers.values()) w.sharedAbort.abort(new PoolClosedError());
-    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = undefined;
-    this.#strategySub?.unsubscribe();
-    this.#strategySub = undefined;
+    this.#dispatcher.stop();
+    this.#scheduler.cancelAll();
+    this.#closed = true;
     for (const w of this.#workers.values()) {
+      this.#ready.remove(w);
       w.actor.stop();
       w.whenRemoved?.resolve();
     }
-    this.#closed = true;
-    this.#strategyEvents.complete();
-    this.#events.complete();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+    this.#bus.complete();
   }
 }
 
-function hasAll(set: ReadonlySet<string>, required: readonly string[]): boolean {
-  for (let i = 0; i < required.length; i++) if (!set.has(required[i]!)) return false;
-  return true;
+/** A spec with nothing but `run`: the common case, accepted without a schema pass. */
+function isRunOnly<R, T>(spec: TaskSpec<R, T>): boolean {
+  if (typeof spec !== 'object' || spec === null || typeof spec.run !== 'function') return false;
+  let n = 0;
+  for (const key in spec) {
+    if (key !== 'run' || ++n > 1) return false;
+  }
+  return n === 1;
+}
+
+/** The error's own string `code`, if it has one. */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** `random` checked on every draw: a value outside [0, 1) is logged (once) and replaced by `Math.random()`. */
+function checkedRandom(random: Random, log: Logger): Random {
+  if (random === Math.random) return random;
+  let warned = false;
+  return () => {
+    const x = random();
+    if (typeof x === 'number' && x >= 0 && x < 1) return x;
+    if (!warned) {
+      warned = true;
+      log.error(
+        { value: String(x) },
+        'random() returned a value outside [0, 1); using Math.random() instead',
+      );
+    }
+    return Math.random();
+  };
 }

@@ -72,15 +72,6 @@ export class PriorityFifo<T> {
   markRemoved(): void {
     this.#size--;
   }
-
-  /** Every live item, highest priority first (for draining on close). */
-  *drain(): Generator<T> {
-    for (;;) {
-      const item = this.pop();
-      if (item === undefined) return;
-      yield item;
-    }
-  }
 }
 
 /** A FIFO on a growable ring buffer: O(1) push and shift, no array re-indexing. */

@@ -1,7 +1,8 @@
 import type { RetryOptions, TaskSpec, TaskView } from '../types.js';
 import type { WorkerRecord } from '../worker/record.js';
-import type { PriorityFifo } from './queue.js';
-import type { TokenBucket } from './tokenBucket.js';
+import type { Lane } from './lanes.js';
+import type { KindCounters } from './metrics.js';
+import type { Wake } from './scheduler.js';
 
 export const QUEUED = 0;
 export const WAITING = 1;
@@ -9,7 +10,7 @@ export const RUNNING = 2;
 export const DONE = 3;
 export type TaskStateCode = typeof QUEUED | typeof WAITING | typeof RUNNING | typeof DONE;
 
-type Worker<R> = WorkerRecord<R, Task<R>>;
+export type Worker<R> = WorkerRecord<R, Task<R>>;
 
 /** One submitted task (the pool's record of it); it is also the TaskView strategies see. */
 export class Task<R> implements TaskView {
@@ -30,14 +31,16 @@ export class Task<R> implements TaskView {
   runToken = 0;
   retriesUsed = 0;
   rateLimitWaitMs = 0;
-  timer: unknown;
-  attemptTimer: unknown;
-  deadline: unknown;
+  /** A retry delay or task-scoped rate limit being waited out. */
+  timer: Wake | undefined;
+  attemptTimer: Wake | undefined;
+  deadline: Wake | undefined;
   controller: AbortController | undefined;
   prevPending: Task<R> | undefined;
   nextPending: Task<R> | undefined;
   readonly spec: TaskSpec<R, unknown>;
   readonly retry: RetryOptions;
+  readonly attemptTimeoutMs: number | undefined;
   readonly counters: KindCounters;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -46,6 +49,7 @@ export class Task<R> implements TaskView {
     id: number,
     spec: TaskSpec<R, unknown>,
     retry: RetryOptions,
+    attemptTimeoutMs: number | undefined,
     counters: KindCounters,
     resolve: (value: unknown) => void,
     reject: (error: unknown) => void,
@@ -54,13 +58,14 @@ export class Task<R> implements TaskView {
     this.counters = counters;
     this.seq = id;
     this.spec = spec;
-    this.kind = spec.kind ?? 'other';
+    this.kind = counters.kind;
     this.priority = spec.priority ?? 0;
     this.requires = spec.requires ?? EMPTY;
     this.key = spec.key;
     this.affinity = spec.affinity ?? EMPTY;
     this.antiAffinity = spec.antiAffinity ?? EMPTY;
     this.retry = retry;
+    this.attemptTimeoutMs = attemptTimeoutMs;
     this.resolve = resolve;
     this.reject = reject;
   }
@@ -76,28 +81,5 @@ export class Task<R> implements TaskView {
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
-
-/** Counts for one task kind, and its concurrency limit (Infinity when none). */
-export interface KindCounters {
-  readonly limit: number;
-  /** The kind's token bucket, if it has a rate. */
-  readonly bucket: TokenBucket | undefined;
-  running: number;
-  queued: number;
-  completed: number;
-  failed: number;
-}
-
-/** Tasks that share a kind and the same constraints wait in one lane. */
-export interface Lane<R> {
-  readonly key: string;
-  readonly kind: string;
-  readonly counters: KindCounters;
-  readonly constrained: boolean;
-  readonly queue: PriorityFifo<Task<R>>;
-  /** Ready epoch at which this lane last found no candidate; skipped until the epoch moves. */
-  blockedAt: number;
-  activePos: number;
-}
 
 export const isQueued = (t: { readonly state: TaskStateCode }) => t.state === QUEUED;

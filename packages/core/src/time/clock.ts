@@ -1,11 +1,43 @@
 import type { Clock, Random } from '../types.js';
 
-/** The real clock: `performance.timeOrigin`-free wall time in ms and the global timers. */
-export const systemClock: Clock = {
+/** Node's (and browsers') timers hold at most 2³¹−1 ms; a longer delay fires after about 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A clock whose `setTimeout` accepts any delay: a wait longer than `MAX_TIMER_MS` is chained
+ * through several shorter timers on `clock`, so it fires when it is due instead of after 1 ms.
+ * Non-finite or negative delays count as 0.
+ */
+export function chainLongWaits(clock: Clock): Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout(callback, ms) {
+      const due = clock.now() + (Number.isFinite(ms) && ms > 0 ? ms : 0);
+      const chain: { handle: unknown } = { handle: undefined };
+      const arm = () => {
+        const left = due - clock.now();
+        chain.handle =
+          left > MAX_TIMER_MS ? clock.setTimeout(arm, MAX_TIMER_MS) : clock.setTimeout(callback, left);
+      };
+      arm();
+      return chain;
+    },
+    clearTimeout(handle) {
+      if (typeof handle === 'object' && handle !== null && 'handle' in handle)
+        clock.clearTimeout(handle.handle);
+    },
+  };
+}
+
+/**
+ * The real clock: wall time in ms and the global timers. Waits longer than the timers' limit
+ * (about 24.8 days) are chained, so they fire when due.
+ */
+export const systemClock: Clock = chainLongWaits({
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+});
 
 interface Timer {
   readonly id: number;

@@ -1,5 +1,28 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import type { LoadEventType } from '../types.js';
+
+/** Every load event type, for checking a strategy's `events`. */
+export const LOAD_EVENT_TYPES = [
+  'worker-added',
+  'worker-removed',
+  'worker-updated',
+  'worker-state',
+  'task-queued',
+  'task-assigned',
+  'task-succeeded',
+  'task-failed',
+  'task-cancelled',
+  'kind-throttled',
+] as const satisfies readonly LoadEventType[];
+// Fails to compile when a LoadEvent type is missing from the list above.
+const _allListed: Exclude<LoadEventType, (typeof LOAD_EVENT_TYPES)[number]> extends never ? true : never =
+  true;
+void _allListed;
+
+export const MAX_CAPACITY = 1_000_000;
+export const MAX_PRIORITY = 1_000_000;
+export const MAX_LATENCY_WINDOW = 1_000_000;
 
 const fn = (what: string) =>
   z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: `must be ${what}` });
@@ -33,11 +56,28 @@ export const ejectionSchema = z.union([
     .strict(),
 ]);
 
+const capacity = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_CAPACITY, {
+  message: `must be a whole number from 1 to ${MAX_CAPACITY.toLocaleString('en')} (there is no unbounded capacity)`,
+});
+
+export const strategySchema = z
+  .object({
+    name: z.string().min(1),
+    select: fn('a function (task, candidates) => worker'),
+    observe: fn('a function (events$) => subscription').optional(),
+    events: z
+      .array(
+        z.enum(LOAD_EVENT_TYPES, { message: `must be load event types (${LOAD_EVENT_TYPES.join(', ')})` }),
+      )
+      .optional(),
+  })
+  .loose();
+
+const loggerMethods = ['child', 'error', 'warn', 'info', 'debug'] as const;
+
 export const poolOptionsSchema = z
   .object({
-    strategy: z
-      .object({ name: z.string().min(1), select: fn('a function (task, candidates) => worker') })
-      .loose(),
+    strategy: strategySchema,
     classify: fn('a function (error, task) => Failure').optional(),
     limits: z.record(z.string().min(1), posInt).optional(),
     retry: retrySchema.optional(),
@@ -48,10 +88,11 @@ export const poolOptionsSchema = z
       .optional(),
     random: fn('a function returning a number in [0, 1)').optional(),
     logger: z
-      .object({ child: fn('a function') })
+      .object(Object.fromEntries(loggerMethods.map((m) => [m, fn(`a function (a pino logger's ${m})`)])))
       .loose()
       .optional(),
-    latencyWindow: posInt.optional(),
+    latencyWindow: posInt.max(MAX_LATENCY_WINDOW).optional(),
+    attemptTimeoutMs: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
     rates: z
       .record(
         z.string().min(1),
@@ -59,6 +100,7 @@ export const poolOptionsSchema = z
           .object({
             perSecond: z.number().positive().refine(Number.isFinite, 'must be finite'),
             burst: z.number().min(1).refine(Number.isFinite, 'must be finite').optional(),
+            strict: z.boolean().optional(),
           })
           .strict(),
       )
@@ -73,7 +115,7 @@ export const workerSpecSchema = z
   .object({
     id,
     resource: z.unknown(),
-    capacity: posInt.max(1_000_000).optional(),
+    capacity: capacity.optional(),
     capabilities: stringList.optional(),
     weight: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
   })
@@ -83,7 +125,7 @@ export const workerUpdateSchema = z
   .object({
     capabilities: stringList.optional(),
     weight: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
-    capacity: posInt.max(1_000_000).optional(),
+    capacity: capacity.optional(),
   })
   .strict();
 
@@ -92,7 +134,7 @@ export const taskSpecSchema = z
     run: fn('a function ({ worker, resource, signal, attempt }) => Promise'),
     kind: z.string().min(1).max(64).optional(),
     requires: stringList.optional(),
-    priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    priority: z.number().int().min(-MAX_PRIORITY).max(MAX_PRIORITY).optional(),
     key: z.string().optional(),
     affinity: stringList.optional(),
     antiAffinity: stringList.optional(),
@@ -109,22 +151,37 @@ export const taskSpecSchema = z
   .strict();
 
 export const failureSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('transient') }).loose(),
+  z.object({ kind: z.literal('transient'), code: z.string().optional() }).loose(),
   z
     .object({
       kind: z.literal('rate-limited'),
       retryAfterMs: finiteNonNeg,
       scope: z.enum(['worker', 'task']).optional(),
+      code: z.string().optional(),
     })
     .loose(),
-  z.object({ kind: z.literal('permanent') }).loose(),
-  z.object({ kind: z.literal('worker-fatal') }).loose(),
-  z.object({ kind: z.literal('unknown-outcome') }).loose(),
+  z.object({ kind: z.literal('permanent'), code: z.string().optional() }).loose(),
+  z.object({ kind: z.literal('worker-fatal'), code: z.string().optional() }).loose(),
+  z.object({ kind: z.literal('unknown-outcome'), code: z.string().optional() }).loose(),
 ]);
 
 export const closeOptionsSchema = z
   .object({ drain: z.boolean().optional(), timeoutMs: finiteNonNeg.optional() })
   .strict();
+
+/** A worker id passed to a pool method: a string, or a `ValidationError` (BigInt and objects included). */
+export function checkId(id: unknown, field = 'id'): asserts id is string {
+  if (typeof id !== 'string') {
+    throw new ValidationError([{ field, reason: `must be a worker id string, got ${typeof id}` }]);
+  }
+}
+
+/** An optional `reason` passed to a pool method. */
+export function checkReason(reason: unknown): asserts reason is string | undefined {
+  if (reason !== undefined && typeof reason !== 'string') {
+    throw new ValidationError([{ field: 'reason', reason: `must be a string, got ${typeof reason}` }]);
+  }
+}
 
 /** Parse `value` or throw a `ValidationError` naming each field under `root` and why. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, root: string): z.output<S> {

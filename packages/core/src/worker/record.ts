@@ -5,13 +5,12 @@ import { WorkerStatsTracker } from '../pool/stats.js';
 import type { WorkerState, WorkerView } from '../types.js';
 import type { WorkerMachine } from './machine.js';
 
+export type WorkerSnapshotValue = SnapshotFrom<WorkerMachine>['value'];
+
 /**
- * The pool's record of one worker, and the `WorkerView` strategies see. State and in-flight
- * count are read from the actor's current snapshot, never copied. `releasing` is 1 only during
- * the synchronous hand-off after a task finishes: the slot counts as free while the pool asks
- * the strategy for the next task, so a worker that takes the next task straight away keeps its
- * slot with no actor event at all (its in-flight count and state do not change), instead of
- * TASK_FINISHED then TASK_STARTED.
+ * The pool's record of one worker, and the `WorkerView` strategies see. Its state and in-flight
+ * count are read from the actor's current snapshot every time, never copied: the actor is the
+ * only owner of both, and the pool changes them only by sending it events.
  */
 export class WorkerRecord<R, Task> implements WorkerView {
   readonly id: string;
@@ -19,16 +18,19 @@ export class WorkerRecord<R, Task> implements WorkerView {
   readonly addedAt: number;
   readonly actor: Actor<WorkerMachine>;
   readonly log: Logger;
+  /** The ready index of the pool this worker belongs to: candidates of another pool are refused. */
+  readonly owner: object;
   readonly stats = new WorkerStatsTracker();
-  /** Tasks running on this worker. */
+  /** Tasks running on this worker (membership only: the count is the actor's). */
   readonly running = new Set<Task>();
   /** Tasks that may only run here (unknown-outcome retries). */
   readonly pinned = new Set<Task>();
-  snap: SnapshotFrom<WorkerMachine>;
+  /** The state last reported in a `worker-state` event, to tell what changed. */
+  reported: WorkerSnapshotValue;
+  reportedBackoffUntil = 0;
   capabilities: ReadonlySet<string>;
   weight: number;
   readySince: number;
-  releasing: 0 | 1 = 0;
   removing = false;
   /** Position in the pool's ready index, -1 when not ready. */
   readyPos = -1;
@@ -48,6 +50,7 @@ export class WorkerRecord<R, Task> implements WorkerView {
     now: number,
     actor: Actor<WorkerMachine>,
     log: Logger,
+    owner: object,
   ) {
     this.id = id;
     this.resource = resource;
@@ -56,28 +59,32 @@ export class WorkerRecord<R, Task> implements WorkerView {
     this.addedAt = now;
     this.readySince = now;
     this.actor = actor;
-    this.snap = actor.getSnapshot();
+    this.reported = actor.getSnapshot().value;
     this.log = log;
+    this.owner = owner;
   }
 
   get state(): WorkerState {
-    const v = this.snap.value;
-    if (typeof v !== 'string') return 'disconnected';
-    if (v === 'busy' && this.releasing === 1) return 'connected';
-    return v as WorkerState;
+    const v = this.actor.getSnapshot().value;
+    return typeof v === 'string' ? (v as WorkerState) : 'disconnected';
   }
 
   get inFlight(): number {
-    return this.snap.context.inFlight - this.releasing;
+    return this.actor.getSnapshot().context.inFlight;
   }
 
   get capacity(): number {
-    return this.snap.context.capacity;
+    return this.actor.getSnapshot().context.capacity;
   }
 
   get dead(): boolean {
-    const v = this.snap.value;
+    const v = this.actor.getSnapshot().value;
     return typeof v !== 'string' && (v as { disconnected?: string }).disconnected === 'dead';
+  }
+
+  /** Dead or being removed: it will never take this task again. */
+  get gone(): boolean {
+    return this.removing || this.dead;
   }
 }
 

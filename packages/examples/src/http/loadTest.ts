@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
-import { createPool, percentile, seededRandom, systemClock } from '@switchyard/core';
+import { createPool, seededRandom, systemClock } from '@switchyard/core';
+import { percentile } from '@switchyard/strategies/simulator';
 import { strategyByName } from '../shared/strategyByName.js';
 import { PHASES, type Upstream, type Upstreams } from './upstreams.js';
 
@@ -98,6 +99,7 @@ export async function runLoadTest(upstreams: Upstreams, options: LoadTestOptions
     await pool.close();
     for (const a of agents) a.destroy();
   }
+  latencies.sort((a, b) => a - b);
   return {
     strategy: options.strategy,
     requests: latencies.length + errors,

@@ -1,0 +1,49 @@
+import type * as core from '@switchyard/core';
+import { describe, expectTypeOf, it } from 'vitest';
+
+// The public entry exports the API and nothing internal: adding or removing a runtime export
+// is a deliberate change to this list.
+describe('public surface of @switchyard/core', () => {
+  it('exports exactly these values', () => {
+    expectTypeOf<keyof typeof core>().toEqualTypeOf<
+      | 'AttemptTimeoutError'
+      | 'PoolClosedError'
+      | 'SwitchyardError'
+      | 'TaskCancelledError'
+      | 'TaskFailedError'
+      | 'TaskTimeoutError'
+      | 'UnknownWorkerError'
+      | 'ValidationError'
+      | 'VirtualClock'
+      | 'backoffDelay'
+      | 'chainLongWaits'
+      | 'createPool'
+      | 'flushMicrotasks'
+      | 'seededRandom'
+      | 'subState'
+      | 'systemClock'
+      | 'topState'
+      | 'workerMachine'
+    >();
+  });
+
+  it('gives the pool the controls p-queue users reach for', () => {
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('pause').toEqualTypeOf<() => void>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('resume').toEqualTypeOf<() => void>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('clear').toEqualTypeOf<() => number>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('onIdle').toEqualTypeOf<() => Promise<void>>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('onEmpty').toEqualTypeOf<() => Promise<void>>();
+    expectTypeOf<core.Pool<unknown>>()
+      .toHaveProperty('onSizeLessThan')
+      .toEqualTypeOf<(limit: number) => Promise<void>>();
+    expectTypeOf<core.Pool<unknown>>()
+      .toHaveProperty('runningTasks')
+      .toEqualTypeOf<() => core.RunningTask[]>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('size').toEqualTypeOf<number>();
+    expectTypeOf<core.Pool<unknown>>().toHaveProperty('pending').toEqualTypeOf<number>();
+  });
+
+  it('leaves operation kinds to adapters', () => {
+    expectTypeOf<core.TaskSpec<unknown, unknown>['kind']>().toEqualTypeOf<string | undefined>();
+  });
+});

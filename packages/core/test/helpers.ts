@@ -1,4 +1,15 @@
-import type { Candidates, Clock, Strategy, TaskView, WorkerView } from '@switchyard/core';
+import {
+  type Candidates,
+  type Clock,
+  createPool,
+  type Failure,
+  type LoadEvent,
+  type PoolOptions,
+  type Strategy,
+  type TaskView,
+  VirtualClock,
+  type WorkerView,
+} from '@switchyard/core';
 
 /** Rotates through the candidates; enough for testing the pool without a strategies package. */
 export function rotating(): Strategy {
@@ -45,4 +56,46 @@ export function track<T>(p: Promise<T>): { done: boolean; ok?: boolean; value?: 
     },
   );
   return r;
+}
+
+/** An error that carries the failure `classifyCarried` should report for it, so a test scripts outcomes. */
+export class FailsAs extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.kind);
+  }
+}
+
+/** A `classify` for scripted errors: a `FailsAs` gives its failure, anything else is transient. */
+export const classifyCarried = (error: unknown): Failure =>
+  error instanceof FailsAs ? error.failure : { kind: 'transient' };
+
+/** A pool on virtual time that records every event, with ejection off unless the options turn it on. */
+export function virtualPool<R>(options: Partial<PoolOptions<R>> = {}) {
+  const clock = new VirtualClock();
+  const pool = createPool<R>({ strategy: rotating(), clock, ejection: false, ...options });
+  const events: LoadEvent[] = [];
+  pool.events$.subscribe((e) => events.push(e));
+  return { clock, pool, events };
+}
+
+/** Counts the runs started and still running on each worker, as `run` sees them. */
+export class RunLedger {
+  readonly starts: { worker: string; at: number; task: number }[] = [];
+  readonly #running = new Map<string, number>();
+
+  /** Call at the start of `run`; returns a function to call when the run ends. */
+  start(worker: string, at: number, task: number): () => void {
+    this.starts.push({ worker, at, task });
+    this.#running.set(worker, this.running(worker) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#running.set(worker, this.running(worker) - 1);
+    };
+  }
+
+  running(worker: string): number {
+    return this.#running.get(worker) ?? 0;
+  }
 }

@@ -32,8 +32,9 @@ describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a tas
       inFlight: own(metrics.inFlightByKind),
       queued: own(metrics.queuedByKind),
     }).toEqual({ completed: 1, failed: 1, inFlight: 1, queued: 1 });
-    // Nothing leaks into the prototype of the maps.
-    expect(Object.getPrototypeOf(metrics.completedByKind)).toBe(Object.getPrototypeOf({}));
+    // The records have no prototype to shadow or pollute, and Object.prototype is untouched.
+    expect(Object.getPrototypeOf(metrics.completedByKind)).toBeNull();
+    expect(Object.hasOwn(Object.prototype, 'completed')).toBe(false);
     expect(Object.keys(metrics.completedByKind)).toContain(kind);
     await pool.close({ drain: false });
   });

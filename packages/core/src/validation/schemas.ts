@@ -56,9 +56,13 @@ export const ejectionSchema = z.union([
     .strict(),
 ]);
 
-const capacity = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= MAX_CAPACITY, {
-  message: `must be a whole number from 1 to ${MAX_CAPACITY.toLocaleString('en')} (there is no unbounded capacity)`,
-});
+// z.number() refuses Infinity before any refinement could name the maximum, so check by hand.
+const capacity = z.custom<number>(
+  (n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_CAPACITY,
+  {
+    message: `must be a whole number from 1 to ${MAX_CAPACITY.toLocaleString('en')} (there is no unbounded capacity)`,
+  },
+);
 
 export const strategySchema = z
   .object({

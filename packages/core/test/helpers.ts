@@ -77,25 +77,3 @@ export function virtualPool<R>(options: Partial<PoolOptions<R>> = {}) {
   pool.events$.subscribe((e) => events.push(e));
   return { clock, pool, events };
 }
-
-/** Counts the runs started and still running on each worker, as `run` sees them. */
-export class RunLedger {
-  readonly starts: { worker: string; at: number; task: number }[] = [];
-  readonly #running = new Map<string, number>();
-
-  /** Call at the start of `run`; returns a function to call when the run ends. */
-  start(worker: string, at: number, task: number): () => void {
-    this.starts.push({ worker, at, task });
-    this.#running.set(worker, this.running(worker) + 1);
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.#running.set(worker, this.running(worker) - 1);
-    };
-  }
-
-  running(worker: string): number {
-    return this.#running.get(worker) ?? 0;
-  }
-}

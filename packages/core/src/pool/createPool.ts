@@ -43,7 +43,8 @@ import {
   workerSpecSchema,
   workerUpdateSchema,
 } from '../validation/schemas.js';
-import { subState, topState, type WorkerEvent, workerMachine } from '../worker/machine.js';
+import { subState, topState, type WorkerEvent } from '../worker/machine.js';
+import { memoizedWorkerLogic } from '../worker/memoizedLogic.js';
 import { sharedController, WorkerRecord } from '../worker/record.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './eventBus.js';
@@ -181,7 +182,7 @@ class WorkerPool<R> implements Pool<R> {
         { field: 'worker.id', reason: `a worker with id ${JSON.stringify(s.id)} exists` },
       ]);
     }
-    const actor = createActor(workerMachine, {
+    const actor = createActor(memoizedWorkerLogic, {
       input: { id: s.id, capacity: s.capacity ?? 1 },
       clock: this.#clock,
     });

@@ -1,24 +1,68 @@
-import { benchPool } from './pool.js';
+import { contenders } from './contenders.js';
+import { checkGoals } from './goals.js';
+import { benchHeap, benchThroughput, benchWallTime, benchWorkerHeap, names } from './pool.js';
 import { benchStrategies } from './strategies.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const SY = contenders.switchyard.name;
+const PQ = contenders.pQueue.name;
+const GP = contenders.genericPool.name;
+const ratio = (a: number | undefined, b: number | undefined) => ((a ?? 0) / (b ?? 1)).toFixed(2);
 
 async function main(): Promise<void> {
+  const started = performance.now();
   console.log(`Switchyard benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(
-    '\nPool throughput: no-op tasks, workers of capacity 1, all tasks queued at once; best of several runs.',
+    `\nPool throughput: no-op tasks, workers of capacity 1, all tasks submitted at once. ${SY}, ${PQ}` +
+      ` (concurrency = workers) and ${GP} (max = workers resources, each task acquire → run → release)` +
+      ' run the same batches interleaved in this process; each cell is the best of `runs`.\n',
   );
-  console.log('p-queue runs the same tasks with concurrency = workers, interleaved in the same process.\n');
-  const rows = await benchPool();
+  const throughput = await benchThroughput();
   console.table(
-    rows.map((r) => ({
-      workers: r.workers,
-      queued: fmt(r.queued),
-      'switchyard tasks/s': fmt(r.switchyardTasksPerSec),
-      'p-queue tasks/s': fmt(r.pQueueTasksPerSec),
-      'switchyard / p-queue': r.ratio.toFixed(2),
-      'switchyard heap B/task': fmt(r.switchyardHeapBytesPerTask),
-      'p-queue heap B/task': fmt(r.pQueueHeapBytesPerTask),
+    throughput.map((r) => {
+      const row: Record<string, string> = {
+        workers: fmt(r.workers),
+        queued: fmt(r.queued),
+        runs: `${r.runs}`,
+      };
+      for (const n of names) row[`${n} tasks/s`] = fmt(r.tasksPerSec[n] ?? 0);
+      row[`${SY} / ${PQ}`] = ratio(r.tasksPerSec[SY], r.tasksPerSec[PQ]);
+      row[`${SY} / ${GP}`] = ratio(r.tasksPerSec[SY], r.tasksPerSec[GP]);
+      for (const n of names) row[`${n} ns/task`] = fmt(1e9 / (r.tasksPerSec[n] ?? 1));
+      return row;
+    }),
+  );
+
+  const wall = await benchWallTime();
+  console.log(
+    `\nReal work: ${fmt(wall.tasks)} tasks of 1 ms (a timer) on ${fmt(wall.workers)} workers; wall time, best of ${wall.runs}.\n`,
+  );
+  const wallRow: Record<string, string> = {};
+  for (const n of names) wallRow[`${n} ms`] = fmt(wall.wallMs[n] ?? 0);
+  wallRow[`${SY} / ${PQ}`] = ratio(wall.wallMs[SY], wall.wallMs[PQ]);
+  wallRow[`${SY} / ${GP}`] = ratio(wall.wallMs[SY], wall.wallMs[GP]);
+  console.table([wallRow]);
+
+  const heap = await benchHeap();
+  const perWorker = await benchWorkerHeap();
+  console.log(
+    '\nHeap per queued task (its record and the promise the caller keeps), nothing running; after gc().\n',
+  );
+  console.table(
+    heap.map((h) => {
+      const row: Record<string, string> = { queued: fmt(h.queued) };
+      for (const n of names) row[`${n} B/task`] = fmt(h.bytesPerTask[n] ?? 0);
+      return row;
+    }),
+  );
+  console.log(`${SY} heap per idle worker (10,000 added): ${(perWorker / 1024).toFixed(2)} KB`);
+
+  console.log('\nGoals\n');
+  console.table(
+    checkGoals(throughput, heap, perWorker, wall).map((g) => ({
+      goal: g.goal,
+      measured: g.measured,
+      met: g.met ? 'yes' : 'NO',
     })),
   );
 
@@ -34,6 +78,7 @@ async function main(): Promise<void> {
     byStrategy.set(r.strategy, row);
   }
   console.table([...byStrategy.values()], ['strategy', ...sizes.map((n) => `${fmt(n)} candidates`)]);
+  console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 }
 
 await main();

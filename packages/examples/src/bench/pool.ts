@@ -1,114 +1,103 @@
+// Pool throughput, memory and real-work wall time: Switchyard beside p-queue and generic-pool.
 import { createPool } from '@switchyard/core';
 import { roundRobin } from '@switchyard/strategies';
-import PQueue from 'p-queue';
+import { type Contender, contenders, heapUsed, noop, oneMs, type Work } from './contenders.js';
 
-export interface PoolBenchRow {
-  workers: number;
-  queued: number;
-  switchyardTasksPerSec: number;
-  pQueueTasksPerSec: number;
-  ratio: number;
-  switchyardHeapBytesPerTask: number;
-  pQueueHeapBytesPerTask: number;
+export const names = Object.values(contenders).map((c) => c.name);
+
+export interface ThroughputRow {
+  readonly workers: number;
+  readonly queued: number;
+  readonly runs: number;
+  /** Best run of each library, by name. */
+  readonly tasksPerSec: Readonly<Record<string, number>>;
 }
 
-const noop = () => Promise.resolve();
-
-/** Run `queued` no-op tasks through a Switchyard pool of `workers` workers of capacity 1. */
-async function switchyardRate(workers: number, queued: number): Promise<number> {
-  const pool = createPool<null>({ strategy: roundRobin() });
-  for (let i = 0; i < workers; i++) pool.addWorker({ id: `w${i}`, resource: null });
-  const started = performance.now();
-  const all: Promise<void>[] = new Array(queued);
-  for (let i = 0; i < queued; i++) all[i] = pool.submit({ run: noop });
-  await Promise.all(all);
-  const elapsed = performance.now() - started;
-  await pool.close();
-  return queued / (elapsed / 1000);
+export interface WallTimeRow {
+  readonly workers: number;
+  readonly tasks: number;
+  readonly runs: number;
+  /** Best run of each library, by name. */
+  readonly wallMs: Readonly<Record<string, number>>;
 }
 
-/** The same work through p-queue with the same concurrency. */
-async function pQueueRate(workers: number, queued: number): Promise<number> {
-  const queue = new PQueue({ concurrency: workers });
-  const started = performance.now();
-  const all: Promise<void>[] = new Array(queued);
-  for (let i = 0; i < queued; i++) all[i] = queue.add(noop);
-  await Promise.all(all);
-  const elapsed = performance.now() - started;
-  return queued / (elapsed / 1000);
+export interface HeapRow {
+  readonly queued: number;
+  readonly bytesPerTask: Readonly<Record<string, number>>;
 }
 
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g === undefined) throw new Error('run the benchmark with node --expose-gc (pnpm bench does)');
-  g();
-  g();
-}
+/**
+ * workers × queued, and how many runs of each library. Fewer runs where one run takes seconds,
+ * so that the whole `pnpm bench` stays within about five minutes on two cores.
+ */
+export const throughputPlan = [
+  { workers: 10, queued: 1_000, runs: 20 },
+  { workers: 10, queued: 100_000, runs: 4 },
+  { workers: 10, queued: 1_000_000, runs: 2 },
+  { workers: 1_000, queued: 1_000, runs: 20 },
+  { workers: 1_000, queued: 100_000, runs: 4 },
+  { workers: 1_000, queued: 1_000_000, runs: 2 },
+] as const;
 
-/** Heap held per queued task (its record and the promise the caller keeps), nothing running. */
-async function switchyardHeap(queued: number): Promise<number> {
-  const pool = createPool<null>({ strategy: roundRobin() });
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const held: Promise<void>[] = new Array(queued);
-  for (let i = 0; i < queued; i++) held[i] = pool.submit({ run: noop });
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  pool.addWorker({ id: 'drain', resource: null, capacity: 1000 });
-  await Promise.all(held);
-  await pool.close();
-  return (after - before) / queued;
-}
-
-async function pQueueHeap(queued: number): Promise<number> {
-  const queue = new PQueue({ concurrency: 1, autoStart: false });
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const held: Promise<void>[] = new Array(queued);
-  for (let i = 0; i < queued; i++) held[i] = queue.add(noop);
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  queue.concurrency = 1000;
-  queue.start();
-  await Promise.all(held);
-  return (after - before) / queued;
-}
-
-async function best(times: number, f: () => Promise<number>): Promise<number> {
-  let top = 0;
-  for (let i = 0; i < times; i++) top = Math.max(top, await f());
-  return top;
-}
-
-export async function benchPool(): Promise<PoolBenchRow[]> {
-  const rows: PoolBenchRow[] = [];
-  // Warm both up so neither pays for JIT compilation in the measured runs.
-  await switchyardRate(100, 20_000);
-  await pQueueRate(100, 20_000);
-  for (const workers of [10, 1000]) {
-    for (const queued of [1000, 100_000]) {
-      const repeats = queued === 1000 ? 30 : 6;
-      // Interleave the two so machine noise hits both alike.
-      let s = 0;
-      let p = 0;
-      for (let r = 0; r < repeats; r++) {
-        s = Math.max(s, await switchyardRate(workers, queued));
-        p = Math.max(p, await pQueueRate(workers, queued));
-      }
-      const sh = await switchyardHeap(queued);
-      const ph = await pQueueHeap(queued);
-      rows.push({
-        workers,
-        queued,
-        switchyardTasksPerSec: s,
-        pQueueTasksPerSec: p,
-        ratio: s / p,
-        switchyardHeapBytesPerTask: sh,
-        pQueueHeapBytesPerTask: ph,
-      });
+/**
+ * Every library runs the same batch `runs` times, interleaved (the order rotates each round, so
+ * none always follows the same one) and from a collected heap, so machine noise and garbage left
+ * by the previous run hit all alike. Returns each library's shortest time in ms.
+ */
+async function bestTimes(
+  runs: number,
+  workers: number,
+  tasks: number,
+  work: Work,
+): Promise<Record<string, number>> {
+  const all = Object.values(contenders);
+  const best: Record<string, number> = {};
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < all.length; k++) {
+      const c = all[(r + k) % all.length] as Contender;
+      heapUsed(); // collect first
+      const ms = await c.run(workers, tasks, work);
+      best[c.name] = Math.min(best[c.name] ?? Number.POSITIVE_INFINITY, ms);
     }
+  }
+  return best;
+}
+
+export async function benchThroughput(): Promise<ThroughputRow[]> {
+  // Warm every library up so none pays for JIT compilation in the measured runs.
+  await bestTimes(2, 100, 20_000, noop);
+  const rows: ThroughputRow[] = [];
+  for (const { workers, queued, runs } of throughputPlan) {
+    const best = await bestTimes(runs, workers, queued, noop);
+    const tasksPerSec: Record<string, number> = {};
+    for (const [name, ms] of Object.entries(best)) tasksPerSec[name] = queued / (ms / 1000);
+    rows.push({ workers, queued, runs, tasksPerSec });
   }
   return rows;
 }
 
-export { best };
+/** 1 ms of real asynchronous work per task: does the pool's own cost show next to real work? */
+export async function benchWallTime(workers = 1_000, tasks = 100_000, runs = 3): Promise<WallTimeRow> {
+  return { workers, tasks, runs, wallMs: await bestTimes(runs, workers, tasks, oneMs) };
+}
+
+export async function benchHeap(depths: readonly number[] = [100_000, 1_000_000]): Promise<HeapRow[]> {
+  const rows: HeapRow[] = [];
+  for (const queued of depths) {
+    const bytesPerTask: Record<string, number> = {};
+    for (const c of Object.values(contenders)) bytesPerTask[c.name] = await c.heapPerQueued(queued);
+    rows.push({ queued, bytesPerTask });
+  }
+  return rows;
+}
+
+/** Heap bytes per idle Switchyard worker (its actor, record, logger and index entries). */
+export async function benchWorkerHeap(workers = 10_000): Promise<number> {
+  const pool = createPool<null>({ strategy: roundRobin() });
+  const ids = Array.from({ length: workers }, (_, i) => `w${i}`);
+  const before = heapUsed();
+  for (const id of ids) pool.addWorker({ id, resource: null });
+  const after = heapUsed();
+  await pool.close();
+  return (after - before) / workers;
+}

@@ -45,7 +45,7 @@ import {
 } from '../validation/schemas.js';
 import { subState, topState, type WorkerEvent } from '../worker/machine.js';
 import { memoizedWorkerLogic } from '../worker/memoizedLogic.js';
-import { sharedController, WorkerRecord } from '../worker/record.js';
+import { WorkerRecord } from '../worker/record.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './eventBus.js';
 import { Lanes } from './lanes.js';
@@ -193,7 +193,7 @@ class WorkerPool<R> implements Pool<R> {
       s.weight ?? 1,
       this.#clock.now(),
       actor,
-      this.#log.child({ worker: s.id }),
+      this.#log,
       this.#ready,
     );
     this.#workers.set(s.id, w);
@@ -205,7 +205,7 @@ class WorkerPool<R> implements Pool<R> {
       if (this.#sendingTo !== w) queueMicrotask(() => this.#onActorChange(w, undefined));
     });
     this.#emitWorkerInfo('worker-added', w);
-    w.log.debug({ capacity: w.capacity }, 'worker added');
+    if (w.debugging) w.log.debug({ capacity: w.capacity }, 'worker added');
     this.#syncReady(w);
     this.#dispatcher.run();
   }
@@ -238,7 +238,7 @@ class WorkerPool<R> implements Pool<R> {
       w.removing = true;
       this.#syncReady(w);
       this.#failPinned(w, 'its worker was removed');
-      w.log.debug({ inFlight: w.inFlight }, 'removing worker');
+      if (w.debugging) w.log.debug({ inFlight: w.inFlight }, 'removing worker');
       if (w.inFlight === 0) this.#finishRemoval(w);
       return promise;
     } catch (error) {
@@ -252,7 +252,7 @@ class WorkerPool<R> implements Pool<R> {
     w.actor.stop();
     this.#workers.delete(w.id);
     this.#bus.emit({ type: 'worker-removed', at: this.#clock.now(), worker: w.id });
-    w.log.debug('worker removed');
+    if (w.debugging) w.log.debug('worker removed');
     w.whenRemoved?.resolve();
   }
 
@@ -296,11 +296,9 @@ class WorkerPool<R> implements Pool<R> {
     this.#assertNotClosed('cancelWorkerTasks');
     const w = this.#worker(id);
     const tasks = [...w.running];
-    const shared = w.sharedAbort;
-    w.sharedAbort = sharedController();
     for (const t of tasks)
       this.#cancel(t, 'aborted', new TaskCancelledError(t.id, `tasks of worker ${w.id} cancelled`));
-    shared.abort(new TaskCancelledError(0, `tasks of worker ${w.id} cancelled`));
+    w.abortShared(() => new TaskCancelledError(0, `tasks of worker ${w.id} cancelled`));
     return tasks.length;
   }
 
@@ -387,7 +385,10 @@ class WorkerPool<R> implements Pool<R> {
           : { ...event, reason, backoffMs },
       );
     }
-    if (to === 'backoff' || to === 'disconnected' || from === 'backoff' || from === 'disconnected') {
+    if (
+      (to === 'backoff' || to === 'disconnected' || from === 'backoff' || from === 'disconnected') &&
+      w.debugging
+    ) {
       w.log.debug({ from, to: toSub ? `${to}.${toSub}` : to, reason, backoffMs }, 'worker state');
     }
   }
@@ -524,7 +525,7 @@ class WorkerPool<R> implements Pool<R> {
       signal = task.controller.signal;
     } else {
       task.controller = undefined;
-      signal = w.sharedAbort.signal;
+      signal = w.sharedSignal;
     }
     if (attemptMs !== undefined) {
       task.attemptTimer = this.#scheduler.after(attemptMs, () => {
@@ -928,7 +929,7 @@ class WorkerPool<R> implements Pool<R> {
     const left: Task<R>[] = [];
     for (let t = this.#pendingHead; t !== undefined; t = t.nextPending) left.push(t);
     for (const task of left) this.#cancel(task, 'closed', new TaskCancelledError(task.id, 'the pool closed'));
-    for (const w of this.#workers.values()) w.sharedAbort.abort(new PoolClosedError());
+    for (const w of this.#workers.values()) w.abortShared(() => new PoolClosedError());
     this.#dispatcher.stop();
     this.#scheduler.cancelAll();
     this.#closed = true;

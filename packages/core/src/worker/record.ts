@@ -17,7 +17,8 @@ export class WorkerRecord<R, Task> implements WorkerView {
   readonly resource: R;
   readonly addedAt: number;
   readonly actor: Actor<WorkerMachine>;
-  readonly log: Logger;
+  readonly #parentLog: Logger;
+  #log: Logger | undefined;
   /** The ready index of the pool this worker belongs to: candidates of another pool are refused. */
   readonly owner: object;
   readonly stats = new WorkerStatsTracker();
@@ -38,8 +39,8 @@ export class WorkerRecord<R, Task> implements WorkerView {
   mark = 0;
   /** Per pace key: earliest clock time the next such task may start here. */
   paceNext: Map<string, number> | undefined;
-  /** Signal shared by this worker's runs that have no signal or timeout of their own. */
-  sharedAbort = sharedController();
+  /** Aborts the runs of this worker that have no signal or timeout of their own; made on first use. */
+  #shared: AbortController | undefined;
   whenRemoved: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
@@ -60,8 +61,34 @@ export class WorkerRecord<R, Task> implements WorkerView {
     this.readySince = now;
     this.actor = actor;
     this.reported = actor.getSnapshot().value;
-    this.log = log;
+    this.#parentLog = log;
     this.owner = owner;
+  }
+
+  /** The worker's child logger (`{ worker: id }`), made on first use: most workers never log. */
+  get log(): Logger {
+    this.#log ??= this.#parentLog.child({ worker: this.id });
+    return this.#log;
+  }
+
+  /** Whether debug lines would be written (so the pool need not build them). */
+  get debugging(): boolean {
+    const parent = this.#parentLog;
+    return typeof parent.isLevelEnabled !== 'function' || parent.isLevelEnabled('debug');
+  }
+
+  /** The signal shared by this worker's runs that have no signal or timeout of their own. */
+  get sharedSignal(): AbortSignal {
+    this.#shared ??= sharedController();
+    return this.#shared.signal;
+  }
+
+  /** Abort the shared signal (runs that hold it see `reason()`); later runs get a fresh one. */
+  abortShared(reason: () => unknown): void {
+    const shared = this.#shared;
+    if (shared === undefined) return;
+    this.#shared = undefined;
+    shared.abort(reason());
   }
 
   get state(): WorkerState {

@@ -1,6 +1,9 @@
 import { SwitchyardError } from '@switchyard/core';
 
-/** The session has used its daily quota; the item goes back to the queue for another session. */
+/**
+ * The session has used its daily quota. Internal: the pool's classify requeues the item for
+ * another session at no cost, so a caller never sees it.
+ */
 export class QuotaExhaustedError extends SwitchyardError {
   readonly session: string;
   constructor(session: string) {

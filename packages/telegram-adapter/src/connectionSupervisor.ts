@@ -1,4 +1,4 @@
-import type { Clock, Pool, Random } from '@switchyard/core';
+import type { Clock, Pool, Random, WorkerSnapshot } from '@switchyard/core';
 import { backoffDelay } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { UpdateConnectionState } from 'telegram/network/index.js';
@@ -17,6 +17,15 @@ export const DEFAULT_RECONNECT: ReconnectOptions = { minDelayMs: 1000, maxDelayM
 
 /** A session's connection as its worker actor has it. */
 export type Connection = 'connected' | 'reconnecting' | 'dead';
+
+/** The connection a worker's snapshot shows (backoff and busy workers are connected). */
+export function connectionOf(
+  worker: Pick<WorkerSnapshot, 'state' | 'substate'> | undefined,
+): Connection | undefined {
+  if (worker === undefined) return undefined;
+  if (worker.state !== 'disconnected') return 'connected';
+  return worker.substate === 'dead' ? 'dead' : 'reconnecting';
+}
 
 /** What the pool's worker actor cannot know: the reconnect loop of one session. */
 interface Watched {
@@ -97,11 +106,9 @@ export class ConnectionSupervisor {
   connection(name: string): Connection | undefined {
     if (!this.#watched.has(name)) return undefined;
     const view = this.#pool.getWorker(name);
-    if (view === undefined) return undefined;
-    if (view.state !== 'disconnected') return 'connected';
+    if (view === undefined || view.state !== 'disconnected') return connectionOf(view);
     // Only the snapshot tells the two disconnected substates apart.
-    const worker = this.#pool.snapshot().workers.find((x) => x.id === name);
-    return worker?.substate === 'dead' ? 'dead' : 'reconnecting';
+    return connectionOf(this.#pool.snapshot().workers.find((x) => x.id === name));
   }
 
   isDead(name: string): boolean {

@@ -1,7 +1,7 @@
 // The public API: the manager, its options and results, the session loaders and the error
 // classes a caller may catch. Everything else in src/ is internal (and pinned out by
 // test/public-surface.test-d.ts).
-export { ManagerShutDownError, NoLiveSessionError, QuotaExhaustedError } from './adapterErrors.js';
+export { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
 export type { BulkOperation } from './bulkOperation.js';
 export type { MonitoredMessage } from './chatMonitor.js';
 export type { EntityLike, TelegramClientLike, TelegramSession } from './clientLike.js';

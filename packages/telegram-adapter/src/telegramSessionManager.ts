@@ -11,7 +11,7 @@ import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
 import { judgeFailure, type SessionEffect } from './classifyFailure.js';
 import type { TelegramClientLike, TelegramSession } from './clientLike.js';
-import { ConnectionSupervisor } from './connectionSupervisor.js';
+import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import { type Content, uploadMedia } from './deliver.js';
 import { parseGroupRef } from './groupRef.js';
@@ -184,6 +184,10 @@ export class TelegramSessionManager {
 
   getSessionInfo(name: string): SessionInfo {
     this.#session(name);
+    return this.#sessionInfo(name, this.#supervisor.connection(name));
+  }
+
+  #sessionInfo(name: string, connection: Connection | undefined): SessionInfo {
     const view = this.pool.getWorker(name);
     const restricted: Record<string, number> = {};
     for (const cap of BASE_CAPABILITIES) {
@@ -192,7 +196,7 @@ export class TelegramSessionManager {
     }
     return {
       name,
-      connection: this.#supervisor.connection(name) ?? 'unknown',
+      connection: connection ?? 'unknown',
       load: view?.inFlight ?? 0,
       capabilities: [...(view?.capabilities ?? [])],
       restricted,
@@ -267,9 +271,12 @@ export class TelegramSessionManager {
    * session's connection, restrictions and quota. No secrets.
    */
   snapshot(): { pool: PoolSnapshot; sessions: SessionInfo[]; strategy: string } {
+    const pool = this.pool.snapshot();
+    const workers = new Map(pool.workers.map((w) => [w.id, w]));
     return {
-      pool: snapshotWithOperationKinds(this.pool.snapshot()),
-      sessions: this.sessionNames().map((n) => this.getSessionInfo(n)),
+      pool: snapshotWithOperationKinds(pool),
+      // One pool snapshot for every session's connection.
+      sessions: this.sessionNames().map((n) => this.#sessionInfo(n, connectionOf(workers.get(n)))),
       strategy: this.#strategyName,
     };
   }

@@ -7,7 +7,6 @@ type RuntimeExports =
   | 'ManagerShutDownError'
   | 'NoLiveSessionError'
   | 'OPERATION_KINDS'
-  | 'QuotaExhaustedError'
   | 'SEND_TO_STRANGERS'
   | 'TelegramOperationError'
   | 'TelegramSessionManager'

@@ -576,10 +576,12 @@ export class TelegramSessionManager {
     this.#shutdown ??= (async () => {
       for (const c of [...this.#operations]) c.abort(new ManagerShutDownError());
       const monitoring = this.#monitor.stop();
-      await this.pool.close({ drain: false });
-      await monitoring;
+      // Reconnect and hold timers call the pool: stop them before it closes, so none fires on a
+      // closed pool.
       this.#supervisor.stop();
       this.#holds.clear();
+      await this.pool.close({ drain: false });
+      await monitoring;
       if (this.#options.connect !== false) {
         await Promise.all(
           [...this.#sessions.values()].map((s) => s.client.disconnect().catch(() => undefined)),

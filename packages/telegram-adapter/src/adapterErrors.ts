@@ -1,21 +1,9 @@
 import { SwitchyardError } from '@switchyard/core';
 
 /**
- * A send whose outcome was unknown on one session came back on another. Sending it there
- * could deliver it twice, so the item fails instead (at most once beats at least once).
+ * The session has used its daily quota. Internal: the pool's classify requeues the item for
+ * another session at no cost, so a caller never sees it.
  */
-export class OutcomeUnknownError extends SwitchyardError {
-  readonly session: string;
-  constructor(recipient: string, session: string) {
-    super(
-      'E_OUTCOME_UNKNOWN',
-      `the send to ${recipient} may already have gone out from ${session}; not resent`,
-    );
-    this.session = session;
-  }
-}
-
-/** The session has used its daily quota; the item goes back to the queue for another session. */
 export class QuotaExhaustedError extends SwitchyardError {
   readonly session: string;
   constructor(session: string) {

@@ -1,8 +1,9 @@
-import type { Clock, Pool, Random } from '@switchyard/core';
+import type { Clock, Pool, Random, WorkerSnapshot } from '@switchyard/core';
+import { backoffDelay } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import type { TelegramSession } from './clientLike.js';
-import { classifyTelegramError } from './telegramErrorClass.js';
+import { telegramErrorClassOf } from './telegramErrorClass.js';
 
 export interface ReconnectOptions {
   /** First reconnect delay. */
@@ -14,24 +15,42 @@ export interface ReconnectOptions {
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { minDelayMs: 1000, maxDelayMs: 5 * 60_000, factor: 2 };
 
-type Status = 'connected' | 'reconnecting' | 'dead' | 'stopped';
+/** A session's connection as its worker actor has it. */
+export type Connection = 'connected' | 'reconnecting' | 'dead';
 
+/** The connection a worker's snapshot shows (backoff and busy workers are connected). */
+export function connectionOf(
+  worker: Pick<WorkerSnapshot, 'state' | 'substate'> | undefined,
+): Connection | undefined {
+  if (worker === undefined) return undefined;
+  if (worker.state !== 'disconnected') return 'connected';
+  return worker.substate === 'dead' ? 'dead' : 'reconnecting';
+}
+
+/** What the pool's worker actor cannot know: the reconnect loop of one session. */
 interface Watched {
   readonly session: TelegramSession;
   readonly handler: (update: unknown) => void;
-  status: Status;
+  /** Failed reconnects since the session was last connected (the backoff's n − 1). */
   attempt: number;
   timer: unknown;
+  /** A `connect()` is in flight. */
+  connecting: boolean;
 }
+
+type SupervisedPool = Pick<Pool<unknown>, 'reportConnection' | 'getWorker' | 'snapshot'>;
 
 /**
  * Maps each client's connection onto its worker: GramJS's `UpdateConnectionState` (and
  * failed calls) report `connected` / `disconnected` to the pool, reconnects run with
- * exponential backoff and full jitter on the injected clock, and a dead session (revoked,
+ * exponential backoff and equal jitter on the injected clock, and a dead session (revoked,
  * unregistered, banned) is reported dead and never reconnected.
+ *
+ * The worker actor is the only record of the connection: this class reads it back from the
+ * pool and keeps only the reconnect loop (attempt count, timer).
  */
 export class ConnectionSupervisor {
-  readonly #pool: Pick<Pool<unknown>, 'reportConnection'>;
+  readonly #pool: SupervisedPool;
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #logger: Logger;
@@ -41,7 +60,7 @@ export class ConnectionSupervisor {
   readonly #watched = new Map<string, Watched>();
 
   constructor(options: {
-    pool: Pick<Pool<unknown>, 'reportConnection'>;
+    pool: SupervisedPool;
     clock: Clock;
     random: Random;
     logger: Logger;
@@ -60,9 +79,9 @@ export class ConnectionSupervisor {
   }
 
   /**
-   * Follow a session's connection. With `connect`, the worker is reported disconnected
-   * until the first `connect()` succeeds, so no task reaches a client that is not connected
-   * (GramJS's `invoke` on such a client waits forever).
+   * Follow a session's connection; its worker must be in the pool already. With `connect`,
+   * the worker is reported disconnected until the first `connect()` succeeds, so no task
+   * reaches a client that is not connected (GramJS's `invoke` on such a client waits forever).
    */
   watch(session: TelegramSession, options: { connect?: boolean } = {}): void {
     const handler = (update: unknown) => {
@@ -74,33 +93,52 @@ export class ConnectionSupervisor {
           update.state === UpdateConnectionState.broken ? 'broken' : 'disconnected',
         );
     };
-    const w: Watched = { session, handler, status: 'connected', attempt: 0, timer: undefined };
+    const w: Watched = { session, handler, attempt: 0, timer: undefined, connecting: false };
     this.#watched.set(session.name, w);
     session.client.addEventHandler(handler);
     if (options.connect) {
-      w.status = 'reconnecting';
       this.#pool.reportConnection(session.name, 'disconnected', 'connecting');
       void this.#connect(w);
     }
   }
 
-  status(name: string): Status | undefined {
-    return this.#watched.get(name)?.status;
+  /** The session's connection, read from its worker; undefined when it is not watched. */
+  connection(name: string): Connection | undefined {
+    if (!this.#watched.has(name)) return undefined;
+    const view = this.#pool.getWorker(name);
+    if (view === undefined || view.state !== 'disconnected') return connectionOf(view);
+    // Only the snapshot tells the two disconnected substates apart.
+    return connectionOf(this.#pool.snapshot().workers.find((x) => x.id === name));
   }
 
   isDead(name: string): boolean {
-    return this.#watched.get(name)?.status === 'dead';
+    return this.connection(name) === 'dead';
+  }
+
+  /** Whether every one of `names` is dead (true for none). One snapshot at most. */
+  allDead(names: Iterable<string>): boolean {
+    const list = [...names];
+    // Usually some session is up: answered from the live worker views without a snapshot.
+    if (list.some((n) => this.#watched.has(n) && this.#pool.getWorker(n)?.state !== 'disconnected')) {
+      return false;
+    }
+    const dead = new Set(
+      this.#pool
+        .snapshot()
+        .workers.filter((x) => x.substate === 'dead')
+        .map((x) => x.id),
+    );
+    return list.every((n) => !this.#watched.has(n) || dead.has(n));
   }
 
   markConnected(name: string): void {
     const w = this.#watched.get(name);
-    if (w === undefined || w.status === 'dead' || w.status === 'stopped') return;
+    const was = this.connection(name);
+    if (w === undefined || was === undefined || was === 'dead') return;
     this.#clock.clearTimeout(w.timer);
     w.timer = undefined;
     w.attempt = 0;
-    const was = w.status;
-    w.status = 'connected';
-    if (was !== 'connected') {
+    if (was === 'reconnecting') {
       this.#logger.info({ worker: name }, 'session reconnected');
       this.#pool.reportConnection(name, 'connected', 'reconnected');
       this.#onReconnected(name);
@@ -110,21 +148,23 @@ export class ConnectionSupervisor {
   /** The connection dropped (an update, or a failed call): report it and schedule a reconnect. */
   markDisconnected(name: string, reason: string): void {
     const w = this.#watched.get(name);
-    if (w === undefined || w.status !== 'connected') return;
-    w.status = 'reconnecting';
-    this.#logger.warn({ worker: name, reason }, 'session disconnected');
-    this.#pool.reportConnection(name, 'disconnected', reason);
-    this.#onDown(name);
-    this.#schedule(w);
+    const was = this.connection(name);
+    if (w === undefined || was === undefined || was === 'dead') return;
+    if (was === 'connected') {
+      this.#logger.warn({ worker: name, reason }, 'session disconnected');
+      this.#pool.reportConnection(name, 'disconnected', reason);
+      this.#onDown(name);
+    }
+    if (w.timer === undefined && !w.connecting) this.#schedule(w);
   }
 
   /** The session is dead for good: report it and never reconnect. */
   markDead(name: string, reason: string): void {
     const w = this.#watched.get(name);
-    if (w === undefined || w.status === 'dead' || w.status === 'stopped') return;
+    const was = this.connection(name);
+    if (w === undefined || was === undefined || was === 'dead') return;
     this.#clock.clearTimeout(w.timer);
     w.timer = undefined;
-    w.status = 'dead';
     this.#logger.error({ worker: name, reason }, 'session is dead; it will not reconnect');
     this.#pool.reportConnection(name, 'dead', reason);
     this.#onDown(name);
@@ -134,7 +174,7 @@ export class ConnectionSupervisor {
     const w = this.#watched.get(name);
     if (w === undefined) return;
     this.#clock.clearTimeout(w.timer);
-    w.status = 'stopped';
+    w.timer = undefined;
     this.#watched.delete(name);
     // GramJS's removeEventHandler filters by builder *or* callback; the Raw builder it made
     // for us is not ours to name, so drop the handler from the list it keeps.
@@ -150,49 +190,53 @@ export class ConnectionSupervisor {
 
   #schedule(w: Watched): void {
     const { minDelayMs, maxDelayMs, factor } = this.#options;
-    const cap = Math.min(maxDelayMs, minDelayMs * factor ** w.attempt);
-    // "Equal jitter": half fixed, half random, so a fleet that dropped together does not return together.
-    const delay = Math.round(cap / 2 + (this.#random() * cap) / 2);
     w.attempt++;
+    // Equal jitter: half fixed, half random, so a fleet that dropped together does not return together.
+    const delay = backoffDelay(
+      w.attempt,
+      { minMs: minDelayMs, maxMs: maxDelayMs, factor, jitter: 'equal' },
+      this.#random,
+    );
     w.timer = this.#clock.setTimeout(() => {
       w.timer = undefined;
       void this.#connect(w);
     }, delay);
   }
 
+  /** Whether `w` is still the watched record of its session and the session is not dead. */
+  #live(w: Watched): boolean {
+    return this.#watched.get(w.session.name) === w && !this.isDead(w.session.name);
+  }
+
   async #connect(w: Watched): Promise<void> {
-    if (w.status === 'dead' || w.status === 'stopped') return;
+    if (!this.#live(w)) return;
+    const name = w.session.name;
     if (w.session.client.connected === true) {
-      this.markConnected(w.session.name);
+      this.markConnected(name);
       return;
     }
+    w.connecting = true;
     try {
       await w.session.client.connect();
-      if (w.status === 'reconnecting' || w.status === 'connected') {
-        w.status = 'reconnecting';
-        this.markConnected(w.session.name);
-      }
+      w.connecting = false;
+      if (this.#live(w)) this.markConnected(name);
     } catch (error) {
-      if (w.status !== 'reconnecting' && w.status !== 'connected') return;
-      const cls = classifyTelegramError(error);
+      w.connecting = false;
+      if (!this.#live(w)) return;
+      const cls = telegramErrorClassOf(error);
       if (cls.type === 'session-dead') {
-        this.markDead(w.session.name, cls.code);
+        this.markDead(name, cls.code);
         return;
       }
-      if (w.status === 'connected') {
-        w.status = 'reconnecting';
-        this.#pool.reportConnection(w.session.name, 'disconnected', 'connect-failed');
-        this.#onDown(w.session.name);
+      if (this.connection(name) === 'connected') {
+        this.#pool.reportConnection(name, 'disconnected', 'connect-failed');
+        this.#onDown(name);
       }
       this.#logger.warn(
-        {
-          worker: w.session.name,
-          attempt: w.attempt,
-          reason: cls.type === 'unrecognised' ? cls.code : cls.type,
-        },
+        { worker: name, attempt: w.attempt, reason: cls.type === 'unrecognised' ? cls.code : cls.type },
         'reconnect failed',
       );
-      this.#schedule(w);
+      if (w.timer === undefined) this.#schedule(w);
     }
   }
 }

@@ -27,20 +27,23 @@ export class DailyQuota {
     this.#limitOf = options.limitOf;
   }
 
-  /** Count one use. Returns false (and counts nothing) when the session is already out of quota. */
+  /**
+   * Count one use. Returns false (and counts nothing) when the session is already out of
+   * quota. Called from a task's run, so it touches no pool: `exhausted` does that later.
+   */
   take(session: string): boolean {
-    const now = this.#clock.now();
-    const day = Math.floor(now / DAY_MS);
-    const limit = this.#limitOf(session);
+    const day = Math.floor(this.#clock.now() / DAY_MS);
     const entry = this.#used.get(session);
     const count = entry?.day === day ? entry.count : 0;
-    if (count >= limit) {
-      this.#holds.hold(session, this.#capability, (day + 1) * DAY_MS - now);
-      return false;
-    }
+    if (count >= this.#limitOf(session)) return false;
     this.#used.set(session, { day, count: count + 1 });
-    if (count + 1 >= limit) this.#holds.hold(session, this.#capability, (day + 1) * DAY_MS - now);
     return true;
+  }
+
+  /** The session found itself out of quota: it loses `capability` until the UTC day ends. */
+  exhausted(session: string): void {
+    const now = this.#clock.now();
+    this.#holds.hold(session, this.#capability, (Math.floor(now / DAY_MS) + 1) * DAY_MS - now);
   }
 
   /** Uses left today. */

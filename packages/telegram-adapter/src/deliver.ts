@@ -3,7 +3,7 @@ import { CustomFile } from 'telegram/client/uploads.js';
 import type { TelegramClientLike } from './clientLike.js';
 import type { MediaFile } from './mediaFile.js';
 import { entityOf, type Recipient } from './recipient.js';
-import { classifyTelegramError } from './telegramErrorClass.js';
+import { telegramErrorClassOf } from './telegramErrorClass.js';
 
 /** GramJS's 64-bit integer (the `big-integer` package). */
 export type BigInteger = NonNullable<Api.messages.SendMessage['randomId']>;
@@ -42,8 +42,8 @@ export function inputMedia(file: MediaFile, uploaded: Api.TypeInputFile): Api.Ty
 
 /**
  * Send one message on one session with the caller's `randomId`, so a repeat of the same
- * request is recognised by Telegram (`RANDOM_ID_DUPLICATE`) and counted as sent.
- * `beforeSend` runs just before the request leaves: from then on the outcome may be unknown.
+ * request is recognised by Telegram (`RANDOM_ID_DUPLICATE`) and counted as sent. Any other
+ * error is thrown as it is, for the pool's `classify`.
  */
 export async function deliver(
   client: TelegramClientLike,
@@ -51,7 +51,6 @@ export async function deliver(
   recipient: Recipient,
   content: Content,
   randomId: BigInteger,
-  beforeSend: () => void,
 ): Promise<DeliveryOutcome> {
   const peer = await client.getInputEntity(entityOf(recipient));
   const request =
@@ -63,12 +62,12 @@ export async function deliver(
           message: content.caption,
           randomId,
         });
-  beforeSend();
   try {
     await client.invoke(request);
     return 'sent';
   } catch (error) {
-    if (classifyTelegramError(error).type === 'already-sent') return 'already-sent';
+    // The verdict is kept with the error, so the pool's classify reads it rather than classifying again.
+    if (telegramErrorClassOf(error).type === 'already-sent') return 'already-sent';
     throw error;
   }
 }

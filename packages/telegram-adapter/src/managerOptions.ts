@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { TelegramSession } from './clientLike.js';
 import type { ReconnectOptions } from './connectionSupervisor.js';
 import type { BigInteger } from './deliver.js';
-import { parseOrThrow } from './messageText.js';
+import type { OperationKind } from './operationKinds.js';
+import { parseOrThrow } from './parseOrThrow.js';
 import type { StrategyName } from './strategyName.js';
 
 export interface TelegramSessionManagerOptions {
@@ -13,7 +14,7 @@ export interface TelegramSessionManagerOptions {
   /** Default `'round_robin'`. */
   strategy?: StrategyName | Strategy;
   /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }` (seed 002). */
-  limits?: Partial<Record<'sending' | 'scraping' | 'monitoring' | 'other', number>>;
+  limits?: Partial<Record<OperationKind, number>>;
   /** Tasks one session runs at once (monitoring counts). Default 4. */
   sessionCapacity?: number;
   /** Default delay between two sends of one session. Default 2000 ms. */
@@ -53,45 +54,60 @@ const positiveInt = (what: string) =>
 const nonNegative = (what: string) =>
   z.number().finite(`${what} must be finite`).nonnegative(`${what} must be ≥ 0`);
 
-const optionsSchema = z.object({
-  sessions: z.array(z.unknown()),
-  strategy: z.unknown().optional(),
-  limits: z
-    .object({
-      sending: positiveInt('a limit').optional(),
-      scraping: positiveInt('a limit').optional(),
-      monitoring: positiveInt('a limit').optional(),
-      other: positiveInt('a limit').optional(),
-    })
-    .strict()
-    .optional(),
-  sessionCapacity: positiveInt('sessionCapacity').optional(),
-  delayMs: nonNegative('delayMs').optional(),
-  fleetSendsPerSecond: z.number().finite().positive('fleetSendsPerSecond must be positive').optional(),
-  restrictionMs: nonNegative('restrictionMs').optional(),
-  dailyScrapeQuota: z
-    .union([nonNegative('a quota'), z.record(z.string(), nonNegative('a quota'))])
-    .optional(),
-  requestTimeoutMs: positiveInt('requestTimeoutMs').optional(),
-  uploadTimeoutMs: positiveInt('uploadTimeoutMs').optional(),
-  retry: z.record(z.string(), z.unknown()).optional(),
-  reconnect: z
-    .object({
-      minDelayMs: positiveInt('minDelayMs'),
-      maxDelayMs: positiveInt('maxDelayMs'),
-      factor: z.number().min(1),
-    })
-    .optional(),
-  connect: z.boolean().optional(),
-  premium: z.boolean().optional(),
-  backfillLimit: positiveInt('backfillLimit')
-    .max(100, 'Telegram returns at most 100 messages per request')
-    .optional(),
-  clock: z.unknown().optional(),
-  random: z.function().optional(),
-  logger: z.unknown().optional(),
-  randomId: z.function().optional(),
-});
+const optionsSchema = z
+  .object({
+    sessions: z.array(z.unknown()),
+    strategy: z.unknown().optional(),
+    limits: z
+      .object({
+        sending: positiveInt('a limit').optional(),
+        scraping: positiveInt('a limit').optional(),
+        monitoring: positiveInt('a limit').optional(),
+        other: positiveInt('a limit').optional(),
+      })
+      .strict()
+      .optional(),
+    sessionCapacity: positiveInt('sessionCapacity').optional(),
+    delayMs: nonNegative('delayMs').optional(),
+    fleetSendsPerSecond: z.number().finite().positive('fleetSendsPerSecond must be positive').optional(),
+    restrictionMs: nonNegative('restrictionMs').optional(),
+    dailyScrapeQuota: z
+      .union([nonNegative('a quota'), z.record(z.string(), nonNegative('a quota'))])
+      .optional(),
+    requestTimeoutMs: positiveInt('requestTimeoutMs').optional(),
+    uploadTimeoutMs: positiveInt('uploadTimeoutMs').optional(),
+    // The values are checked by the pool, which owns them; the keys here, so a misspelt one is caught.
+    retry: z
+      .object({
+        retries: z.unknown().optional(),
+        minTimeoutMs: z.unknown().optional(),
+        maxTimeoutMs: z.unknown().optional(),
+        factor: z.unknown().optional(),
+        randomize: z.unknown().optional(),
+        maxRateLimitWaitMs: z.unknown().optional(),
+      } satisfies Record<keyof RetryOptions, unknown>)
+      .strict()
+      .optional(),
+    reconnect: z
+      .object({
+        minDelayMs: positiveInt('minDelayMs'),
+        maxDelayMs: positiveInt('maxDelayMs'),
+        factor: z.number().min(1),
+      })
+      .strict()
+      .optional(),
+    connect: z.boolean().optional(),
+    premium: z.boolean().optional(),
+    backfillLimit: positiveInt('backfillLimit')
+      .max(100, 'Telegram returns at most 100 messages per request')
+      .optional(),
+    clock: z.unknown().optional(),
+    random: z.function().optional(),
+    logger: z.unknown().optional(),
+    randomId: z.function().optional(),
+  } satisfies Record<keyof TelegramSessionManagerOptions, unknown>)
+  // An unknown key (a misspelt option, or one of a feature not built yet) is an error, not ignored.
+  .strict();
 
 /** Check the options' shape; sessions and strategy are checked by their own validators. */
 export function checkManagerOptions(options: unknown): TelegramSessionManagerOptions {

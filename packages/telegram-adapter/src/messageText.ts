@@ -1,5 +1,5 @@
-import { ValidationError } from '@switchyard/core';
 import { z } from 'zod';
+import { parseOrThrow } from './parseOrThrow.js';
 
 /** Telegram's limits for user accounts (TELEGRAM.md); `help.getConfig` can report higher ones. */
 export const MESSAGE_MAX_CHARS = 4096;
@@ -20,16 +20,4 @@ export function validateMessageText(text: unknown, field = 'message'): string {
 
 export function validateCaption(caption: unknown, field = 'caption'): string {
   return caption === undefined ? '' : parseOrThrow(captionSchema, caption, field);
-}
-
-/** Parse with zod and turn its issues into a `ValidationError` that names the field and the reason. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((issue) => ({
-      field: [field, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
-      reason: issue.message,
-    })),
-  );
 }

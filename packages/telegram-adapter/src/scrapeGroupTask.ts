@@ -1,4 +1,3 @@
-import { ValidationError } from '@switchyard/core';
 import type { Api } from 'telegram';
 import { QuotaExhaustedError } from './adapterErrors.js';
 import { errorCode } from './errorCode.js';
@@ -6,7 +5,7 @@ import { type GroupRef, groupEntity } from './groupRef.js';
 import { type JoinStatus, joinGroup } from './joinGroup.js';
 import { DEFAULT_SEARCH_QUERIES, type Member, scrapeMembers } from './scrapeMembers.js';
 import type { TaskContext } from './taskContext.js';
-import { classifyTelegramError, JOIN } from './telegramErrorClass.js';
+import { JOIN } from './telegramErrorClass.js';
 
 /** Capability a session needs to scrape; a session out of daily quota loses it until the day ends. */
 export const SCRAPE = 'scrape';
@@ -34,10 +33,8 @@ export async function scrapeGroupTask(
   options: { maxMembers?: number; deepSearch?: boolean; join?: boolean; delayMs?: number },
   signal: AbortSignal | undefined,
 ): Promise<GroupScrapeResult> {
+  // Checked at the entry point (operationOptions.ts).
   const maxMembers = options.maxMembers ?? 10_000;
-  if (!(Number.isInteger(maxMembers) && maxMembers > 0)) {
-    throw new ValidationError([{ field: 'maxMembers', reason: 'must be a positive integer' }]);
-  }
   let attempts = 0;
   let sessionUsed: string | null = null;
   try {
@@ -52,29 +49,25 @@ export async function scrapeGroupTask(
       run: async ({ worker, resource, signal: runSignal }) => {
         attempts++;
         sessionUsed = worker;
+        // Out of quota: the pool's classify takes `scrape` from the session and requeues the group.
         if (!ctx.scrapeQuota.take(worker)) throw new QuotaExhaustedError(worker);
-        try {
-          let status: JoinStatus | undefined;
-          let peer: Api.TypeInputPeer | undefined;
-          if (options.join || ref.kind === 'invite') {
-            const joined = await joinGroup(resource.client, ref);
-            status = joined.status;
-            peer = joined.peer;
-            if (status === 'pending') return { members: [] as Member[], joinStatus: status };
-          }
-          if (peer === undefined && ref.kind !== 'invite')
-            peer = await resource.client.getInputEntity(groupEntity(ref));
-          if (peer === undefined) return { members: [] as Member[], joinStatus: status };
-          const members = await scrapeMembers(resource.client, peer, {
-            maxMembers,
-            signal: runSignal,
-            ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
-          });
-          return { members, joinStatus: status };
-        } catch (error) {
-          ctx.onSessionError(worker, classifyTelegramError(error));
-          throw error;
+        let status: JoinStatus | undefined;
+        let peer: Api.TypeInputPeer | undefined;
+        if (options.join || ref.kind === 'invite') {
+          const joined = await joinGroup(resource.client, ref);
+          status = joined.status;
+          peer = joined.peer;
+          if (status === 'pending') return { members: [] as Member[], joinStatus: status };
         }
+        if (peer === undefined && ref.kind !== 'invite')
+          peer = await resource.client.getInputEntity(groupEntity(ref));
+        if (peer === undefined) return { members: [] as Member[], joinStatus: status };
+        const members = await scrapeMembers(resource.client, peer, {
+          maxMembers,
+          signal: runSignal,
+          ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
+        });
+        return { members, joinStatus: status };
       },
     });
     return {

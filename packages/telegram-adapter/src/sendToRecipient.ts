@@ -1,15 +1,17 @@
 import type { TaskSpec } from '@switchyard/core';
-import { OutcomeUnknownError } from './adapterErrors.js';
 import type { TelegramSession } from './clientLike.js';
 import { type Content, deliver } from './deliver.js';
 import { errorCode } from './errorCode.js';
 import type { MessageResult } from './messageResult.js';
 import type { Recipient } from './recipient.js';
 import type { TaskContext } from './taskContext.js';
-import { classifyTelegramError, SEND_TO_STRANGERS } from './telegramErrorClass.js';
+import { SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
 /**
- * One recipient, exactly once: one randomId for all attempts; an unknown outcome never moves to another session.
+ * One recipient, exactly once: one randomId for every attempt, and an idempotent `sending`
+ * task, so an attempt whose outcome is unknown is retried by the pool only on the same session
+ * (where Telegram recognises the randomId), and fails if that session dies. `run` only sends:
+ * the pool's `classify` decides what an error means and what happens to the session.
  */
 export async function sendToRecipient(
   ctx: TaskContext,
@@ -21,7 +23,6 @@ export async function sendToRecipient(
   const randomId = ctx.newRandomId();
   let attempts = 0;
   let sessionUsed: string | null = null;
-  let maybeSentOn: string | undefined;
   const task: TaskSpec<TelegramSession, 'sent' | 'already-sent'> = {
     kind: 'sending',
     requires: [SEND_TO_STRANGERS],
@@ -30,24 +31,10 @@ export async function sendToRecipient(
     signal,
     attemptTimeoutMs: options.attemptTimeoutMs,
     ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
-    run: async ({ worker, resource }) => {
+    run: ({ worker, resource }) => {
       attempts++;
       sessionUsed = worker;
-      if (maybeSentOn !== undefined && maybeSentOn !== worker)
-        throw new OutcomeUnknownError(recipient.input, maybeSentOn);
-      try {
-        const outcome = await deliver(resource.client, worker, recipient, content, randomId, () => {
-          // From here until Telegram answers, the message may have gone out on this session.
-          maybeSentOn = worker;
-        });
-        return outcome;
-      } catch (error) {
-        const cls = classifyTelegramError(error);
-        // Telegram answered with an error: it did not send, so the item may move.
-        if (!(cls.type === 'transient' && cls.sent === 'maybe')) maybeSentOn = undefined;
-        ctx.onSessionError(worker, cls);
-        throw error;
-      }
+      return deliver(resource.client, worker, recipient, content, randomId);
     },
   };
   try {

@@ -4,7 +4,7 @@ import { ValidationError } from '@switchyard/core';
 import { z } from 'zod';
 import type { TelegramClientLike, TelegramSession } from './clientLike.js';
 import { createTelegramClient } from './createClient.js';
-import { parseOrThrow } from './messageText.js';
+import { parseOrThrow } from './parseOrThrow.js';
 
 const nameSchema = z
   .string()
@@ -68,6 +68,20 @@ export interface SessionLoadOptions {
   readonly connectionRetries?: number;
 }
 
+// Strict: a misspelt key (say `apiHsh`) is named in the error instead of silently falling back
+// to the environment. The credentials' values are checked by `credentialsSchema`.
+const loadOptionsSchema = z
+  .object({
+    apiId: z.unknown().optional(),
+    apiHash: z.unknown().optional(),
+    connectionRetries: z
+      .number({ error: 'connectionRetries must be a number' })
+      .int('connectionRetries must be a whole number')
+      .nonnegative('connectionRetries must be ≥ 0')
+      .optional(),
+  } satisfies Record<keyof SessionLoadOptions, unknown>)
+  .strict();
+
 /**
  * Credentials from the options, else from `TELEGRAM_API_ID` / `TELEGRAM_API_HASH`.
  * The error never repeats the hash.
@@ -93,6 +107,7 @@ export async function loadSessionsFromFolder(
   folder: string,
   options: SessionLoadOptions = {},
 ): Promise<TelegramSession[]> {
+  parseOrThrow(loadOptionsSchema, options, 'options');
   const credentials = resolveCredentials(options);
   const entries = await readdir(folder).catch(() => {
     throw new ValidationError([{ field: 'folder', reason: 'the folder cannot be read' }]);
@@ -119,6 +134,7 @@ export function loadSessionsFromEnv(
   options: SessionLoadOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): TelegramSession[] {
+  parseOrThrow(loadOptionsSchema, options, 'options');
   const credentials = resolveCredentials(options, env);
   const pairs: [string, string, string][] = [];
   for (const [key, value] of Object.entries(env)) {

@@ -95,6 +95,22 @@ export function floodWaitMs(seconds: number): number {
   return Math.max(1, Math.floor(seconds)) * 1000;
 }
 
+const classified = new WeakMap<object, TelegramErrorClass>();
+
+/**
+ * The error's class, worked out once per error object: the pool's `classify`, the
+ * RANDOM_ID_DUPLICATE check of a send and the error code of a result all read the same verdict.
+ */
+export function telegramErrorClassOf(error: unknown): TelegramErrorClass {
+  if (typeof error !== 'object' || error === null) return classifyTelegramError(error);
+  let cls = classified.get(error);
+  if (cls === undefined) {
+    cls = classifyTelegramError(error);
+    classified.set(error, cls);
+  }
+  return cls;
+}
+
 export function classifyTelegramError(error: unknown): TelegramErrorClass {
   if (error instanceof FloodWaitError)
     return { type: 'flood-wait', retryAfterMs: floodWaitMs(error.seconds) };

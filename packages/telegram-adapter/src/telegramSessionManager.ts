@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import type { Clock, Pool, PoolSnapshot, Random } from '@switchyard/core';
+import type { Clock, Failure, Pool, PoolSnapshot, Random, Strategy, TaskView } from '@switchyard/core';
 import { createPool, SwitchyardError, systemClock, ValidationError } from '@switchyard/core';
 import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
@@ -9,64 +9,42 @@ import { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
 import { BulkOperation } from './bulkOperation.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
-import { classifyFailure } from './classifyFailure.js';
+import { judgeFailure, type SessionEffect } from './classifyFailure.js';
 import type { TelegramClientLike, TelegramSession } from './clientLike.js';
-import { ConnectionSupervisor } from './connectionSupervisor.js';
+import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import { type Content, uploadMedia } from './deliver.js';
 import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
-import { checkMediaFile } from './mediaFile.js';
-import { type MemberFormat, writeMembers } from './memberExport.js';
+import { checkMediaFile, type MediaType } from './mediaFile.js';
+import { writeMembers } from './memberExport.js';
 import { type BulkSendReport, type MessageResult, summarize } from './messageResult.js';
 import { validateCaption, validateMessageText } from './messageText.js';
+import {
+  OPERATION_KINDS,
+  type OperationKind,
+  snapshotWithOperationKinds,
+  withOperationKinds,
+} from './operationKinds.js';
+import {
+  type BulkScrapeOptions,
+  type BulkSendOptions,
+  checkBulkScrapeOptions,
+  checkBulkSendOptions,
+  checkMediaSendOptions,
+  checkScrapeGroupOptions,
+  type MediaSendOptions,
+  type ScrapeGroupOptions,
+} from './operationOptions.js';
 import { partitionRecipients } from './recipient.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
 import { sendToRecipient } from './sendToRecipient.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
 import type { TaskContext } from './taskContext.js';
-import { JOIN, SEND_TO_STRANGERS, type TelegramErrorClass } from './telegramErrorClass.js';
+import { JOIN, SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
 const BASE_CAPABILITIES = [SEND_TO_STRANGERS, JOIN, SCRAPE] as const;
-
-export const OPERATION_KINDS = ['scraping', 'monitoring', 'sending', 'other'] as const;
-export type OperationKind = (typeof OPERATION_KINDS)[number];
-
-export interface BulkSendOptions {
-  /** Delay between two sends of one session. Default: the manager's `delayMs`. */
-  delayMs?: number;
-  /** true (default): invalid recipients are skipped with a reason. false: any invalid recipient rejects the whole call and nothing is sent. */
-  skipInvalid?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface MediaSendOptions extends BulkSendOptions {
-  caption?: string;
-}
-
-export interface ScrapeGroupOptions {
-  /** Default 10,000. */
-  maxMembers?: number;
-  /** Go past the ~10,000-per-filter cap by repeating the search with letters and digits. */
-  deepSearch?: boolean;
-  /** Also write the members to this file. */
-  output?: { path: string; format: MemberFormat };
-  signal?: AbortSignal;
-}
-
-export interface BulkScrapeOptions {
-  maxMembers?: number;
-  deepSearch?: boolean;
-  /** Join each group first (needed for invite links). Default false for `bulkScrapeGroups`, true for the rotation variant. */
-  join?: boolean;
-  /** Write `<group>.csv|jsonl` files here. */
-  outputDir?: string;
-  format?: MemberFormat;
-  /** Delay between two scrapes of one session. */
-  delayMs?: number;
-  signal?: AbortSignal;
-}
 
 export interface BulkScrapeReport {
   readonly results: Map<string, GroupScrapeResult>;
@@ -125,7 +103,7 @@ export class TelegramSessionManager {
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'telegram-adapter' });
     this.pool = createPool<TelegramSession>({
       strategy,
-      classify: (error, task) => classifyFailure(error, task),
+      classify: (error, task) => this.#classify(error, task),
       limits: { scraping: 5, ...options.limits },
       // Telegram's broadcast guidance is about 30 messages/s overall: a fleet-wide cap, on top of
       // each session's own pacing.
@@ -149,7 +127,6 @@ export class TelegramSessionManager {
       newRandomId: options.randomId ?? (() => generateRandomLong(true)),
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       scrapeQuota: this.#quota,
-      onSessionError: (session, cls) => this.#onSessionError(session, cls),
     };
     this.#monitor = new ChatMonitor({
       pool: this.pool,
@@ -207,17 +184,19 @@ export class TelegramSessionManager {
 
   getSessionInfo(name: string): SessionInfo {
     this.#session(name);
+    return this.#sessionInfo(name, this.#supervisor.connection(name));
+  }
+
+  #sessionInfo(name: string, connection: Connection | undefined): SessionInfo {
     const view = this.pool.getWorker(name);
     const restricted: Record<string, number> = {};
     for (const cap of BASE_CAPABILITIES) {
       const until = this.#holds.heldUntil(name, cap);
       if (until !== undefined) restricted[cap] = until;
     }
-    const status = this.#supervisor.status(name);
     return {
       name,
-      connection:
-        status === 'connected' || status === 'reconnecting' || status === 'dead' ? status : 'unknown',
+      connection: connection ?? 'unknown',
       load: view?.inFlight ?? 0,
       capabilities: [...(view?.capabilities ?? [])],
       restricted,
@@ -241,11 +220,8 @@ export class TelegramSessionManager {
 
   /** Tasks running now, by operation kind (always the four seed kinds). */
   getOperationMetrics(): Record<OperationKind, number> {
-    const running = this.pool.snapshot().metrics.inFlightByKind;
-    return Object.fromEntries(OPERATION_KINDS.map((k) => [k, running[k] ?? 0])) as Record<
-      OperationKind,
-      number
-    >;
+    const running = withOperationKinds(this.pool.snapshot().metrics.inFlightByKind);
+    return Object.fromEntries(OPERATION_KINDS.map((k) => [k, running[k]])) as Record<OperationKind, number>;
   }
 
   getOperationCount(kind: OperationKind): number {
@@ -280,7 +256,7 @@ export class TelegramSessionManager {
     return cancelled;
   }
 
-  setLoadBalancingStrategy(strategy: string | import('@switchyard/core').Strategy): void {
+  setLoadBalancingStrategy(strategy: string | Strategy): void {
     const resolved = resolveStrategy(strategy, { clock: this.#clock, random: this.#random });
     this.pool.setStrategy(resolved.strategy);
     this.#strategyName = resolved.name;
@@ -290,11 +266,17 @@ export class TelegramSessionManager {
     return this.#strategyName;
   }
 
-  /** The pool's snapshot plus each session's connection, restrictions and quota. No secrets. */
+  /**
+   * The pool's snapshot (its per-kind metrics always list the four operation kinds) plus each
+   * session's connection, restrictions and quota. No secrets.
+   */
   snapshot(): { pool: PoolSnapshot; sessions: SessionInfo[]; strategy: string } {
+    const pool = this.pool.snapshot();
+    const workers = new Map(pool.workers.map((w) => [w.id, w]));
     return {
-      pool: this.pool.snapshot(),
-      sessions: this.sessionNames().map((n) => this.getSessionInfo(n)),
+      pool: snapshotWithOperationKinds(pool),
+      // One pool snapshot for every session's connection.
+      sessions: this.sessionNames().map((n) => this.#sessionInfo(n, connectionOf(workers.get(n)))),
       strategy: this.#strategyName,
     };
   }
@@ -306,7 +288,7 @@ export class TelegramSessionManager {
     message: string,
     options: BulkSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(recipients, options, async () => ({
+    return this.#bulkSend(recipients, options, checkBulkSendOptions, async () => ({
       kind: 'text',
       message: validateMessageText(message),
     }));
@@ -315,10 +297,10 @@ export class TelegramSessionManager {
   sendMediaMessagesBulk(
     recipients: readonly (string | number)[],
     mediaPath: string,
-    mediaType: 'image' | 'video' | 'audio' | 'document',
+    mediaType: MediaType,
     options: MediaSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(recipients, options, async () => {
+    return this.#bulkSend(recipients, options, checkMediaSendOptions, async () => {
       const caption = validateCaption(options.caption);
       const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
       const uploads = new Map<string, Promise<import('telegram').Api.TypeInputFile>>();
@@ -358,22 +340,22 @@ export class TelegramSessionManager {
     return Object.fromEntries([...results].map(([r, res]) => [r, res.success]));
   }
 
-  #bulkSend(
+  #bulkSend<O extends BulkSendOptions>(
     recipients: readonly (string | number)[],
-    options: BulkSendOptions,
+    options: O,
+    check: (options: unknown) => O,
     prepare: () => Promise<Content>,
   ): BulkOperation<MessageResult, BulkSendReport> {
-    const controller = this.#operationController(options.signal);
+    const controller = this.#operationController();
     return new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal) => {
       try {
         this.#assertOpen();
+        check(options);
+        this.#follow(controller, options.signal);
         if (!Array.isArray(recipients)) {
           throw new ValidationError([{ field: 'recipients', reason: 'must be an array' }]);
         }
         const delayMs = options.delayMs ?? this.#options.delayMs ?? 2000;
-        if (!(Number.isFinite(delayMs) && delayMs >= 0)) {
-          throw new ValidationError([{ field: 'options.delayMs', reason: 'must be a finite number ≥ 0' }]);
-        }
         const { valid, invalid, duplicates } = partitionRecipients(recipients);
         if (invalid.length > 0 && options.skipInvalid === false) {
           throw new ValidationError(
@@ -414,28 +396,51 @@ export class TelegramSessionManager {
       : (this.#options.requestTimeoutMs ?? 60_000);
   }
 
-  /** Side effects that need the session: restrictions, dead sessions, dropped connections. */
-  #onSessionError(session: string, cls: TelegramErrorClass): void {
-    if (cls.type === 'session-limited') {
-      const ms = this.#options.restrictionMs ?? 12 * 3600_000;
-      this.#logger.warn(
-        { worker: session, code: cls.code, capability: cls.capability, ms },
-        'session restricted',
-      );
-      this.#holds.hold(session, cls.capability, ms);
-    } else if (cls.type === 'session-dead') {
-      this.#supervisor.markDead(session, cls.code);
-    } else if (cls.type === 'transient' && (cls.code === 'DISCONNECTED' || cls.code === 'NOT_CONNECTED')) {
-      this.#supervisor.markDisconnected(session, cls.code);
+  /**
+   * The pool's `classify`, the one place a failed attempt is classified: the verdict's session
+   * effect (a restriction, an exhausted quota, a dead or dropped session) is applied here,
+   * before the pool acts on the returned Failure, so a requeued item already sees the session
+   * without the capability, and never from inside a task's `run`.
+   */
+  #classify(error: unknown, task: TaskView & { readonly worker: string }): Failure {
+    const { failure, effect } = judgeFailure(error, task.kind);
+    if (effect !== undefined) this.#apply(task.worker, effect);
+    return failure;
+  }
+
+  #apply(session: string, effect: SessionEffect): void {
+    switch (effect.type) {
+      case 'restrict': {
+        const ms = this.#options.restrictionMs ?? 12 * 3600_000;
+        this.#logger.warn(
+          { worker: session, code: effect.code, capability: effect.capability, ms },
+          'session restricted',
+        );
+        this.#holds.hold(session, effect.capability, ms);
+        return;
+      }
+      case 'quota-exhausted':
+        this.#quota.exhausted(session);
+        return;
+      case 'dead':
+        this.#supervisor.markDead(session, effect.code);
+        return;
+      case 'disconnected':
+        this.#supervisor.markDisconnected(session, effect.code);
+        return;
     }
   }
 
   #onSessionDown(name: string): void {
     this.#monitor.sessionDown(name);
-    if ([...this.#sessions.keys()].every((s) => this.#supervisor.isDead(s))) {
-      // Nothing could ever run the queued work: fail it now rather than let it wait forever.
-      for (const c of [...this.#operations]) c.abort(new NoLiveSessionError());
-    }
+    // After the pool has finished with the failure that may have brought the session down:
+    // cancelling the waiting work is a pool call of its own.
+    queueMicrotask(() => {
+      if (this.#shutdown === undefined && this.#supervisor.allDead(this.#sessions.keys())) {
+        // Nothing could ever run the queued work: fail it now rather than let it wait forever.
+        for (const c of [...this.#operations]) c.abort(new NoLiveSessionError());
+      }
+    });
   }
 
   // ---------------------------------------------------------------- scraping (seed 002)
@@ -443,6 +448,7 @@ export class TelegramSessionManager {
   /** Page through a group's members on one session (chosen by the strategy). */
   async scrapeGroupMembers(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
     this.#assertOpen();
+    checkScrapeGroupOptions(options);
     const ref = parseGroupRef(group);
     const result = await scrapeGroupTask(
       this.#taskContext,
@@ -458,6 +464,7 @@ export class TelegramSessionManager {
   /** Join (public name, `t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`), then scrape. */
   async joinAndScrapeGroup(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {
     this.#assertOpen();
+    checkScrapeGroupOptions(options);
     const ref = parseGroupRef(group);
     const result = await scrapeGroupTask(this.#taskContext, ref, { ...options, join: true }, options.signal);
     if (!result.success) throw new TelegramOperationError(group, result.error ?? 'failed');
@@ -483,17 +490,20 @@ export class TelegramSessionManager {
     groups: readonly string[],
     options: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
-    return this.#bulkScrape(groups, { join: true, delayMs: this.#options.delayMs ?? 2000, ...options });
+    return this.#bulkScrape(groups, options, { join: true, delayMs: this.#options.delayMs ?? 2000 });
   }
 
   #bulkScrape(
     groups: readonly string[],
-    options: BulkScrapeOptions,
+    given: BulkScrapeOptions,
+    defaults: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
-    const controller = this.#operationController(options.signal);
+    const controller = this.#operationController();
     return new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
       try {
         this.#assertOpen();
+        const options = { ...defaults, ...checkBulkScrapeOptions(given) };
+        this.#follow(controller, options.signal);
         if (!Array.isArray(groups) || groups.length === 0) {
           throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
         }
@@ -566,10 +576,12 @@ export class TelegramSessionManager {
     this.#shutdown ??= (async () => {
       for (const c of [...this.#operations]) c.abort(new ManagerShutDownError());
       const monitoring = this.#monitor.stop();
-      await this.pool.close({ drain: false });
-      await monitoring;
+      // Reconnect and hold timers call the pool: stop them before it closes, so none fires on a
+      // closed pool.
       this.#supervisor.stop();
       this.#holds.clear();
+      await this.pool.close({ drain: false });
+      await monitoring;
       if (this.#options.connect !== false) {
         await Promise.all(
           [...this.#sessions.values()].map((s) => s.client.disconnect().catch(() => undefined)),
@@ -579,16 +591,19 @@ export class TelegramSessionManager {
     return this.#shutdown;
   }
 
-  #operationController(outer: AbortSignal | undefined): AbortController {
+  #operationController(): AbortController {
     const controller = new AbortController();
     // Every item of a bulk operation listens to its signal; thousands of items are normal.
     setMaxListeners(0, controller.signal);
-    if (outer) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-    }
     this.#operations.add(controller);
     return controller;
+  }
+
+  /** Cancel the operation when the caller's (already validated) signal aborts. */
+  #follow(controller: AbortController, outer: AbortSignal | undefined): void {
+    if (outer === undefined) return;
+    if (outer.aborted) controller.abort(outer.reason);
+    else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
   }
 
   #session(name: string): TelegramSession {
@@ -603,7 +618,7 @@ export class TelegramSessionManager {
   }
 
   #assertLive(): void {
-    if (this.#sessions.size === 0 || [...this.#sessions.keys()].every((s) => this.#supervisor.isDead(s))) {
+    if (this.#sessions.size === 0 || this.#supervisor.allDead(this.#sessions.keys())) {
       throw new NoLiveSessionError();
     }
   }

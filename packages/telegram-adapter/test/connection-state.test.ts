@@ -1,4 +1,5 @@
-import { seededRandom, VirtualClock } from '@switchyard/core';
+import { backoffDelay, createPool, seededRandom, VirtualClock } from '@switchyard/core';
+import { roundRobin } from '@switchyard/strategies';
 import { pino } from 'pino';
 import { _handleUpdate } from 'telegram/client/updates.js';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +14,16 @@ function setup() {
   const telegram = new FakeTelegram();
   const reports: Reports = [];
   const down: string[] = [];
+  // A real pool: the supervisor reads each session's connection back from its worker actor.
+  const pool = createPool<unknown>({ strategy: roundRobin(), clock });
+  pool.addWorker({ id: 's0', resource: undefined });
+  const report = pool.reportConnection.bind(pool);
+  pool.reportConnection = (id, status, reason) => {
+    reports.push([id, status, reason]);
+    report(id, status, reason);
+  };
   const supervisor = new ConnectionSupervisor({
-    pool: { reportConnection: (id, status, reason) => reports.push([id, status, reason]) },
+    pool,
     clock,
     random: seededRandom(7),
     logger: pino({ level: 'silent' }),
@@ -26,12 +35,12 @@ function setup() {
   // The network layer hands GramJS's _handleUpdate a bare -1 / 0 / 1; it becomes an
   // UpdateConnectionState for the handlers added with no event builder.
   const push = (state: -1 | 0 | 1) => _handleUpdate(client, state);
-  return { clock, telegram, reports, down, supervisor, push };
+  return { clock, telegram, reports, down, supervisor, push, pool };
 }
 
 describe('connection state mapping', () => {
   it("maps GramJS's UpdateConnectionState onto the worker and reconnects with backoff and jitter on the clock", async () => {
-    const { clock, telegram, reports, down, supervisor, push } = setup();
+    const { clock, telegram, reports, down, supervisor, push, pool } = setup();
     telegram.offline.add('s0');
     push(-1);
     await clock.advance(0);
@@ -52,10 +61,15 @@ describe('connection state mapping', () => {
       expect(d).toBeGreaterThanOrEqual(caps[i]! / 2);
       expect(d).toBeLessThanOrEqual(caps[i]!);
     });
+    // …and they are core's one backoff formula, with the same random stream.
+    const random = seededRandom(7);
+    const schedule = { minMs: 1000, maxMs: 8000, factor: 2, jitter: 'equal' } as const;
+    expect(delays).toEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(n, schedule, random)));
     telegram.offline.delete('s0');
     await clock.advanceTo(clock.nextTimerAt()!);
     expect(reports.at(-1)).toEqual(['s0', 'connected', 'reconnected']);
-    expect(supervisor.status('s0')).toBe('connected');
+    expect(supervisor.connection('s0')).toBe('connected');
+    expect(pool.getWorker('s0')?.state).toBe('connected');
     expect(clock.pendingTimers()).toBe(0);
   });
 

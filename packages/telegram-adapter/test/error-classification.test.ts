@@ -2,7 +2,8 @@ import { AttemptTimeoutError } from '@switchyard/core';
 import { Api } from 'telegram';
 import { FloodWaitError, SlowModeWaitError } from 'telegram/errors/index.js';
 import { describe, expect, it } from 'vitest';
-import { classifyFailure } from '../src/classifyFailure.js';
+import { QuotaExhaustedError } from '../src/adapterErrors.js';
+import { classifyFailure, judgeFailure } from '../src/classifyFailure.js';
 import { errorCode } from '../src/errorCode.js';
 import { classifyTelegramError } from '../src/telegramErrorClass.js';
 import { rpcError } from './fakeTelegram.js';
@@ -128,5 +129,26 @@ describe('Telegram error classification (TELEGRAM.md table)', () => {
   it('does not retry what it does not understand (no "retry by default")', () => {
     expect(classifyFailure(new Error('something odd happened'))).toEqual({ kind: 'permanent' });
     expect(classifyFailure(err('SOMETHING_NEW'))).toEqual({ kind: 'permanent' });
+  });
+
+  it('gives each verdict the session effect that goes with it, and none for a flood wait or a target error', () => {
+    expect(judgeFailure(err('PEER_FLOOD'), 'sending').effect).toEqual({
+      type: 'restrict',
+      capability: 'send-to-strangers',
+      code: 'PEER_FLOOD',
+    });
+    expect(judgeFailure(err('SESSION_REVOKED', 401), 'sending').effect).toEqual({
+      type: 'dead',
+      code: 'SESSION_REVOKED',
+    });
+    expect(
+      judgeFailure(new Error('Cannot send requests while disconnected. Please reconnect.'), 'scraping'),
+    ).toEqual({ failure: { kind: 'transient' }, effect: { type: 'disconnected', code: 'DISCONNECTED' } });
+    expect(judgeFailure(new QuotaExhaustedError('s0'), 'scraping')).toEqual({
+      failure: { kind: 'rate-limited', retryAfterMs: 0, scope: 'task' },
+      effect: { type: 'quota-exhausted' },
+    });
+    expect(judgeFailure(err('FLOOD_WAIT_5'), 'sending').effect).toBeUndefined();
+    expect(judgeFailure(err('USER_PRIVACY_RESTRICTED'), 'sending').effect).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import { seededRandom, VirtualClock } from '@switchyard/core';
 import {
   type BulkSendSummary,
   type MessageResult,
-  summarize,
   TelegramSessionManager,
 } from '@switchyard/telegram-adapter';
 import { pino } from 'pino';
@@ -23,7 +22,7 @@ import { duration, table } from './format.js';
 import { LiveView, type Output } from './liveView.js';
 import { makespanLowerBound } from './lowerBound.js';
 import { writeGradientPng } from './mediaFixture.js';
-import { CampaignProgress } from './progress.js';
+import { CampaignProgress, combineSummaries } from './progress.js';
 import { renderReport } from './report.js';
 import { type Segment, TimelineRecorder } from './timeline.js';
 
@@ -154,7 +153,7 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     onStep: (now) => timeline.sample(now),
   });
   view.stop();
-  await finished; // rethrows a campaign-level failure (for example: no live session left)
+  const reports = await finished; // rethrows a campaign-level failure (for example: no live session left)
   if (!completed) throw new Error('the campaign stalled: no timer left and results missing');
   const end = Math.max(start, ...progress.results.map((r) => r.timestamp));
   const timelines = timeline.finish(end);
@@ -164,7 +163,7 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
   });
   await driveUntil(clock, () => closed, { speed: 0, limitMs: 60_000 });
 
-  const summary = summarize(progress.results);
+  const summary = combineSummaries(reports.map((r) => r.summary));
   const lostAt = (name: string) =>
     telegram.faults.find(
       (f) => f.session === name && (f.code === 'PEER_FLOOD' || f.code === 'AUTH_KEY_UNREGISTERED'),

@@ -1,4 +1,4 @@
-import type { MessageResult } from '@switchyard/telegram-adapter';
+import type { BulkSendSummary, MessageResult } from '@switchyard/telegram-adapter';
 
 export interface SessionTally {
   sent: number;
@@ -36,4 +36,26 @@ export class CampaignProgress {
       }
     }
   }
+}
+
+/** One summary for several bulk sends (the campaign's text and media sends). */
+export function combineSummaries(summaries: readonly BulkSendSummary[]): BulkSendSummary {
+  const bySession: Record<string, { sent: number; failed: number }> = {};
+  const byError: Record<string, number> = {};
+  let total = 0;
+  let sent = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const s of summaries) {
+    total += s.total;
+    sent += s.sent;
+    failed += s.failed;
+    skipped += s.skipped;
+    for (const [name, t] of Object.entries(s.bySession)) {
+      const into = bySession[name] ?? { sent: 0, failed: 0 };
+      bySession[name] = { sent: into.sent + t.sent, failed: into.failed + t.failed };
+    }
+    for (const [reason, n] of Object.entries(s.byError)) byError[reason] = (byError[reason] ?? 0) + n;
+  }
+  return { total, sent, failed, skipped, bySession, byError };
 }

@@ -18,7 +18,7 @@ import {
   makeAudience,
   makeProfiles,
   SimulatedTelegram,
-} from '../sim-telegram/index.js';
+} from '../simTelegram/index.js';
 import { duration, table } from './format.js';
 import { LiveView, type Output } from './liveView.js';
 import { makespanLowerBound } from './lowerBound.js';

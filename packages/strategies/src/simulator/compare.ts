@@ -1,11 +1,11 @@
 import { adaptive } from '../adaptive.js';
-import { capabilityBased } from '../capability-based.js';
-import { consistentHash } from '../consistent-hash.js';
-import { leastLoaded } from '../least-loaded.js';
-import { p2cPeakEwma } from '../p2c-peak-ewma.js';
-import { performanceBased } from '../performance-based.js';
-import { roundRobin } from '../round-robin.js';
-import { weightedResponseTime } from '../weighted-response-time.js';
+import { capabilityBased } from '../capabilityBased.js';
+import { consistentHash } from '../consistentHash.js';
+import { leastLoaded } from '../leastLoaded.js';
+import { p2cPeakEwma } from '../p2cPeakEwma.js';
+import { performanceBased } from '../performanceBased.js';
+import { roundRobin } from '../roundRobin.js';
+import { weightedResponseTime } from '../weightedResponseTime.js';
 import { allScenarios, type Scenario } from './scenario.js';
 import { type SimResult, type StrategyFactory, simulate } from './simulate.js';
 

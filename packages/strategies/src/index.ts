@@ -10,6 +10,8 @@ export { capabilityBased } from './capabilityBased.js';
 export { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
 export type { ConsistentHashOptions } from './consistentHash.js';
 export { consistentHash, keyHashState, rendezvousScore } from './consistentHash.js';
+export type { BuiltinStrategies, StrategyName } from './createStrategy.js';
+export { createStrategy, strategyNames } from './createStrategy.js';
 export { InvalidStrategyOptionError } from './errors.js';
 export type {
   AdaptiveHealthStrategyOptions,

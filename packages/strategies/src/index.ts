@@ -1,15 +1,15 @@
+// The public API only: strategies, their options, the registry and the seed facades. Helpers
+// the strategies share (candidate filters, slow start, statistics, the bandit) stay internal.
 export type { AdaptiveOptions, AdaptiveStrategyHandle } from './adaptive.js';
 export { adaptive } from './adaptive.js';
 export type { AdaptiveStrategyOptions } from './adaptiveStrategy.js';
 export { AdaptiveStrategy } from './adaptiveStrategy.js';
 export type { BanditOptions } from './bandit.js';
-export { Bandit } from './bandit.js';
-export { affinityCandidates, candidatesOf, constrained, withoutAntiAffinity } from './candidates.js';
 export type { CapabilityBasedOptions } from './capabilityBased.js';
 export { capabilityBased } from './capabilityBased.js';
 export { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
 export type { ConsistentHashOptions } from './consistentHash.js';
-export { consistentHash, keyHashState, rendezvousScore } from './consistentHash.js';
+export { consistentHash } from './consistentHash.js';
 export type { BuiltinStrategies, StrategyName } from './createStrategy.js';
 export { createStrategy, strategyNames } from './createStrategy.js';
 export { InvalidStrategyOptionError } from './errors.js';
@@ -55,7 +55,6 @@ export { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
 export type { RoundRobinOptions } from './roundRobin.js';
 export { roundRobin } from './roundRobin.js';
 export { RoundRobinStrategy } from './roundRobinStrategy.js';
-export { effectiveWeight, relativeLoad, slowStartFactor } from './slowStart.js';
 export type { OutcomeCostOptions } from './statsOptions.js';
 export type { WeightedResponseTimeOptions } from './weightedResponseTime.js';
 export { weightedResponseTime } from './weightedResponseTime.js';
@@ -68,5 +67,3 @@ export type {
   WorkerMetrics,
   WorkerStatus,
 } from './workerInfo.js';
-export type { WorkerStat, WorkerStatsOptions } from './workerStats.js';
-export { WorkerStatsTable } from './workerStats.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main, missingVariables } from '../src/telegram-real.js';
+import { main, missingVariables } from '../src/telegramReal.js';
 
 // The script itself needs real Telegram and is never run here; only its refusal to start is.
 describe('telegram-real without configuration', () => {

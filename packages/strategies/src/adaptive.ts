@@ -3,13 +3,13 @@ import type { Observable, Unsubscribable } from 'rxjs';
 import { Bandit, type BanditOptions } from './bandit.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import { type InspectableStrategy, isInspectable } from './inspectable.js';
-import { leastLoaded } from './least-loaded.js';
+import { leastLoaded } from './leastLoaded.js';
 import { type CommonStrategyOptions, nonNegative, positive, resolveCommon } from './options.js';
 import { OUTSTANDING_EVENTS, OutstandingTracker } from './outstanding.js';
-import { p2cPeakEwma } from './p2c-peak-ewma.js';
-import { randomIndex } from './random-index.js';
-import { observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
-import { weightedResponseTime } from './weighted-response-time.js';
+import { p2cPeakEwma } from './p2cPeakEwma.js';
+import { randomIndex } from './randomIndex.js';
+import { observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
+import { weightedResponseTime } from './weightedResponseTime.js';
 
 export interface AdaptiveOptions extends CommonStrategyOptions, BanditOptions {
   /**

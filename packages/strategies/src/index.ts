@@ -1,15 +1,17 @@
+// The public API only: strategies, their options, the registry and the seed facades. Helpers
+// the strategies share (candidate filters, slow start, statistics, the bandit) stay internal.
 export type { AdaptiveOptions, AdaptiveStrategyHandle } from './adaptive.js';
 export { adaptive } from './adaptive.js';
-export type { AdaptiveStrategyOptions } from './adaptive-strategy.js';
-export { AdaptiveStrategy } from './adaptive-strategy.js';
+export type { AdaptiveStrategyOptions } from './adaptiveStrategy.js';
+export { AdaptiveStrategy } from './adaptiveStrategy.js';
 export type { BanditOptions } from './bandit.js';
-export { Bandit } from './bandit.js';
-export { affinityCandidates, candidatesOf, constrained, withoutAntiAffinity } from './candidates.js';
-export type { CapabilityBasedOptions } from './capability-based.js';
-export { capabilityBased } from './capability-based.js';
-export { CapabilityBasedStrategy } from './capability-based-strategy.js';
-export type { ConsistentHashOptions } from './consistent-hash.js';
-export { consistentHash, keyHashState, rendezvousScore } from './consistent-hash.js';
+export type { CapabilityBasedOptions } from './capabilityBased.js';
+export { capabilityBased } from './capabilityBased.js';
+export { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
+export type { ConsistentHashOptions } from './consistentHash.js';
+export { consistentHash } from './consistentHash.js';
+export type { BuiltinStrategies, StrategyName } from './createStrategy.js';
+export { createStrategy, strategyNames } from './createStrategy.js';
 export { InvalidStrategyOptionError } from './errors.js';
 export type {
   AdaptiveHealthStrategyOptions,
@@ -18,45 +20,44 @@ export type {
   LoadBalancerStats,
   ServiceInstance,
   WeightedResponseTimeStrategyOptions,
-} from './health-aware.js';
+} from './healthAware.js';
 export {
   AdaptiveHealthStrategy,
   HealthAwareStrategy,
   HealthRoundRobinStrategy,
   LeastConnectionsStrategy,
   WeightedResponseTimeStrategy,
-} from './health-aware.js';
+} from './healthAware.js';
 export type { InspectableStrategy } from './inspectable.js';
 export { isInspectable } from './inspectable.js';
-export type { LeastLoadedOptions } from './least-loaded.js';
-export { leastLoaded } from './least-loaded.js';
-export { LeastLoadedStrategy } from './least-loaded-strategy.js';
+export type { LeastLoadedOptions } from './leastLoaded.js';
+export { leastLoaded } from './leastLoaded.js';
+export { LeastLoadedStrategy } from './leastLoadedStrategy.js';
 export type {
   LoadBalancerOptions,
   MigrationSuggestion,
   QueuedTask,
   RebalanceRecommendation,
   WorkerScore,
-} from './load-balancer.js';
-export { LoadBalancer } from './load-balancer.js';
+} from './loadBalancer.js';
+export { LoadBalancer } from './loadBalancer.js';
 export type { CommonStrategyOptions } from './options.js';
-export type { P2cPeakEwmaOptions } from './p2c-peak-ewma.js';
-export { p2cPeakEwma } from './p2c-peak-ewma.js';
+export type { P2cPeakEwmaOptions } from './p2cPeakEwma.js';
+export { p2cPeakEwma } from './p2cPeakEwma.js';
 export type {
   PerformanceBasedHandle,
   PerformanceBasedOptions,
   PerformanceScore,
   PerformanceWeights,
-} from './performance-based.js';
-export { performanceBased, SEED_PERFORMANCE_WEIGHTS } from './performance-based.js';
-export { PerformanceBasedStrategy } from './performance-based-strategy.js';
-export type { RoundRobinOptions } from './round-robin.js';
-export { roundRobin } from './round-robin.js';
-export { RoundRobinStrategy } from './round-robin-strategy.js';
-export { effectiveWeight, relativeLoad, slowStartFactor } from './slow-start.js';
-export type { OutcomeCostOptions } from './stats-options.js';
-export type { WeightedResponseTimeOptions } from './weighted-response-time.js';
-export { weightedResponseTime } from './weighted-response-time.js';
+} from './performanceBased.js';
+export { performanceBased, SEED_PERFORMANCE_WEIGHTS } from './performanceBased.js';
+export { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
+export type { RoundRobinOptions } from './roundRobin.js';
+export { roundRobin } from './roundRobin.js';
+export { RoundRobinStrategy } from './roundRobinStrategy.js';
+export type { OutcomeCostOptions } from './statsOptions.js';
+export type { WeightedResponseTimeOptions } from './weightedResponseTime.js';
+export { weightedResponseTime } from './weightedResponseTime.js';
 export type {
   BalancingContext,
   BalancingStrategy,
@@ -65,6 +66,4 @@ export type {
   WorkerInfo,
   WorkerMetrics,
   WorkerStatus,
-} from './worker-info.js';
-export type { WorkerStat, WorkerStatsOptions } from './worker-stats.js';
-export { WorkerStatsTable } from './worker-stats.js';
+} from './workerInfo.js';

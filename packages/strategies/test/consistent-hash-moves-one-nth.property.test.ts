@@ -1,8 +1,9 @@
 import { VirtualClock } from '@switchyard/core';
-import { candidatesOf, consistentHash } from '@switchyard/strategies';
+import { consistentHash } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { candidatesOf } from '../src/candidates.js';
 
 function owners(n: number, keys: number, drop?: string, extra?: string) {
   const fleet = new FakeFleet(new VirtualClock(0));

@@ -1,8 +1,9 @@
 import { type TaskView, VirtualClock, type WorkerView } from '@switchyard/core';
-import { effectiveWeight, leastLoaded, slowStartFactor } from '@switchyard/strategies';
+import { leastLoaded } from '@switchyard/strategies';
 import { countingCandidates, FakeFleet, makeTask } from '@switchyard/strategies/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { effectiveWeight, slowStartFactor } from '../src/slowStart.js';
 
 const CAPS = ['a', 'b'] as const;
 const capsOf = (mask: number): string[] => CAPS.filter((_, i) => (mask >> i) & 1);

@@ -1,8 +1,9 @@
 import { VirtualClock } from '@switchyard/core';
-import { candidatesOf, leastLoaded } from '@switchyard/strategies';
+import { leastLoaded } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { candidatesOf } from '../src/candidates.js';
 
 describe('leastLoaded', () => {
   it('spreads a burst evenly because each assignment counts at once', () => {

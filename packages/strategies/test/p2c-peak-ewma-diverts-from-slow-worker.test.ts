@@ -1,7 +1,8 @@
 import { seededRandom, VirtualClock } from '@switchyard/core';
-import { candidatesOf, p2cPeakEwma } from '@switchyard/strategies';
+import { p2cPeakEwma } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
 import { describe, expect, it } from 'vitest';
+import { candidatesOf } from '../src/candidates.js';
 
 function fleetOf(n: number) {
   const clock = new VirtualClock(0);

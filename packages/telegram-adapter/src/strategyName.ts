@@ -1,18 +1,23 @@
 import type { Clock, Random, Strategy } from '@switchyard/core';
 import { ValidationError } from '@switchyard/core';
-import { adaptive, leastLoaded, p2cPeakEwma, roundRobin, weightedResponseTime } from '@switchyard/strategies';
+import {
+  type StrategyName as BuiltinStrategyName,
+  createStrategy,
+  strategyNames,
+} from '@switchyard/strategies';
+
+/** `p2c-peak-ewma` → `p2c_peak_ewma`. */
+type Underscored<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}_${Underscored<Tail>}`
+  : S;
 
 /**
- * The seed's strategy names (`round_robin`, `least_loaded`), the balancers that did best on
- * Telegram-like flood waits in the simulator (`p2c_peak_ewma`, `adaptive`), and
- * `weighted_response_time`; or pass any `Strategy` object.
+ * A built-in strategy by name, in the seed's spelling (`round_robin`, `least_loaded`,
+ * `p2c_peak_ewma`, `adaptive`, `weighted_response_time`, …) or as its `Strategy.name`
+ * (`round-robin`, …): `_` and `-` are the same. p2c_peak_ewma and adaptive did best on
+ * Telegram-like flood waits in the simulator. Or pass any `Strategy` object.
  */
-export type StrategyName =
-  | 'round_robin'
-  | 'least_loaded'
-  | 'p2c_peak_ewma'
-  | 'adaptive'
-  | 'weighted_response_time';
+export type StrategyName = Underscored<BuiltinStrategyName> | BuiltinStrategyName;
 
 export const DEFAULT_STRATEGY: StrategyName = 'round_robin';
 
@@ -22,33 +27,22 @@ export interface StrategyContext {
   readonly random: Random;
 }
 
-const factories: Readonly<Record<StrategyName, (ctx: StrategyContext) => Strategy>> = {
-  round_robin: (ctx) => roundRobin(ctx),
-  least_loaded: (ctx) => leastLoaded(ctx),
-  p2c_peak_ewma: (ctx) => p2cPeakEwma(ctx),
-  adaptive: (ctx) => adaptive(ctx),
-  weighted_response_time: (ctx) => weightedResponseTime(ctx),
-};
+/** Every built-in name in the seed's spelling (each also works with `-`). */
+export const STRATEGY_NAMES: readonly StrategyName[] = strategyNames.map(
+  (name) => name.replaceAll('-', '_') as StrategyName,
+);
 
-export const STRATEGY_NAMES = Object.keys(factories) as StrategyName[];
-
-/** Resolve a strategy name or object; an unknown name is a `ValidationError` listing the known ones. */
+/**
+ * Resolve a strategy name (through `@switchyard/strategies`' `createStrategy`) or object. The
+ * name given is kept as the strategy's name. An unknown name is a `ValidationError` listing the
+ * known ones.
+ */
 export function resolveStrategy(
   strategy: unknown,
   ctx: StrategyContext,
-  field = 'strategy',
 ): { name: string; strategy: Strategy } {
   if (typeof strategy === 'string') {
-    const factory = Object.hasOwn(factories, strategy) ? factories[strategy as StrategyName] : undefined;
-    if (factory === undefined) {
-      throw new ValidationError([
-        {
-          field,
-          reason: `unknown strategy ${JSON.stringify(strategy)}; use one of ${STRATEGY_NAMES.join(', ')} or a Strategy object`,
-        },
-      ]);
-    }
-    return { name: strategy, strategy: factory(ctx) };
+    return { name: strategy, strategy: createStrategy(strategy, { clock: ctx.clock, random: ctx.random }) };
   }
   if (
     typeof strategy === 'object' &&
@@ -59,6 +53,6 @@ export function resolveStrategy(
     return { name: typeof s.name === 'string' ? s.name : 'custom', strategy: s };
   }
   throw new ValidationError([
-    { field, reason: `must be one of ${STRATEGY_NAMES.join(', ')} or a Strategy object` },
+    { field: 'strategy', reason: `must be one of ${STRATEGY_NAMES.join(', ')} or a Strategy object` },
   ]);
 }

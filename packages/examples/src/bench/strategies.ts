@@ -1,6 +1,6 @@
 // Cost per `select` of every built-in strategy at 10, 1,000 and 10,000 candidates.
 import { type Strategy, seededRandom, VirtualClock } from '@switchyard/core';
-import { builtinStrategyFactories } from '@switchyard/strategies/simulator';
+import { createStrategy, strategyNames } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
 
 export interface Row {
@@ -49,9 +49,9 @@ function measure(strategy: Strategy, n: number): number {
 
 export async function benchStrategies(sizes: readonly number[] = [10, 1_000, 10_000]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [name, factory] of Object.entries(builtinStrategyFactories)) {
+  for (const name of strategyNames) {
     for (const n of sizes) {
-      const strategy = factory({ random: seededRandom(1), clock: new VirtualClock(3_600_000) });
+      const strategy = createStrategy(name, { random: seededRandom(1), clock: new VirtualClock(3_600_000) });
       rows.push({ strategy: name, candidates: n, nsPerSelect: Math.round(measure(strategy, n)) });
     }
   }

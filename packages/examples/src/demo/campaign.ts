@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { seededRandom, VirtualClock } from '@switchyard/core';
+import { createStrategy } from '@switchyard/strategies';
 import {
   type BulkSendSummary,
   type MessageResult,
@@ -9,7 +10,6 @@ import {
 import { pino } from 'pino';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { driveUntil } from '../shared/clockDriver.js';
-import { strategyByName } from '../shared/strategyByName.js';
 import {
   type Audience,
   type Delivery,
@@ -17,7 +17,7 @@ import {
   makeAudience,
   makeProfiles,
   SimulatedTelegram,
-} from '../sim-telegram/index.js';
+} from '../simTelegram/index.js';
 import { duration, table } from './format.js';
 import { LiveView, type Output } from './liveView.js';
 import { makespanLowerBound } from './lowerBound.js';
@@ -109,8 +109,7 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     profiles,
     audience,
   });
-  const strategy = strategyByName(config.strategy, { random: seededRandom(config.seed * 7919 + 3), clock });
-  if (strategy === undefined) throw new Error(`unknown strategy ${config.strategy}`);
+  const strategy = createStrategy(config.strategy, { random: seededRandom(config.seed * 7919 + 3), clock });
   let nextRandomId = config.seed * 1_000_000;
   const manager = new TelegramSessionManager({
     sessions: profiles.map((p) => ({ name: p.name, client: telegram.client(p.name) })),

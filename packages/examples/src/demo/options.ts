@@ -1,3 +1,4 @@
+import { strategyNames } from '@switchyard/strategies';
 import {
   intOption,
   numberOption,
@@ -6,7 +7,6 @@ import {
   UsageError,
   usage,
 } from '../shared/cli.js';
-import { STRATEGY_NAMES } from '../shared/strategyByName.js';
 import type { CampaignConfig } from './campaign.js';
 
 export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -18,7 +18,7 @@ export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   strategy: {
     type: 'string',
-    help: `balancing strategy: ${STRATEGY_NAMES.join(', ')}`,
+    help: `balancing strategy: ${strategyNames.join(', ')}`,
     default: 'least-loaded',
   },
   seed: { type: 'string', help: 'seed for every random choice; same seed, same run', default: '1' },
@@ -48,9 +48,9 @@ export function parseDemoOptions(
   const values = parseCommandLine(argv, DEMO_OPTIONS);
   if (values.help === true) return { help: true };
   const strategy = typeof values.strategy === 'string' ? values.strategy : 'least-loaded';
-  if (!STRATEGY_NAMES.includes(strategy))
+  if (!(strategyNames as readonly string[]).includes(strategy))
     throw new UsageError(
-      `--strategy must be one of ${STRATEGY_NAMES.join(', ')} (got ${JSON.stringify(strategy)})`,
+      `--strategy must be one of ${strategyNames.join(', ')} (got ${JSON.stringify(strategy)})`,
     );
   const out = values.out ?? 'switchyard-demo';
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { createPool, seededRandom, systemClock } from '@switchyard/core';
+import { createStrategy } from '@switchyard/strategies';
 import { percentile } from '@switchyard/strategies/simulator';
-import { strategyByName } from '../shared/strategyByName.js';
 import { PHASES, type Upstream, type Upstreams } from './upstreams.js';
 
 export interface LoadTestOptions {
@@ -55,11 +55,10 @@ function get(resource: Resource, signal: AbortSignal): Promise<string> {
  * upstream changes mid-run. Bounded: it stops after exactly `requests` requests.
  */
 export async function runLoadTest(upstreams: Upstreams, options: LoadTestOptions): Promise<LoadTestResult> {
-  const strategy = strategyByName(options.strategy, {
+  const strategy = createStrategy(options.strategy, {
     random: seededRandom(options.seed),
     clock: systemClock,
   });
-  if (strategy === undefined) throw new Error(`unknown strategy ${options.strategy}`);
   const pool = createPool<Resource>({
     strategy,
     random: seededRandom(options.seed + 1),

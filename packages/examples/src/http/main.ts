@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { seededRandom } from '@switchyard/core';
+import type { StrategyName } from '@switchyard/strategies';
 import { table } from '../demo/format.js';
 import { intOption, type OptionSpec, parseCommandLine, UsageError, usage } from '../shared/cli.js';
 import { type LoadTestResult, runLoadTest } from './loadTest.js';
@@ -13,7 +14,11 @@ export const HTTP_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-export const HTTP_STRATEGIES = ['round-robin', 'p2c-peak-ewma', 'adaptive'] as const;
+export const HTTP_STRATEGIES = [
+  'round-robin',
+  'p2c-peak-ewma',
+  'adaptive',
+] as const satisfies readonly StrategyName[];
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 

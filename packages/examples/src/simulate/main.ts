@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createStrategy, strategyNames } from '@switchyard/strategies';
 import {
   allScenarios,
-  builtinStrategyFactories,
   compareStrategies,
   formatResults,
   type SimResult,
@@ -58,8 +58,8 @@ export async function main(
   const started = performance.now();
   const results: SimResult[] = [];
   for (const scenario of allScenarios()) {
-    results.push(...compareStrategies([scenario], builtinStrategyFactories, seed));
-    io.stdout.write(`  ${scenario.name}: ${Object.keys(builtinStrategyFactories).length} strategies done\n`);
+    results.push(...compareStrategies([scenario], undefined, seed));
+    io.stdout.write(`  ${scenario.name}: ${strategyNames.length} strategies done\n`);
   }
   io.stdout.write(`\n${formatResults(results)}\n`);
   io.stdout.write(`\n${floodMeans(seed, floodSeeds)}\n`);
@@ -80,19 +80,17 @@ export async function main(
  * of dozen flood waits of 5–60 s, so which strategy "wins" one seed is mostly luck.
  */
 export function floodMeans(seed: number, n: number): string {
-  const rows = Object.entries(builtinStrategyFactories).map(([name, factory]) => {
+  const rows = strategyNames.map((name) => {
     let p50 = 0;
     let p99 = 0;
     let floods = 0;
-    let strategy = name;
     for (let k = 0; k < n; k++) {
-      const r = simulate(telegramScenario(), factory, seed + k);
-      strategy = r.strategy;
+      const r = simulate(telegramScenario(), (ctx) => createStrategy(name, ctx), seed + k);
       p50 += r.p50 / n;
       p99 += r.p99 / n;
       floods += r.rateLimitHits / n;
     }
-    return `| ${strategy} | ${Math.round(p50)} ms | ${Math.round(p99)} ms | ${floods.toFixed(1)} |`;
+    return `| ${name} | ${Math.round(p50)} ms | ${Math.round(p99)} ms | ${floods.toFixed(1)} |`;
   });
   return [
     `telegram-flood, mean of seeds ${seed}–${seed + n - 1}:`,

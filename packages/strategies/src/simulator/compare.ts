@@ -1,34 +1,21 @@
-import { adaptive } from '../adaptive.js';
-import { capabilityBased } from '../capability-based.js';
-import { consistentHash } from '../consistent-hash.js';
-import { leastLoaded } from '../least-loaded.js';
-import { p2cPeakEwma } from '../p2c-peak-ewma.js';
-import { performanceBased } from '../performance-based.js';
-import { roundRobin } from '../round-robin.js';
-import { weightedResponseTime } from '../weighted-response-time.js';
+import { createStrategy, strategyNames } from '../createStrategy.js';
 import { allScenarios, type Scenario } from './scenario.js';
 import { type SimResult, type StrategyFactory, simulate } from './simulate.js';
 
-/** Every built-in strategy, as simulator factories. */
-export const builtinStrategyFactories: Readonly<Record<string, StrategyFactory>> = {
-  roundRobin: (ctx) => roundRobin(ctx),
-  leastLoaded: (ctx) => leastLoaded(ctx),
-  capabilityBased: (ctx) => capabilityBased(ctx),
-  performanceBased: (ctx) => performanceBased(ctx),
-  weightedResponseTime: (ctx) => weightedResponseTime(ctx),
-  p2cPeakEwma: (ctx) => p2cPeakEwma(ctx),
-  consistentHash: (ctx) => consistentHash(ctx),
-  adaptive: (ctx) => adaptive(ctx),
-};
+const builtins: readonly StrategyFactory[] = strategyNames.map((name) => (ctx) => createStrategy(name, ctx));
 
-/** Run every scenario with every strategy. */
+/**
+ * Run every scenario with every strategy: by default the built-in ones, in `strategyNames`
+ * order. To rank a strategy of your own, pass its factory in the list, e.g.
+ * `[mine, ...strategyNames.map((n) => (ctx) => createStrategy(n, ctx))]`.
+ */
 export function compareStrategies(
   scenarios: readonly Scenario[] = allScenarios(),
-  factories: Readonly<Record<string, StrategyFactory>> = builtinStrategyFactories,
+  factories: readonly StrategyFactory[] = builtins,
   seed = 1,
 ): SimResult[] {
   const out: SimResult[] = [];
-  for (const sc of scenarios) for (const f of Object.values(factories)) out.push(simulate(sc, f, seed));
+  for (const sc of scenarios) for (const f of factories) out.push(simulate(sc, f, seed));
   return out;
 }
 

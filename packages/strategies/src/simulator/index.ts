@@ -1,4 +1,4 @@
-export { builtinStrategyFactories, compareStrategies, formatResults } from './compare.js';
+export { compareStrategies, formatResults } from './compare.js';
 export { percentile } from './percentile.js';
 export type { Scenario, SimWorkerSpec } from './scenario.js';
 export {

@@ -9,7 +9,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isInspectable } from '../inspectable.js';
-import { FakeFleet, makeTask } from './fake-fleet.js';
+import { FakeFleet, makeTask } from './fakeFleet.js';
 
 /** What the kit passes to your factory: use them, so runs replay exactly. */
 export interface ConformanceContext {

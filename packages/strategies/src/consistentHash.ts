@@ -2,7 +2,7 @@ import type { Candidates, TaskView, WorkerView } from '@switchyard/core';
 import { constrained } from './candidates.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { effectiveWeight } from './slow-start.js';
+import { effectiveWeight } from './slowStart.js';
 
 export type ConsistentHashOptions = CommonStrategyOptions;
 

@@ -1,4 +1,4 @@
-import { type PerformanceWeights, SEED_PERFORMANCE_WEIGHTS } from './performance-based.js';
+import { type PerformanceWeights, SEED_PERFORMANCE_WEIGHTS } from './performanceBased.js';
 import {
   type BalancingContext,
   type BalancingStrategy,
@@ -8,7 +8,7 @@ import {
   successRate,
   type TaskRequirements,
   type WorkerInfo,
-} from './worker-info.js';
+} from './workerInfo.js';
 
 /**
  * Seed 003's performance scoring on plain worker lists:

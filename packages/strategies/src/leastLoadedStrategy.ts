@@ -1,9 +1,4 @@
-import {
-  type BalancingStrategy,
-  type TaskRequirements,
-  utilization,
-  type WorkerInfo,
-} from './worker-info.js';
+import { type BalancingStrategy, type TaskRequirements, utilization, type WorkerInfo } from './workerInfo.js';
 
 /**
  * Seed 003's least-loaded on plain worker lists: lowest currentLoad / maxCapacity (capacity 0

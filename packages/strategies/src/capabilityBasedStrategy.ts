@@ -6,7 +6,7 @@ import {
   type TaskRequirements,
   utilization,
   type WorkerInfo,
-} from './worker-info.js';
+} from './workerInfo.js';
 
 /**
  * Seed 003's capability matching on plain worker lists: the best capability match first (with

@@ -2,9 +2,9 @@ import type { Candidates, TaskView, WorkerView } from '@switchyard/core';
 import { constrained } from './candidates.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { randomIndex } from './random-index.js';
-import { effectiveWeight, slowStartFactor } from './slow-start.js';
-import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
+import { randomIndex } from './randomIndex.js';
+import { effectiveWeight, slowStartFactor } from './slowStart.js';
+import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
 
 export interface P2cPeakEwmaOptions extends CommonStrategyOptions, OutcomeCostOptions {
   /**

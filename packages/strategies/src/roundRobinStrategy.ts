@@ -1,4 +1,4 @@
-import type { BalancingStrategy, TaskRequirements, WorkerInfo } from './worker-info.js';
+import type { BalancingStrategy, TaskRequirements, WorkerInfo } from './workerInfo.js';
 
 /**
  * Seed 003's round-robin on plain worker lists. The rotation remembers the last worker picked

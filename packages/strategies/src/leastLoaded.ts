@@ -3,7 +3,7 @@ import type { Observable, Unsubscribable } from 'rxjs';
 import { constrained } from './candidates.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { effectiveWeight, slowStartFactor } from './slow-start.js';
+import { effectiveWeight, slowStartFactor } from './slowStart.js';
 
 export type LeastLoadedOptions = CommonStrategyOptions;
 

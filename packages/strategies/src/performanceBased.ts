@@ -3,8 +3,8 @@ import { constrained } from './candidates.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { effectiveWeight, relativeLoad, slowStartFactor } from './slow-start.js';
-import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './stats-options.js';
+import { effectiveWeight, relativeLoad, slowStartFactor } from './slowStart.js';
+import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
 
 /** How much each factor counts. They are normalised to sum to 1. */
 export interface PerformanceWeights {

@@ -2,7 +2,7 @@
 // Type-checked in CI, never run there. Usage (after `pnpm build`):
 //
 //   API_ID=12345 API_HASH=0123abcd… SESSIONS_DIR=./sessions RECIPIENTS=@alice,@bob \
-//     MESSAGE='Hello from Switchyard' node packages/examples/dist/telegram-real.js
+//     MESSAGE='Hello from Switchyard' node packages/examples/dist/telegramReal.js
 //
 // SESSIONS_DIR holds one GramJS StringSession per `<name>.session` file (see the adapter's
 // `saveSessionFile`). Nothing is sent unless every variable it needs is set.

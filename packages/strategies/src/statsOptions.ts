@@ -1,7 +1,7 @@
 import type { LoadEvent, LoadEventType } from '@switchyard/core';
 import type { Observable, Unsubscribable } from 'rxjs';
 import { positive, type ResolvedCommon } from './options.js';
-import { WorkerStatsTable } from './worker-stats.js';
+import { WorkerStatsTable } from './workerStats.js';
 
 /** Options of the strategies that learn from outcomes. */
 export interface OutcomeCostOptions {

@@ -1,9 +1,9 @@
 import { Bandit, type BanditOptions } from './bandit.js';
-import { CapabilityBasedStrategy } from './capability-based-strategy.js';
-import { LeastLoadedStrategy } from './least-loaded-strategy.js';
-import { PerformanceBasedStrategy } from './performance-based-strategy.js';
-import { RoundRobinStrategy } from './round-robin-strategy.js';
-import type { BalancingContext, BalancingStrategy, TaskRequirements, WorkerInfo } from './worker-info.js';
+import { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
+import { LeastLoadedStrategy } from './leastLoadedStrategy.js';
+import { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
+import { RoundRobinStrategy } from './roundRobinStrategy.js';
+import type { BalancingContext, BalancingStrategy, TaskRequirements, WorkerInfo } from './workerInfo.js';
 
 export interface AdaptiveStrategyOptions extends BanditOptions {
   arms?: readonly BalancingStrategy[];

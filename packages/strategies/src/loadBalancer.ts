@@ -1,9 +1,9 @@
-import { AdaptiveStrategy } from './adaptive-strategy.js';
-import { CapabilityBasedStrategy } from './capability-based-strategy.js';
+import { AdaptiveStrategy } from './adaptiveStrategy.js';
+import { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
 import { InvalidStrategyOptionError } from './errors.js';
-import { LeastLoadedStrategy } from './least-loaded-strategy.js';
-import { PerformanceBasedStrategy } from './performance-based-strategy.js';
-import { RoundRobinStrategy } from './round-robin-strategy.js';
+import { LeastLoadedStrategy } from './leastLoadedStrategy.js';
+import { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
+import { RoundRobinStrategy } from './roundRobinStrategy.js';
 import {
   type BalancingContext,
   type BalancingStrategy,
@@ -17,7 +17,7 @@ import {
   type TaskRequirements,
   utilization,
   type WorkerInfo,
-} from './worker-info.js';
+} from './workerInfo.js';
 
 export interface WorkerScore {
   worker: WorkerInfo;

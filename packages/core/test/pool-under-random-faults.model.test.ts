@@ -82,6 +82,8 @@ interface TaskPlan {
   readonly attemptTimeoutMs: number | undefined;
   /** Its own AbortController, one shared with other tasks, or none. */
   readonly signal: 'own' | 'shared' | 'none';
+  /** Per-worker pacing, shared by every task with the same key. */
+  readonly pace: { readonly key: string; readonly intervalMs: number } | undefined;
   readonly script: readonly Step[];
 }
 
@@ -94,6 +96,10 @@ const taskPlanArb: fc.Arbitrary<TaskPlan> = fc
     timeoutMs: fc.option(fc.integer({ min: 1, max: 8000 }), { nil: undefined }),
     attemptTimeoutMs: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }),
     signal: fc.constantFrom('own' as const, 'shared' as const, 'none' as const),
+    pace: fc.option(
+      fc.record({ key: fc.constantFrom('a', 'b'), intervalMs: fc.integer({ min: 0, max: 3000 }) }),
+      { nil: undefined, freq: 3 },
+    ),
     script: fc.array(stepArb, { maxLength: 4 }),
   })
   // Every task can be ended by the test (its signal) or by time (its timeout), so a draining
@@ -271,6 +277,7 @@ class World {
       ...(signal === undefined ? {} : { signal }),
       ...(plan.timeoutMs === undefined ? {} : { timeoutMs: plan.timeoutMs }),
       ...(plan.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: plan.attemptTimeoutMs }),
+      ...(plan.pace === undefined ? {} : { pace: plan.pace }),
       run: (ctx) => this.run(rec, ctx),
     });
     promise.then(
@@ -522,6 +529,22 @@ class World {
       if (t.settled !== undefined || w === undefined || !(w.dead || w.removed)) continue;
       if (![...w.running].some((r) => r.task === t))
         this.violate(`task ${t.index} still waits for ${w.id}, which is ${w.dead ? 'dead' : 'removed'}`);
+    }
+    // Liveness: with no run going and no timer set, nothing changes by itself any more. Then no
+    // waiting task may have a worker that could start it now (a lost wake-up would strand it).
+    if (this.closeState === 'open' && snap.inFlight === 0 && this.clock.pendingTimers() === 0) {
+      for (const t of this.tasks) {
+        if (t.settled !== undefined) continue;
+        const able = snap.workers.find(
+          (s) =>
+            s.state === 'connected' &&
+            !s.removing &&
+            t.plan.requires.every((c) => s.capabilities.includes(c)) &&
+            (t.unknownOn === undefined || s.id === t.unknownOn),
+        );
+        if (able !== undefined)
+          this.violate(`task ${t.index} waits for ever, though ${able.id} could start it`);
+      }
     }
   }
 

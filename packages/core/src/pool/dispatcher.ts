@@ -77,8 +77,12 @@ export class Dispatcher<R> {
       let head: Task<R> | undefined;
       for (let i = 0; i < active.length; i++) {
         const lane = active[i]!;
-        // A lane that found no candidate waits until the ready set changes or its pace frees up.
-        if (lane.blockedAt === ready.epoch && now < lane.blockedUntil) continue;
+        // A lane that found no candidate waits until the ready set changes or its pace frees up
+        // (the wake-up for that is asked for again: the one armed may be an earlier one).
+        if (lane.blockedAt === ready.epoch && now < lane.blockedUntil) {
+          if (lane.blockedUntil !== Number.POSITIVE_INFINITY) this.#wakeAt(lane.blockedUntil);
+          continue;
+        }
         const counters = lane.counters;
         if (counters.running >= counters.limit) continue;
         if (counters.rate !== undefined) {

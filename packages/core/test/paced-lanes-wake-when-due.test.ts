@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { virtualPool } from './helpers.js';
+
+describe('pacing', () => {
+  it('a paced lane still starts when due after an earlier wake-up for another lane ran first', async () => {
+    const { clock, pool } = virtualPool<null>();
+    pool.addWorker({ id: 'w1', resource: null, capacity: 2, capabilities: ['x'] });
+    pool.addWorker({ id: 'w2', resource: null, capacity: 2, capabilities: ['y'] });
+    const starts: [string, number][] = [];
+    const task = (name: string, cap: string, intervalMs: number) =>
+      pool.submit({
+        requires: [cap],
+        pace: { key: cap, intervalMs },
+        run: () => {
+          starts.push([name, clock.now()]);
+        },
+      });
+    // P2 waits for w1's pace (t = 100); Q2 for w2's (t = 30), whose wake-up comes first.
+    const all = [task('P1', 'x', 100), task('P2', 'x', 100), task('Q1', 'y', 30), task('Q2', 'y', 30)];
+    await clock.advance(200);
+    expect(starts).toEqual([
+      ['P1', 0],
+      ['Q1', 0],
+      ['Q2', 30],
+      ['P2', 100],
+    ]);
+    await Promise.all(all);
+    await pool.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -41,7 +41,8 @@ import {
   workerSpecSchema,
   workerUpdateSchema,
 } from '../validation/schemas.js';
-import { subState, topState, type WorkerEvent, workerMachine } from '../worker/machine.js';
+import { subState, topState, type WorkerEvent } from '../worker/machine.js';
+import { memoizedWorkerLogic } from '../worker/memoizedLogic.js';
 import { sharedController, WorkerRecord } from '../worker/record.js';
 import { PriorityFifo } from './queue.js';
 import { defaultRetry, retryDelay } from './retry.js';
@@ -234,7 +235,7 @@ class WorkerPool<R> implements Pool<R> {
         { field: 'worker.id', reason: `a worker with id ${JSON.stringify(s.id)} exists` },
       ]);
     }
-    const actor = createActor(workerMachine, {
+    const actor = createActor(memoizedWorkerLogic, {
       input: { id: s.id, capacity: s.capacity ?? 1 },
       clock: this.#clock,
     });

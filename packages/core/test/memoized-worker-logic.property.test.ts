@@ -1,13 +1,9 @@
 import { topState, VirtualClock, type WorkerEvent, workerMachine } from '@switchyard/core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import {
-  createMemoizedWorkerLogic,
-  memoizedWorkerLogic,
-  rememberedStates,
-} from '../src/worker/memoizedLogic.js';
+import { createMemoizedWorkerLogic, memoizedWorkerLogic, remembered } from '../src/worker/memoizedLogic.js';
 
 type Snap = SnapshotFrom<typeof workerMachine>;
 type Logic = typeof workerMachine;
@@ -18,7 +14,7 @@ type Step =
   | { readonly kind: 'capacity'; readonly worker: number; readonly capacity: number }
   | { readonly kind: 'advance'; readonly ms: number };
 
-const workerArb = fc.nat({ max: 2 });
+const workerArb = fc.nat({ max: 3 });
 const on = <K extends Step['kind']>(kind: K) => ({ kind: fc.constant(kind), worker: workerArb });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   // Load events dominate, as in a pool; the rest are rarer but all present.
@@ -81,17 +77,21 @@ describe('memoised worker logic', () => {
   it('matches the plain machine after every event, timers included, and stays bounded', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        // Workers of the same capacity meet in the same shapes, and take each other's transitions.
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 2, max: 24 }),
         fc.array(stepArb, { maxLength: 200, size: 'max' }),
-        (capacities, maxStatesPerWorker, steps) => {
-          const logic = createMemoizedWorkerLogic({ maxStatesPerWorker });
+        (capacities, maxStatesPerWorker, maxShapes, steps) => {
+          const logic = createMemoizedWorkerLogic({ maxStatesPerWorker, maxShapes });
           const plain = fleet(workerMachine, capacities);
           const memo = fleet(logic, capacities);
           const compare = () => {
             for (const [i, actor] of memo.actors.entries()) {
               expect(view(actor.getSnapshot())).toEqual(view(plain.actors[i]!.getSnapshot()));
-              expect(rememberedStates(logic, actor)).toBeLessThanOrEqual(maxStatesPerWorker);
+              const held = remembered(logic, actor);
+              expect(held.states).toBeLessThanOrEqual(maxStatesPerWorker);
+              expect(held.shapes).toBeLessThanOrEqual(maxShapes);
             }
             expect(memo.notified).toEqual(plain.notified);
             expect(memo.clock.pendingTimers()).toBe(plain.clock.pendingTimers());
@@ -137,8 +137,35 @@ describe('memoised worker logic', () => {
       seen.add(actor.getSnapshot());
     }
     expect(seen).toEqual(new Set([one, two]));
-    expect(rememberedStates(memoizedWorkerLogic, actor)).toBe(3);
+    expect(remembered(memoizedWorkerLogic, actor).states).toBe(3);
     actor.stop();
+  });
+
+  it('works each transition out once for a whole fleet, and gives every worker its own snapshots', () => {
+    const logic = createMemoizedWorkerLogic();
+    const actors = Array.from({ length: 100 }, (_, i) =>
+      createActor(logic, { input: { id: `w${i}`, capacity: 1 } }).start(),
+    );
+    const spy = vi.spyOn(workerMachine, 'transition');
+    try {
+      for (const actor of actors) {
+        actor.send({ type: 'TASK_STARTED' });
+        expect(actor.getSnapshot().context.inFlight).toBe(1);
+      }
+      for (const actor of actors) actor.send({ type: 'TASK_FINISHED' });
+      // connected → busy and busy → connected, once each for all 100 workers.
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+    for (const [i, actor] of actors.entries()) {
+      expect(view(actor.getSnapshot())).toEqual({
+        status: 'active',
+        value: 'connected',
+        context: { id: `w${i}`, capacity: 1, inFlight: 0, backoffUntil: 0, backoffMs: 0 },
+      });
+      actor.stop();
+    }
   });
 
   it('keeps the table within its bound for a wide worker whose load wanders', () => {
@@ -152,7 +179,7 @@ describe('memoised worker logic', () => {
           const event: WorkerEvent = { type: up ? 'TASK_STARTED' : 'TASK_FINISHED' };
           plain.send(event);
           memo.send(event);
-          most = Math.max(most, rememberedStates(logic, memo));
+          most = Math.max(most, remembered(logic, memo).states);
         }
         expect(memo.getSnapshot().context).toEqual(plain.getSnapshot().context);
       }),

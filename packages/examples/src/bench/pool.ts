@@ -41,8 +41,8 @@ export const throughputPlan = [
 
 /**
  * Every library runs the same batch `runs` times, interleaved (the order rotates each round, so
- * none always follows the same one) and from a collected heap, so machine noise and garbage left
- * by the previous run hit all alike. Returns each library's shortest time in ms.
+ * none always follows the same one), so machine noise hits all alike. Returns each library's
+ * shortest time in ms.
  */
 async function bestTimes(
   runs: number,
@@ -55,7 +55,6 @@ async function bestTimes(
   for (let r = 0; r < runs; r++) {
     for (let k = 0; k < all.length; k++) {
       const c = all[(r + k) % all.length] as Contender;
-      heapUsed(); // collect first
       const ms = await c.run(workers, tasks, work);
       best[c.name] = Math.min(best[c.name] ?? Number.POSITIVE_INFINITY, ms);
     }

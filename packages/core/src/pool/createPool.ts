@@ -45,7 +45,7 @@ import {
 } from '../validation/schemas.js';
 import { subState, topState, type WorkerEvent } from '../worker/machine.js';
 import { memoizedWorkerLogic } from '../worker/memoizedLogic.js';
-import { WorkerRecord } from '../worker/record.js';
+import { capabilitySet, WorkerRecord } from '../worker/record.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './eventBus.js';
 import { Lanes } from './lanes.js';
@@ -283,7 +283,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#assertNotClosed('updateWorker');
     const w = this.#worker(id);
     const u = parseOrThrow(workerUpdateSchema, update, 'update');
-    if (u.capabilities !== undefined) w.capabilities = new Set(u.capabilities);
+    if (u.capabilities !== undefined) w.capabilities = capabilitySet(u.capabilities);
     if (u.weight !== undefined) w.weight = u.weight;
     if (u.capacity !== undefined)
       this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
@@ -295,7 +295,7 @@ class WorkerPool<R> implements Pool<R> {
   cancelWorkerTasks(id: string): number {
     this.#assertNotClosed('cancelWorkerTasks');
     const w = this.#worker(id);
-    const tasks = [...w.running];
+    const tasks = w.runningTasks();
     for (const t of tasks)
       this.#cancel(t, 'aborted', new TaskCancelledError(t.id, `tasks of worker ${w.id} cancelled`));
     w.abortShared(() => new TaskCancelledError(0, `tasks of worker ${w.id} cancelled`));
@@ -324,7 +324,7 @@ class WorkerPool<R> implements Pool<R> {
 
   /** Tasks pinned to a worker that is gone can never run: fail the ones not running now. */
   #failPinned(w: Worker<R>, why: string): void {
-    for (const t of [...w.pinned]) {
+    for (const t of w.pinnedTasks()) {
       if (t.state === QUEUED) this.#lanes.remove(t);
       else if (t.state === WAITING) this.#unwait(t);
       else continue;
@@ -500,7 +500,7 @@ class WorkerPool<R> implements Pool<R> {
     const counters = task.counters;
     counters.running++;
     counters.rate?.take(now);
-    w.running.add(task);
+    w.addRunning(task);
     const pace = task.spec.pace;
     if (pace !== undefined) {
       w.paceNext ??= new Map();
@@ -610,9 +610,9 @@ class WorkerPool<R> implements Pool<R> {
     } else {
       this.#emitFailed(task, w, failure, latencyMs, error, true);
       if (decision.pin && task.pinned !== w) {
-        task.pinned?.pinned.delete(task);
+        task.pinned?.unpin(task);
         task.pinned = w;
-        w.pinned.add(task);
+        w.pin(task);
       }
       if (decision.newAttempt) {
         task.attempt++;
@@ -698,7 +698,7 @@ class WorkerPool<R> implements Pool<R> {
     task.controller = undefined;
     this.#metrics.running--;
     task.counters.running--;
-    task.worker!.running.delete(task);
+    task.worker!.removeRunning(task);
     task.worker = undefined;
     task.state = DONE;
   }
@@ -741,7 +741,7 @@ class WorkerPool<R> implements Pool<R> {
     task.deadline = this.#scheduler.cancel(task.deadline);
     if (task.spec.signal !== undefined) this.#signals.unwatch(task.spec.signal, task);
     if (task.pinned !== undefined) {
-      task.pinned.pinned.delete(task);
+      task.pinned.unpin(task);
       task.pinned = undefined;
     }
     if (task.prevPending !== undefined) task.prevPending.nextPending = task.nextPending;
@@ -825,7 +825,7 @@ class WorkerPool<R> implements Pool<R> {
   runningTasks(): RunningTask[] {
     const out: RunningTask[] = [];
     for (const w of this.#workers.values()) {
-      for (const t of w.running) {
+      for (const t of w.runningTasks()) {
         out.push({
           task: t.id,
           kind: t.kind,

@@ -36,6 +36,9 @@ export class Task<R> implements TaskView {
   attemptTimer: Wake | undefined;
   deadline: Wake | undefined;
   controller: AbortController | undefined;
+  /** Neighbours in its worker's list of running tasks. */
+  prevRun: Task<R> | undefined;
+  nextRun: Task<R> | undefined;
   prevPending: Task<R> | undefined;
   nextPending: Task<R> | undefined;
   readonly spec: TaskSpec<R, unknown>;

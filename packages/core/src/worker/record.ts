@@ -7,12 +7,18 @@ import type { WorkerMachine } from './machine.js';
 
 export type WorkerSnapshotValue = SnapshotFrom<WorkerMachine>['value'];
 
+/** A task as a worker's list of running tasks links it (no allocation per worker or per run). */
+export interface RunLink<T> {
+  prevRun: T | undefined;
+  nextRun: T | undefined;
+}
+
 /**
  * The pool's record of one worker, and the `WorkerView` strategies see. Its state and in-flight
  * count are read from the actor's current snapshot every time, never copied: the actor is the
  * only owner of both, and the pool changes them only by sending it events.
  */
-export class WorkerRecord<R, Task> implements WorkerView {
+export class WorkerRecord<R, Task extends RunLink<Task>> implements WorkerView {
   readonly id: string;
   readonly resource: R;
   readonly addedAt: number;
@@ -22,10 +28,10 @@ export class WorkerRecord<R, Task> implements WorkerView {
   /** The ready index of the pool this worker belongs to: candidates of another pool are refused. */
   readonly owner: object;
   readonly stats = new WorkerStatsTracker();
-  /** Tasks running on this worker (membership only: the count is the actor's). */
-  readonly running = new Set<Task>();
-  /** Tasks that may only run here (unknown-outcome retries). */
-  readonly pinned = new Set<Task>();
+  /** Tasks running on this worker, as an intrusive list (membership only: the count is the actor's). */
+  #runningHead: Task | undefined;
+  /** Tasks that may only run here (unknown-outcome retries); made on first use. */
+  #pinned: Set<Task> | undefined;
   /** The state last reported in a `worker-state` event, to tell what changed. */
   reported: WorkerSnapshotValue;
   reportedBackoffUntil = 0;
@@ -55,7 +61,7 @@ export class WorkerRecord<R, Task> implements WorkerView {
   ) {
     this.id = id;
     this.resource = resource;
-    this.capabilities = new Set(capabilities);
+    this.capabilities = capabilitySet(capabilities);
     this.weight = weight;
     this.addedAt = now;
     this.readySince = now;
@@ -63,6 +69,42 @@ export class WorkerRecord<R, Task> implements WorkerView {
     this.reported = actor.getSnapshot().value;
     this.#parentLog = log;
     this.owner = owner;
+  }
+
+  addRunning(task: Task): void {
+    task.prevRun = undefined;
+    task.nextRun = this.#runningHead;
+    if (this.#runningHead !== undefined) this.#runningHead.prevRun = task;
+    this.#runningHead = task;
+  }
+
+  removeRunning(task: Task): void {
+    if (task.prevRun !== undefined) task.prevRun.nextRun = task.nextRun;
+    else if (this.#runningHead === task) this.#runningHead = task.nextRun;
+    if (task.nextRun !== undefined) task.nextRun.prevRun = task.prevRun;
+    task.prevRun = undefined;
+    task.nextRun = undefined;
+  }
+
+  /** The tasks running here, oldest first, as a copy. */
+  runningTasks(): Task[] {
+    const out: Task[] = [];
+    for (let t = this.#runningHead; t !== undefined; t = t.nextRun) out.push(t);
+    return out.reverse();
+  }
+
+  pin(task: Task): void {
+    this.#pinned ??= new Set();
+    this.#pinned.add(task);
+  }
+
+  unpin(task: Task): void {
+    this.#pinned?.delete(task);
+  }
+
+  /** The tasks pinned here, as a copy (safe to change the pins while walking it). */
+  pinnedTasks(): Task[] {
+    return this.#pinned === undefined ? [] : [...this.#pinned];
   }
 
   /** The worker's child logger (`{ worker: id }`), made on first use: most workers never log. */
@@ -124,4 +166,11 @@ export function sharedController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+const NO_CAPABILITIES: ReadonlySet<string> = new Set();
+
+/** A worker's capabilities; workers without any share one empty set. */
+export function capabilitySet(capabilities: readonly string[]): ReadonlySet<string> {
+  return capabilities.length === 0 ? NO_CAPABILITIES : new Set(capabilities);
 }

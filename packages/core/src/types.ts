@@ -191,7 +191,10 @@ export type LoadEventType = LoadEvent['type'];
 export interface RunContext<R> {
   readonly worker: string;
   readonly resource: R;
-  /** Aborted when the task is cancelled, times out, or the pool closes without draining. */
+  /**
+   * Aborted when the task is cancelled, times out, or the pool closes without draining. Read
+   * for the first time after the attempt has ended, it is already aborted.
+   */
   readonly signal: AbortSignal;
   /** 1 for the first run. Rate-limited requeues do not count. */
   readonly attempt: number;

@@ -465,6 +465,42 @@ describe('workers coming and going', () => {
     expect(pool.snapshot().workers[0]!.inFlight).toBe(0);
     await pool.close({ drain: false });
   });
+
+  it("a run's signal is aborted by cancelWorkerTasks, whenever the run first reads it, and survives a spread", async () => {
+    const { pool, clock } = setup(1);
+    const seen: { early?: AbortSignal; late?: AbortSignal; spread?: AbortSignal } = {};
+    const cancelled = track(
+      pool.submit({
+        run: async (ctx) => {
+          seen.early = ctx.signal;
+          seen.spread = { ...ctx }.signal;
+          await sleep(clock, 10_000);
+        },
+      }),
+    );
+    const lateReader = track(
+      pool.submit({
+        run: async (ctx) => {
+          await sleep(clock, 10_000);
+          seen.late = ctx.signal;
+        },
+      }),
+    );
+    await clock.advance(0);
+    expect(seen.early?.aborted).toBe(false);
+    expect(seen.spread).toBe(seen.early);
+    expect(pool.cancelWorkerTasks('w0')).toBe(1);
+    expect(seen.early?.aborted).toBe(true);
+    await clock.advance(0);
+    expect(cancelled.error).toBeInstanceOf(TaskCancelledError);
+    // The next task started after the cancellation, on a fresh shared signal.
+    await clock.advance(0);
+    expect(pool.cancelWorkerTasks('w0')).toBe(1);
+    await clock.advance(10_000);
+    expect(lateReader.error).toBeInstanceOf(TaskCancelledError);
+    expect(seen.late?.aborted).toBe(true);
+    await pool.close({ drain: false });
+  });
 });
 
 describe('close', () => {

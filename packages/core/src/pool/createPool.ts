@@ -517,15 +517,17 @@ class WorkerPool<R> implements Pool<R> {
         attempt: task.attempt,
       });
     }
-    let signal: AbortSignal;
     const spec = task.spec;
     const attemptMs = task.attemptTimeoutMs;
+    // A task that can be aborted on its own gets its own controller; the others share their
+    // worker's, made only when a run first reads `signal` (most never do, and a controller costs
+    // more than the rest of a start).
+    let signal: AbortSignal | undefined;
     if (spec.signal !== undefined || spec.timeoutMs !== undefined || attemptMs !== undefined) {
       task.controller = new AbortController();
       signal = task.controller.signal;
     } else {
       task.controller = undefined;
-      signal = w.sharedSignal;
     }
     if (attemptMs !== undefined) {
       task.attemptTimer = this.#scheduler.after(attemptMs, () => {
@@ -542,7 +544,13 @@ class WorkerPool<R> implements Pool<R> {
       result = spec.run({
         worker: w.id,
         resource: w.resource,
-        signal,
+        get signal(): AbortSignal {
+          signal ??=
+            task.runToken === token && task.state === RUNNING
+              ? w.sharedSignal
+              : AbortSignal.abort(new TaskCancelledError(task.id, 'the attempt has ended'));
+          return signal;
+        },
         attempt: task.attempt,
         taskId: task.id,
       });

@@ -13,10 +13,10 @@ export interface AdaptiveStrategyOptions extends BanditOptions {
 }
 
 /**
- * Seed 003's adaptive strategy, made to learn: a bandit over round-robin, least-loaded,
+ * An adaptive strategy that learns: a bandit over round-robin, least-loaded,
  * capability-based and performance-based. Each pick draws an arm; `LoadBalancer#updateContext`
- * reports the outcome, which rewards the arm that chose that worker. The seed's weights never
- * moved and drifted from summing to 1; these always sum to 1 and follow the outcomes.
+ * reports the outcome, which rewards the arm that chose that worker. The arm weights always
+ * sum to 1 and follow the outcomes.
  */
 export class AdaptiveStrategy implements BalancingStrategy {
   readonly name: string = 'adaptive';

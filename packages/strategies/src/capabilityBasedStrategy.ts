@@ -9,7 +9,7 @@ import {
 } from './workerInfo.js';
 
 /**
- * Seed 003's capability matching on plain worker lists: the best capability match first (with
+ * Capability matching on plain worker lists: the best capability match first (with
  * the task type and the worker's history as tie-breaks toward specialists), then the lower
  * load. A worker with no free slot never goes ahead of a free one.
  */

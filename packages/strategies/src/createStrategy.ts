@@ -54,8 +54,8 @@ export const strategyNames: readonly StrategyName[] = Object.freeze(Object.keys(
 
 /**
  * A fresh built-in strategy by name, for configuration files, command lines and adapters that
- * take a strategy as a string. `_` reads as `-`, so the seed's `round_robin` and `least_loaded`
- * work too. The options go to the factory unchanged and are checked there: a bad one throws
+ * take a strategy as a string. `_` reads as `-`, so `round_robin` and `least_loaded` work
+ * too. The options go to the factory unchanged and are checked there: a bad one throws
  * `InvalidStrategyOptionError`. Pass the pool's `clock` and `random` for a replayable run.
  *
  * @throws ValidationError (field `strategy`) for a name that is not a built-in strategy; the

@@ -1,6 +1,6 @@
 import { Bandit, type BanditOptions } from './bandit.js';
 
-/** Seed 004's per-instance health, as a health checker reports it. */
+/** Per-instance health, as a health checker reports it. */
 export interface InstanceHealth {
   healthy: boolean;
   /** In [0, 1]; below `minHealthScore` the instance is skipped. */
@@ -36,7 +36,7 @@ export interface HealthAwareOptions {
 }
 
 /**
- * Seed 004's strategy base: filter unhealthy instances, let the subclass choose among the
+ * The health-aware strategy base: filter unhealthy instances, let the subclass choose among the
  * healthy ones, and keep request statistics. Per-instance state is pruned with `forget` and
  * whenever it grows well past the instances offered, so it cannot grow without bound.
  */
@@ -246,7 +246,7 @@ export interface AdaptiveHealthStrategyOptions extends HealthAwareOptions, Bandi
 }
 
 /**
- * Seed 004's adaptive switching, learning from every result instead of a fixed evaluation
+ * Adaptive health-aware switching, learning from every result instead of a fixed evaluation
  * window: a bandit over round-robin, least-connections and weighted response time. Each request
  * is routed by a drawn arm; its result rewards that arm and updates every arm's statistics.
  */

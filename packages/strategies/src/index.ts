@@ -1,4 +1,4 @@
-// The public API only: strategies, their options, the registry and the seed facades. Helpers
+// The public API only: strategies, their options, the registry and the facades. Helpers
 // the strategies share (candidate filters, slow start, statistics, the bandit) stay internal.
 export type { AdaptiveOptions, AdaptiveStrategyHandle } from './adaptive.js';
 export { adaptive } from './adaptive.js';
@@ -50,7 +50,7 @@ export type {
   PerformanceScore,
   PerformanceWeights,
 } from './performanceBased.js';
-export { performanceBased, SEED_PERFORMANCE_WEIGHTS } from './performanceBased.js';
+export { DEFAULT_PERFORMANCE_WEIGHTS, performanceBased } from './performanceBased.js';
 export { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
 export type { RoundRobinOptions } from './roundRobin.js';
 export { roundRobin } from './roundRobin.js';

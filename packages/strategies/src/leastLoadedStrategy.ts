@@ -1,7 +1,7 @@
 import { type BalancingStrategy, type TaskRequirements, utilization, type WorkerInfo } from './workerInfo.js';
 
 /**
- * Seed 003's least-loaded on plain worker lists: lowest currentLoad / maxCapacity (capacity 0
+ * Least-loaded on plain worker lists: lowest currentLoad / maxCapacity (capacity 0
  * counts as full, never NaN); among equals, the one picked least recently, so repeated calls on
  * an unchanged list take turns instead of piling onto the first. Use `LoadBalancer#distribute`
  * to assign a batch: it counts each assignment before the next pick.

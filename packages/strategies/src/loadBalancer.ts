@@ -69,16 +69,16 @@ export interface LoadBalancerOptions {
   maxWorkers?: number;
 }
 
-/** The seed 003 score weights: capacity 0.4, performance 0.3, affinity 0.2, reliability 0.1. */
+/** The score weights: capacity 0.4, performance 0.3, affinity 0.2, reliability 0.1. */
 const SCORE_WEIGHTS = { capacity: 0.4, performance: 0.3, affinity: 0.2, reliability: 0.1 } as const;
 /** One outcome's weight in the learned success and duration EWMAs. */
 const LEARN_ALPHA = 0.2;
 
 /**
- * Seed 003's `LoadBalancer`, on plain `WorkerInfo` objects, without its bugs: batch
- * assignment counts load as it goes (`distribute`, `reorderQueue`), capacity 0 never gives
- * NaN, `detectOverload` spreads load over several targets, `updateContext` really teaches the
- * adaptive strategy, and every history map is bounded.
+ * A load balancer on plain `WorkerInfo` objects: batch assignment counts load as it goes
+ * (`distribute`, `reorderQueue`), capacity 0 never gives NaN, `detectOverload` spreads load
+ * over several targets, `updateContext` really teaches the adaptive strategy, and every
+ * history map is bounded.
  */
 export class LoadBalancer {
   #strategy: BalancingStrategy;
@@ -191,7 +191,7 @@ export class LoadBalancer {
    * Overloaded workers (utilisation above `overloadThreshold`) and where to move their excess.
    * The excess is split over every worker below `targetThreshold` in proportion to its free
    * room, and a target's room is used up as it is promised, so several overloaded workers do
-   * not all pick the same target (the seed sent everything to one).
+   * not all pick the same target.
    */
   detectOverload(workers: WorkerInfo[]): RebalanceRecommendation[] {
     const { overloadThreshold, targetThreshold } = this.#opts;
@@ -290,7 +290,7 @@ export class LoadBalancer {
   /**
    * Report an outcome. It updates the worker's task history and learned success/duration, and
    * teaches the current strategy (the adaptive strategy rewards the arm that chose the worker).
-   * A success with duration 0 is read as "assigned" (seed 003 calls it so right after
+   * A success with duration 0 is read as "assigned" (a report made right after
    * assignment): it is recorded in the history but teaches nothing.
    */
   updateContext(workerId: string, taskType: string, success: boolean, duration: number): void {

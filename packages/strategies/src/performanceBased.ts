@@ -14,8 +14,8 @@ export interface PerformanceWeights {
   capacity: number;
 }
 
-/** The weights of seed 003's performance-based strategy. */
-export const SEED_PERFORMANCE_WEIGHTS: Readonly<PerformanceWeights> = Object.freeze({
+/** The default weights of the performance-based strategy: 0.35/0.25/0.25/0.15. */
+export const DEFAULT_PERFORMANCE_WEIGHTS: Readonly<PerformanceWeights> = Object.freeze({
   success: 0.35,
   speed: 0.25,
   reliability: 0.25,
@@ -42,7 +42,7 @@ export interface PerformanceBasedHandle extends InspectableStrategy {
 
 /**
  * The highest score wins, with score =
- *   0.35 success + 0.25 speed + 0.25 reliability + 0.15 free capacity (seed 003's weights),
+ *   0.35 success + 0.25 speed + 0.25 reliability + 0.15 free capacity (the default weights),
  * times weight × slow start. Success and reliability are EWMAs over recent outcomes, speed is
  * mean latency / (mean + this worker's EWMA latency) scaled to [0, 1], all windowed, not lifetime.
  * Ties rotate. One pass over the candidates.
@@ -50,7 +50,7 @@ export interface PerformanceBasedHandle extends InspectableStrategy {
 export function performanceBased(options: PerformanceBasedOptions = {}): PerformanceBasedHandle {
   const common = resolveCommon('performanceBased', options, 10_000);
   const table = statsTable('performanceBased', options, common);
-  const raw = { ...SEED_PERFORMANCE_WEIGHTS, ...options.weights };
+  const raw = { ...DEFAULT_PERFORMANCE_WEIGHTS, ...options.weights };
   for (const [field, v] of Object.entries(raw)) {
     if (!(Number.isFinite(v) && v >= 0)) {
       throw new InvalidStrategyOptionError(

@@ -1,4 +1,4 @@
-import { type PerformanceWeights, SEED_PERFORMANCE_WEIGHTS } from './performanceBased.js';
+import { DEFAULT_PERFORMANCE_WEIGHTS, type PerformanceWeights } from './performanceBased.js';
 import {
   type BalancingContext,
   type BalancingStrategy,
@@ -11,7 +11,7 @@ import {
 } from './workerInfo.js';
 
 /**
- * Seed 003's performance scoring on plain worker lists:
+ * Performance scoring on plain worker lists, with the classic weights
  * 0.35 success rate + 0.25 speed + 0.25 reliability + 0.15 free capacity.
  * Success and speed come from outcomes taught through `updateContext` (recent EWMAs) and fall
  * back to the registry's metrics.
@@ -21,7 +21,7 @@ export class PerformanceBasedStrategy implements BalancingStrategy {
   readonly #weights: PerformanceWeights;
 
   constructor(weights: Partial<PerformanceWeights> = {}) {
-    this.#weights = { ...SEED_PERFORMANCE_WEIGHTS, ...weights };
+    this.#weights = { ...DEFAULT_PERFORMANCE_WEIGHTS, ...weights };
   }
 
   score(worker: WorkerInfo, workers: readonly WorkerInfo[], context?: BalancingContext): number {

@@ -1,9 +1,9 @@
 import type { BalancingStrategy, TaskRequirements, WorkerInfo } from './workerInfo.js';
 
 /**
- * Seed 003's round-robin on plain worker lists. The rotation remembers the last worker picked
- * by id and continues after it, so workers joining or leaving the list never shift it (the seed
- * took an index modulo a list that kept changing).
+ * Round-robin on plain worker lists. The rotation remembers the last worker picked by id and
+ * continues after it, so workers joining or leaving the list never shift it (an index modulo a
+ * changing list would skip or repeat workers).
  */
 export class RoundRobinStrategy implements BalancingStrategy {
   readonly name: string = 'round-robin';

@@ -1,4 +1,4 @@
-/** Seed 003's worker record, as a worker registry reports it. Plain data; the facade never keeps it. */
+/** A worker record, as a worker registry reports it. Plain data; the facade never keeps it. */
 export interface WorkerMetrics {
   tasksCompleted?: number;
   tasksFailed?: number;
@@ -24,7 +24,7 @@ export interface WorkerInfo {
 
 export interface TaskRequirements {
   capabilities: readonly string[];
-  /** Size of the task, 1–10 in seed 003. Heavier tasks prefer workers with more free room. */
+  /** Size of the task, typically 1–10. Heavier tasks prefer workers with more free room. */
   complexity: number;
   priority: number;
   taskType?: string;
@@ -53,7 +53,7 @@ export interface BalancingContext {
   performance: Map<string, LearnedPerformance>;
 }
 
-/** Seed 003's strategy interface. Strategies get only workers that can take the task. */
+/** The class-based strategy interface. Strategies get only workers that can take the task. */
 export interface BalancingStrategy {
   readonly name: string;
   selectWorker(task: TaskRequirements, workers: WorkerInfo[], context?: BalancingContext): WorkerInfo | null;

@@ -16,7 +16,7 @@ describe('public surface', () => {
       | 'weightedResponseTime'
       | 'createStrategy'
       | 'strategyNames'
-      | 'SEED_PERFORMANCE_WEIGHTS'
+      | 'DEFAULT_PERFORMANCE_WEIGHTS'
       | 'isInspectable'
       | 'InvalidStrategyOptionError'
       // seed 003's facade and its strategy classes

@@ -13,7 +13,7 @@ export interface TelegramSessionManagerOptions {
   sessions: readonly TelegramSession[];
   /** Default `'round_robin'`. */
   strategy?: StrategyName | Strategy;
-  /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }` (seed 002). */
+  /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }`. */
   limits?: Partial<Record<OperationKind, number>>;
   /** Tasks one session runs at once (monitoring counts). Default 4. */
   sessionCapacity?: number;

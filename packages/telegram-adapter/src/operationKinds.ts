@@ -1,7 +1,7 @@
 import type { PoolSnapshot } from '@switchyard/core';
 
 /**
- * The adapter's task kinds (seed 002's operation metrics). The pool reports only kinds it has
+ * The adapter's task kinds, as operation metrics count them. The pool reports only kinds it has
  * seen; the adapter always reports these four, at 0 when unused.
  */
 export const OPERATION_KINDS = ['scraping', 'monitoring', 'sending', 'other'] as const;

@@ -12,7 +12,7 @@ type Underscored<S extends string> = S extends `${infer Head}-${infer Tail}`
   : S;
 
 /**
- * A built-in strategy by name, in the seed's spelling (`round_robin`, `least_loaded`,
+ * A built-in strategy by name, in snake case (`round_robin`, `least_loaded`,
  * `p2c_peak_ewma`, `adaptive`, `weighted_response_time`, …) or as its `Strategy.name`
  * (`round-robin`, …): `_` and `-` are the same. p2c_peak_ewma and adaptive did best on
  * Telegram-like flood waits in the simulator. Or pass any `Strategy` object.
@@ -27,7 +27,7 @@ export interface StrategyContext {
   readonly random: Random;
 }
 
-/** Every built-in name in the seed's spelling (each also works with `-`). */
+/** Every built-in name in snake case (each also works with `-`). */
 export const STRATEGY_NAMES: readonly StrategyName[] = strategyNames.map(
   (name) => name.replaceAll('-', '_') as StrategyName,
 );

@@ -69,7 +69,7 @@ export interface SessionInfo {
 }
 
 /**
- * Many GramJS sessions as one balanced pool (seeds 000, 001, 002). Every operation is a
+ * Many GramJS sessions as one balanced pool. Every operation is a
  * task in a `@switchyard/core` pool whose workers are the sessions, so load, limits,
  * retries, flood waits and dead sessions are handled in one place.
  */
@@ -210,7 +210,7 @@ export class TelegramSessionManager {
     this.#supervisor.markDisconnected(name, reason);
   }
 
-  // ---------------------------------------------------------------- seed 002 controls
+  // ---------------------------------------------------------------- concurrency controls
 
   /** Tasks running on the session now. */
   getSessionLoad(name: string): number {
@@ -218,7 +218,7 @@ export class TelegramSessionManager {
     return this.pool.getWorker(name)?.inFlight ?? 0;
   }
 
-  /** Tasks running now, by operation kind (always the four seed kinds). */
+  /** Tasks running now, by operation kind (always all four kinds). */
   getOperationMetrics(): Record<OperationKind, number> {
     const running = withOperationKinds(this.pool.snapshot().metrics.inFlightByKind);
     return Object.fromEntries(OPERATION_KINDS.map((k) => [k, running[k]])) as Record<OperationKind, number>;
@@ -243,7 +243,7 @@ export class TelegramSessionManager {
 
   /**
    * Cancel every task running on the session. Resolves with how many were cancelled once
-   * they have let go of the session, or after 5 s at the latest (seed 002's bound).
+   * they have let go of the session, or after 5 s at the latest.
    */
   async cleanupSessionTasks(name: string): Promise<number> {
     this.#session(name);
@@ -281,7 +281,7 @@ export class TelegramSessionManager {
     };
   }
 
-  // ---------------------------------------------------------------- sending (seed 001)
+  // ---------------------------------------------------------------- sending
 
   sendTextMessagesBulk(
     recipients: readonly (string | number)[],
@@ -323,8 +323,8 @@ export class TelegramSessionManager {
   }
 
   /**
-   * @deprecated Seed 001's old entry point: `sendTextMessagesBulk` with the results flattened
-   * to `{ [recipient]: sent? }`. Kept so code written against the seed keeps working.
+   * @deprecated The old bulk-send entry point: `sendTextMessagesBulk` with the results
+   * flattened to `{ [recipient]: sent? }`. Kept so existing callers keep working.
    */
   async bulkSendMessages(
     recipients: readonly (string | number)[],
@@ -443,7 +443,7 @@ export class TelegramSessionManager {
     });
   }
 
-  // ---------------------------------------------------------------- scraping (seed 002)
+  // ---------------------------------------------------------------- scraping
 
   /** Page through a group's members on one session (chosen by the strategy). */
   async scrapeGroupMembers(group: string, options: ScrapeGroupOptions = {}): Promise<GroupScrapeResult> {

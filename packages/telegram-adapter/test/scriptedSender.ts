@@ -19,12 +19,11 @@
 // - `client._loopStarted` is set, unless asked otherwise: GramJS's ping loop (`_updateLoop`)
 //   sleeps 9 s at a time on real time and only pings; a test on virtual time would leave it
 //   running after the test ends.
-import type { TelegramClient } from 'telegram';
+import type { Api, TelegramClient } from 'telegram';
 import { _handleUpdate } from 'telegram/client/updates.js';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { RequestState } from 'telegram/network/RequestState.js';
-import type { Api } from 'telegram';
 
 /** What the scripted Telegram decides about a connection attempt. */
 export type ConnectVerdict = 'ok' | 'unreachable' | 'hang';

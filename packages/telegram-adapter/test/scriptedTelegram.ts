@@ -20,7 +20,6 @@ import { StringSession } from 'telegram/sessions/index.js';
 import { createTelegramClient } from '../src/createClient.js';
 import {
   type ConnectVerdict,
-  internals,
   type ScriptedNetwork,
   type ScriptedSender,
   wireClient,
@@ -147,6 +146,8 @@ interface StoredMessage {
   readonly date: number;
   readonly pts: number;
   readonly media?: Api.TypeMessageMedia | undefined;
+  /** A service message (group created, user joined). */
+  readonly action?: Api.TypeMessageAction;
 }
 
 interface Account {
@@ -274,6 +275,15 @@ export class ScriptedTelegram {
       messages: [],
       pts: 1,
     };
+    // Telegram's message 1 of a channel is the service message that created it.
+    channel.messages.push({
+      id: 1,
+      text: '',
+      fromId: undefined,
+      date: this.#date(),
+      pts: 1,
+      action: new Api.MessageActionChannelCreate({ title: channel.title }),
+    });
     this.#channels.set(id, channel);
     return channel;
   }
@@ -288,6 +298,15 @@ export class ScriptedTelegram {
       members: (spec.members ?? []).map((m) => this.#memberId(m)),
     };
     this.#chats.set(id, group);
+    // Each member account's own copy of the history starts with the creation message.
+    for (const account of this.#accounts.values()) {
+      if (group.members.includes(account.userId))
+        this.#chatService(
+          account,
+          group,
+          new Api.MessageActionChatCreate({ title: group.title, users: group.members.map(big) }),
+        );
+    }
     return group;
   }
 
@@ -555,7 +574,7 @@ export class ScriptedTelegram {
     if (r instanceof Api.messages.GetChats) {
       const chats = r.id
         .map((id) => this.#chats.get(Number(id.toString())))
-        .filter((g): g is BasicGroupRecord => g !== undefined && g.members.includes(account.userId))
+        .filter((g): g is BasicGroupRecord => g?.members.includes(account.userId) === true)
         .map((g) => this.#chatFor(g));
       return new Api.messages.Chats({ chats });
     }
@@ -633,16 +652,18 @@ export class ScriptedTelegram {
     for (const c of this.#channels.values()) {
       if (!c.members.includes(account.userId)) continue;
       const top = c.messages.at(-1);
+      const peer = new Api.PeerChannel({ channelId: big(c.id) });
       if (top) messages.push(this.#channelMessage(c, top));
       chats.push(this.#channelFor(account, c));
-      dialogs.push(dialog(new Api.PeerChannel({ channelId: big(c.id) }), top?.id ?? 0, notify));
+      dialogs.push(dialog(peer, top?.id ?? 0, notify));
     }
     for (const g of this.#chats.values()) {
       if (!g.members.includes(account.userId)) continue;
       const top = account.chatHistory.get(g.id)?.at(-1);
+      const peer = new Api.PeerChat({ chatId: big(g.id) });
       if (top) messages.push(this.#chatMessage(g, top));
       chats.push(this.#chatFor(g));
-      dialogs.push(dialog(new Api.PeerChat({ chatId: big(g.id) }), top?.id ?? 0, notify));
+      dialogs.push(dialog(peer, top?.id ?? 0, notify));
     }
     return new Api.messages.Dialogs({
       dialogs,
@@ -752,7 +773,7 @@ export class ScriptedTelegram {
       if (!(ref instanceof Api.InputPhoto || ref instanceof Api.InputDocument))
         throw new TelegramSays('MEDIA_EMPTY');
       const stored = this.#mediaById.get(ref.id.toString());
-      if (!stored || !stored.accessHash.equals(ref.accessHash)) throw new TelegramSays('MEDIA_EMPTY');
+      if (!stored?.accessHash.equals(ref.accessHash)) throw new TelegramSays('MEDIA_EMPTY');
       if (Buffer.compare(stored.fileReference, ref.fileReference) !== 0)
         throw new TelegramSays('FILE_REFERENCE_EXPIRED');
       return stored instanceof Api.Photo
@@ -800,7 +821,7 @@ export class ScriptedTelegram {
 
   #fullChat(account: Account, chatId: number): Api.messages.ChatFull {
     const g = this.#chats.get(chatId);
-    if (!g || !g.members.includes(account.userId)) throw new TelegramSays('CHAT_ID_INVALID');
+    if (!g?.members.includes(account.userId)) throw new TelegramSays('CHAT_ID_INVALID');
     const inviter = g.members[0] ?? account.userId;
     return new Api.messages.ChatFull({
       fullChat: new Api.ChatFull({
@@ -996,7 +1017,7 @@ export class ScriptedTelegram {
     if (peer instanceof Api.InputPeerChat) {
       const id = Number(peer.chatId.toString());
       const group = this.#chats.get(id);
-      if (!group || !group.members.includes(account.userId)) throw new TelegramSays('PEER_ID_INVALID');
+      if (!group?.members.includes(account.userId)) throw new TelegramSays('PEER_ID_INVALID');
       return { kind: 'chat', key: `chat:${id}`, group };
     }
     throw new TelegramSays('PEER_ID_INVALID');
@@ -1053,7 +1074,14 @@ export class ScriptedTelegram {
     });
   }
 
-  #channelMessage(c: ChannelRecord, m: StoredMessage): Api.Message {
+  #channelMessage(c: ChannelRecord, m: StoredMessage): Api.Message | Api.MessageService {
+    if (m.action)
+      return new Api.MessageService({
+        id: m.id,
+        peerId: new Api.PeerChannel({ channelId: big(c.id) }),
+        date: m.date,
+        action: m.action,
+      });
     return new Api.Message({
       id: m.id,
       peerId: new Api.PeerChannel({ channelId: big(c.id) }),
@@ -1064,7 +1092,14 @@ export class ScriptedTelegram {
     });
   }
 
-  #chatMessage(g: BasicGroupRecord, m: StoredMessage): Api.Message {
+  #chatMessage(g: BasicGroupRecord, m: StoredMessage): Api.Message | Api.MessageService {
+    if (m.action)
+      return new Api.MessageService({
+        id: m.id,
+        peerId: new Api.PeerChat({ chatId: big(g.id) }),
+        date: m.date,
+        action: m.action,
+      });
     return new Api.Message({
       id: m.id,
       peerId: new Api.PeerChat({ chatId: big(g.id) }),
@@ -1110,6 +1145,13 @@ export class ScriptedTelegram {
     account.chatHistory.set(g.id, list);
     list.push(stored);
     return stored;
+  }
+
+  #chatService(account: Account, g: BasicGroupRecord, action: Api.TypeMessageAction): void {
+    const id = account.nextMessageId++;
+    const list = account.chatHistory.get(g.id) ?? [];
+    account.chatHistory.set(g.id, list);
+    list.push({ id, text: '', fromId: undefined, date: this.#date(), pts: id, action });
   }
 
   #updates(

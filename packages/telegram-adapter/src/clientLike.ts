@@ -28,3 +28,36 @@ export interface TelegramSession {
   readonly name: string;
   readonly client: TelegramClientLike;
 }
+
+/**
+ * A client of another GramJS-family library, such as `teleproto` (the maintained fork of
+ * GramJS), typed loosely because its TL classes are its own (often of a newer layer). The
+ * adapter wraps it and translates requests, answers and updates by TL class name.
+ */
+export interface GramJsFamilyClient {
+  readonly connected: boolean | undefined;
+  readonly session: object;
+  connect(): Promise<unknown>;
+  disconnect(): Promise<unknown>;
+  invoke(request: { readonly className: string }): Promise<unknown>;
+  getInputEntity(entity: never): Promise<unknown>;
+  getSender(dcId: number): Promise<unknown>;
+  uploadFile(params: never): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: each library types its handlers' events its own way.
+  addEventHandler(callback: (event: any) => void, event?: any): void;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  removeEventHandler(callback: CallableFunction, event: any): void;
+}
+
+/**
+ * A session as the manager is given it. `client` is this package's `TelegramClient` (or
+ * anything with its methods), or a client of another GramJS-family library; for the latter,
+ * `api` is that library's `Api` namespace (`import { Api } from 'teleproto'`), so requests are
+ * built in the client's own layer. Without `api`, requests are built with this package's
+ * classes and only the answers are translated.
+ */
+export interface TelegramSessionSpec {
+  readonly name: string;
+  readonly client: TelegramClientLike | GramJsFamilyClient;
+  readonly api?: object;
+}

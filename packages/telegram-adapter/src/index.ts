@@ -4,7 +4,13 @@
 export { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
 export type { BulkOperation } from './bulkOperation.js';
 export type { MonitoredMessage } from './chatMonitor.js';
-export type { EntityLike, TelegramClientLike, TelegramSession } from './clientLike.js';
+export type {
+  EntityLike,
+  GramJsFamilyClient,
+  TelegramClientLike,
+  TelegramSession,
+  TelegramSessionSpec,
+} from './clientLike.js';
 export type { ReconnectOptions } from './connectionSupervisor.js';
 export { type CreateClientOptions, createTelegramClient } from './createClient.js';
 export type { BigInteger } from './deliver.js';

@@ -1,7 +1,7 @@
 import type { Clock, Random, RetryOptions, Strategy } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { TelegramSession } from './clientLike.js';
+import type { TelegramSessionSpec } from './clientLike.js';
 import type { ReconnectOptions } from './connectionSupervisor.js';
 import type { BigInteger } from './deliver.js';
 import type { OperationKind } from './operationKinds.js';
@@ -9,8 +9,8 @@ import { parseOrThrow } from './parseOrThrow.js';
 import type { StrategyName } from './strategyName.js';
 
 export interface TelegramSessionManagerOptions {
-  /** The sessions: `[{ name, client }]` (see `loadSessionsFromFolder` / `loadSessionsFromEnv`). */
-  sessions: readonly TelegramSession[];
+  /** The sessions: `[{ name, client, api? }]` (see `loadSessionsFromFolder` / `loadSessionsFromEnv`, and `TelegramSessionSpec` for clients of other GramJS-family libraries such as teleproto). */
+  sessions: readonly TelegramSessionSpec[];
   /** Default `'round_robin'`. */
   strategy?: StrategyName | Strategy;
   /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }`. */

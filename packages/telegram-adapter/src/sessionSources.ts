@@ -2,8 +2,9 @@ import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ValidationError } from '@switchyard/core';
 import { z } from 'zod';
-import type { TelegramClientLike, TelegramSession } from './clientLike.js';
+import type { GramJsFamilyClient, TelegramClientLike, TelegramSession } from './clientLike.js';
 import { createTelegramClient } from './createClient.js';
+import { ForeignClient, isForeignClient } from './foreignClient.js';
 import { parseOrThrow } from './parseOrThrow.js';
 
 const nameSchema = z
@@ -41,10 +42,17 @@ const sessionListSchema = z
   .array(
     z.object({
       name: nameSchema,
-      client: z.custom<TelegramClientLike>(
+      client: z.custom<TelegramClientLike | GramJsFamilyClient>(
         clientShape,
         'a TelegramClient (or an object with the same methods)',
       ),
+      api: z
+        .custom<object>(
+          (v) =>
+            typeof v === 'object' && v !== null && typeof (v as { messages?: unknown }).messages === 'object',
+          "the client library's Api namespace (import { Api } from 'teleproto')",
+        )
+        .optional(),
     }),
   )
   .min(1, 'at least one session is required')
@@ -57,9 +65,18 @@ const sessionListSchema = z
     });
   });
 
-/** Validate `[{ name, client }]`. */
+/**
+ * Validate `[{ name, client, api? }]`. A client of another GramJS-family library (teleproto) is
+ * wrapped so that the adapter sees this package's classes (see `ForeignClient`).
+ */
 export function sessionsFromArray(list: unknown): TelegramSession[] {
-  return parseOrThrow(sessionListSchema, list, 'sessions');
+  return parseOrThrow(sessionListSchema, list, 'sessions').map(({ name, client, api }) => ({
+    name,
+    client:
+      api !== undefined || isForeignClient(client)
+        ? new ForeignClient(client, api)
+        : (client as TelegramClientLike),
+  }));
 }
 
 export interface SessionLoadOptions {

@@ -10,7 +10,7 @@ import { BulkOperation } from './bulkOperation.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
 import { judgeFailure, type SessionEffect } from './classifyFailure.js';
-import type { TelegramClientLike, TelegramSession } from './clientLike.js';
+import type { TelegramClientLike, TelegramSession, TelegramSessionSpec } from './clientLike.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import { type Content, uploadMedia } from './deliver.js';
@@ -148,7 +148,7 @@ export class TelegramSessionManager {
 
   // ---------------------------------------------------------------- sessions
 
-  addSession(session: TelegramSession): void {
+  addSession(session: TelegramSessionSpec): void {
     this.#assertOpen();
     const [checked] = sessionsFromArray([session]);
     if (this.#sessions.has(checked!.name)) {

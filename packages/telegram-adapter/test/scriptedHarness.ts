@@ -1,5 +1,6 @@
 import { seededRandom, VirtualClock } from '@switchyard/core';
 import { returnBigInt } from 'telegram/Helpers.js';
+import type { TelegramSessionSpec } from '../src/clientLike.js';
 import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { captureLogs, type Harness, settler } from './harness.js';
@@ -25,9 +26,19 @@ export function scriptedHarness(
     unreachable?: readonly string[];
     /** Set up the scripted Telegram (channels, faults…) before the manager connects. */
     before?: (telegram: ScriptedTelegram) => void;
+    /** The session given to the manager for `name` (default: the scripted GramJS client). */
+    session?: (telegram: ScriptedTelegram, name: string) => TelegramSessionSpec;
   } & Partial<Omit<TelegramSessionManagerOptions, 'sessions'>> = {},
 ): ScriptedHarness {
-  const { sessions = 3, users = [], seed = 1, unreachable = [], before, ...rest } = options;
+  const {
+    sessions = 3,
+    users = [],
+    seed = 1,
+    unreachable = [],
+    before,
+    session = (t: ScriptedTelegram, name: string) => ({ name, client: t.client(name) }),
+    ...rest
+  } = options;
   const names = typeof sessions === 'number' ? Array.from({ length: sessions }, (_, i) => `s${i}`) : sessions;
   const clock = new VirtualClock(0);
   const telegram = new ScriptedTelegram({ clock });
@@ -37,7 +48,7 @@ export function scriptedHarness(
   const { logs, logger } = captureLogs();
   let next = 1;
   const manager = new TelegramSessionManager({
-    sessions: names.map((name) => ({ name, client: telegram.client(name) })),
+    sessions: names.map((name) => session(telegram, name)),
     clock,
     random: seededRandom(seed),
     logger,

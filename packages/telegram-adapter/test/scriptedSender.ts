@@ -20,10 +20,10 @@
 //   sleeps 9 s at a time on real time and only pings; a test on virtual time would leave it
 //   running after the test ends.
 import type { Api, TelegramClient } from 'telegram';
-import { _handleUpdate } from 'telegram/client/updates.js';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { RequestState } from 'telegram/network/RequestState.js';
+import { type Dialect, gramJs } from './tlWire.js';
 
 /** What the scripted Telegram decides about a connection attempt. */
 export type ConnectVerdict = 'ok' | 'unreachable' | 'hang';
@@ -69,14 +69,17 @@ export class ScriptedSender {
     readonly account: string,
     readonly client: TelegramClient,
     readonly network: ScriptedNetwork,
-    options: { dcId: number; main: boolean; authKey?: AuthKey | undefined },
+    options: { dcId: number; main: boolean; authKey?: AuthKey | undefined; dialect?: Dialect | undefined },
   ) {
     this.dcId = options.dcId;
+    this.dialect = options.dialect ?? gramJs;
     this.main = options.main;
     this.authKey = options.authKey ?? new AuthKey();
   }
 
   readonly main: boolean;
+  /** How this client's library reads answers, builds errors and takes updates. */
+  readonly dialect: Dialect;
 
   /** GramJS's signature: `connect(connection, force)`. Returns false when Telegram is unreachable. */
   async connect(_connection?: unknown, _force?: boolean): Promise<boolean> {
@@ -87,7 +90,7 @@ export class ScriptedSender {
     if (verdict === 'hang') return new Promise<boolean>(() => {});
     if (verdict === 'unreachable') {
       // GramJS reports the first failed attempt, then gives up after its retries.
-      this.#update(new UpdateConnectionState(UpdateConnectionState.disconnected));
+      this.#update(UpdateConnectionState.disconnected);
       this.isConnecting = false;
       return false;
     }
@@ -98,7 +101,7 @@ export class ScriptedSender {
     this._userConnected = true;
     this._disconnected = false;
     this.isConnecting = false;
-    this.#update(new UpdateConnectionState(UpdateConnectionState.connected));
+    this.#update(UpdateConnectionState.connected);
     for (const state of this.#queue.splice(0)) this.#answer(state);
     return true;
   }
@@ -113,7 +116,7 @@ export class ScriptedSender {
   }
 
   async _disconnect(): Promise<void> {
-    this.#update(new UpdateConnectionState(UpdateConnectionState.disconnected));
+    this.#update(UpdateConnectionState.disconnected);
     this._userConnected = false;
     this._disconnected = true;
   }
@@ -122,7 +125,7 @@ export class ScriptedSender {
   drop(): void {
     if (!this._userConnected) return;
     this._userConnected = false;
-    this.#update(new UpdateConnectionState(UpdateConnectionState.broken));
+    this.#update(UpdateConnectionState.broken);
   }
 
   reconnect(): void {}
@@ -146,9 +149,9 @@ export class ScriptedSender {
     this.network.handle(this.account, state, this).then(resolve, reject);
   }
 
-  #update(update: UpdateConnectionState): void {
+  #update(state: number): void {
     // The real sender's updateCallback is GramJS's `_handleUpdate`, on the main sender only.
-    if (this.main) _handleUpdate(this.client, update as unknown as Api.TypeUpdate);
+    if (this.main) this.dialect.handleUpdate(this.client, state);
   }
 }
 
@@ -161,7 +164,7 @@ export function wireClient(
   client: TelegramClient,
   account: string,
   network: ScriptedNetwork,
-  options: { pingLoop?: boolean } = {},
+  options: { pingLoop?: boolean; dialect?: Dialect } = {},
 ): ScriptedSender[] {
   const gram = internals(client);
   const senders: ScriptedSender[] = [];
@@ -174,6 +177,7 @@ export function wireClient(
         dcId: client.session.dcId,
         main: true,
         authKey: key,
+        dialect: options.dialect,
       });
       senders.push(gram._sender);
     }
@@ -182,7 +186,7 @@ export function wireClient(
   gram._borrowExportedSender = async (dcId: number) => {
     let sender = exported.get(dcId);
     if (sender === undefined) {
-      sender = new ScriptedSender(account, client, network, { dcId, main: false });
+      sender = new ScriptedSender(account, client, network, { dcId, main: false, dialect: options.dialect });
       exported.set(dcId, sender);
       senders.push(sender);
     }

@@ -12,7 +12,6 @@
 // parts (which expire on the injected clock).
 import type { Clock } from '@switchyard/core';
 import { Api, TelegramClient } from 'telegram';
-import { _handleUpdate } from 'telegram/client/updates.js';
 import { Logger, LogLevel } from 'telegram/extensions/Logger.js';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { RequestState } from 'telegram/network/RequestState.js';
@@ -24,7 +23,7 @@ import {
   type ScriptedSender,
   wireClient,
 } from './scriptedSender.js';
-import { decodeRequest, overTheWire, roundTrip, rpcError, wireCode } from './tlWire.js';
+import { type Dialect, gramJs, wireCode } from './tlWire.js';
 
 export type BigInteger = ReturnType<typeof returnBigInt>;
 
@@ -380,9 +379,14 @@ export class ScriptedTelegram {
   }
 
   /** Wire a client the test built itself to session `name`. Returns the client. */
-  attach(name: string, client: TelegramClient, options: { pingLoop?: boolean } = {}): TelegramClient {
+  attach<C extends TelegramClient>(
+    name: string,
+    client: C,
+    options: { pingLoop?: boolean; dialect?: Dialect } = {},
+  ): C {
     const account = this.#account(name);
     account.clients.push(client);
+    this.#dialects.set(client, options.dialect ?? gramJs);
     // GramJS makes the senders lazily (on connect, on the first upload); the list fills then.
     account.senders.push(wireClient(client, name, this.#network, options));
     return client;
@@ -473,7 +477,7 @@ export class ScriptedTelegram {
 
   /** A connection-state update (1 connected, -1 disconnected, 0 broken) as GramJS emits it. */
   pushConnectionState(name: string, state: -1 | 0 | 1): void {
-    for (const client of this.#account(name).clients) _handleUpdate(client, state);
+    for (const client of this.#account(name).clients) this.#dialectOf(client).handleUpdate(client, state);
   }
 
   // ── the network, as the senders see it ───────────────────────────────────────────────────
@@ -485,14 +489,16 @@ export class ScriptedTelegram {
       if (this.unreachable.has(account)) return 'unreachable';
       return 'ok';
     },
-    handle: (account: string, state: RequestState) => this.#handle(account, state),
+    handle: (account: string, state: RequestState, sender: ScriptedSender) =>
+      this.#handle(account, state, sender.dialect),
   };
 
-  async #handle(session: string, state: RequestState): Promise<unknown> {
+  async #handle(session: string, state: RequestState, dialect: Dialect): Promise<unknown> {
+    const { overTheWire, rpcError } = dialect;
     const original = state.request as Api.AnyRequest;
     // What Telegram receives: the bytes GramJS serialised. A malformed request fails here,
     // inside GramJS's invoke (RequestState serialises on construction), as it would for real.
-    const request = decodeRequest(state.data);
+    const request = dialect.decodeRequest(state.data);
     const account = this.#account(session);
     await Promise.resolve();
     const inner = unwrap(request);
@@ -1174,11 +1180,17 @@ export class ScriptedTelegram {
   #push(account: Account, updates: Api.TypeUpdates): void {
     for (const client of account.clients) {
       if (client.connected !== true) continue;
-      _handleUpdate(client, roundTrip(updates) as unknown as Api.TypeUpdate);
+      this.#dialectOf(client).handleUpdate(client, updates);
     }
   }
 
   // ── registry ─────────────────────────────────────────────────────────────────────────────
+
+  readonly #dialects = new WeakMap<object, Dialect>();
+
+  #dialectOf(client: object): Dialect {
+    return this.#dialects.get(client) ?? gramJs;
+  }
 
   #account(name: string): Account {
     let account = this.#accounts.get(name);

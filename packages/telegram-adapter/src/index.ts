@@ -7,10 +7,11 @@ export type { MonitoredMessage } from './chatMonitor.js';
 export type {
   EntityLike,
   GramJsFamilyClient,
-  TelegramClientLike,
+  TelegramClientLike as GramJsClientLike,
   TelegramSession,
   TelegramSessionSpec,
 } from './clientLike.js';
+export type { TelegramClientLike } from './publicClient.js';
 export type { ReconnectOptions } from './connectionSupervisor.js';
 export { type CreateClientOptions, createTelegramClient } from './createClient.js';
 export type { BigInteger } from './deliver.js';

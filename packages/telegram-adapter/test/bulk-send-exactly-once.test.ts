@@ -1,8 +1,18 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './harness.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
+const USERS = [
+  'alice_one',
+  'bob_two',
+  'carol_three',
+  'bob_twooo',
+  'bob_blocked',
+  ...Array.from({ length: 9 }, (_, i) => `user_number${i}`),
+];
+const harness = (options: Parameters<typeof scriptedHarness>[0] = {}) =>
+  scriptedHarness({ users: USERS, ...options });
 afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
@@ -29,6 +39,8 @@ describe('bulk text sends', () => {
 
   it('spreads recipients evenly: round-robin over 3 sessions uses each session equally', async () => {
     h = harness();
+    // GramJS's connect() takes a few turns; a session still connecting gets no work.
+    await h.ready();
     const recipients = Array.from({ length: 9 }, (_, i) => `user_number${i}`);
     const report = await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hi'));
     expect(report.summary.bySession).toEqual({
@@ -41,9 +53,10 @@ describe('bulk text sends', () => {
   it('retries an unknown outcome on the same session with the same randomId and counts RANDOM_ID_DUPLICATE as sent', async () => {
     h = harness({ sessions: 2 });
     const t = h.telegram;
-    // The first send is delivered but the answer is lost.
+    // The first send is delivered but the answer is lost (never arrives): the attempt times out.
+    // (A TIMEOUT/RPC_CALL_FAIL answer would be retried by GramJS's own invoke after a real 2 s sleep.)
     t.fault = ({ request, n }) =>
-      request instanceof Api.messages.SendMessage && n === 1 ? { rpc: 'TIMEOUT', after: true } : undefined;
+      request instanceof Api.messages.SendMessage && n === 1 ? { hang: true, after: true } : undefined;
     const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one'], 'once'));
     const sends = t.requests.filter((r) => r.request instanceof Api.messages.SendMessage);
     expect(sends).toHaveLength(2);
@@ -71,7 +84,7 @@ describe('bulk text sends', () => {
   it('fails target-level errors for that recipient only, with no retry', async () => {
     h = harness({ sessions: 2 });
     const t = h.telegram;
-    const bob = `user:${t.userId('bob_blocked')}`;
+    const bob = `user:${t.user('bob_blocked')!.id}`;
     t.fault = ({ peer }) => (peer === bob ? { rpc: 'USER_PRIVACY_RESTRICTED' } : undefined);
     const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_blocked'], 'x'));
     expect(report.results.get('bob_blocked')).toMatchObject({
@@ -117,7 +130,7 @@ describe('bulk text sends', () => {
   it('marks a session dead on AUTH_KEY_UNREGISTERED, moves its work and never reconnects it', async () => {
     h = harness({ sessions: 2 });
     const t = h.telegram;
-    t.fault = ({ session }) => (session === 's0' ? { rpc: 'AUTH_KEY_UNREGISTERED', code: 401 } : undefined);
+    t.kill('s0', 'AUTH_KEY_UNREGISTERED');
     const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo'], 'x'));
     expect(report.summary.sent).toBe(2);
     const s0 = h.manager.pool.snapshot().workers.find((w) => w.id === 's0')!;
@@ -131,8 +144,8 @@ describe('bulk text sends', () => {
   it('waits the per-session delay between two sends of one session (pace)', async () => {
     h = harness({ sessions: 1 });
     const times: number[] = [];
-    h.telegram.onRequest = (_s, r) => {
-      if (r instanceof Api.messages.SendMessage) times.push(h!.clock.now());
+    h.telegram.onRequest = ({ request }) => {
+      if (request instanceof Api.messages.SendMessage) times.push(h!.clock.now());
     };
     await h.settle(
       h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo', 'carol_three'], 'x', { delayMs: 2000 }),

@@ -6,7 +6,7 @@ import { QuotaExhaustedError } from '../src/adapterErrors.js';
 import { classifyFailure, judgeFailure } from '../src/classifyFailure.js';
 import { errorCode } from '../src/errorCode.js';
 import { classifyTelegramError } from '../src/telegramErrorClass.js';
-import { rpcError } from './fakeTelegram.js';
+import { rpcError } from './tlWire.js';
 
 const req = new Api.messages.SendMessage({
   peer: new Api.InputPeerSelf(),

@@ -56,7 +56,13 @@ export function harness(
     randomId: () => returnBigInt(next++),
     ...rest,
   });
-  const settle = async <T>(promise: PromiseLike<T>, limitMs = 24 * 3600_000): Promise<T> => {
+  const settle = settler(clock);
+  return { clock, telegram, manager, logs, settle };
+}
+
+/** Run virtual time until a promise settles (or `limitMs` passes); see `Harness.settle`. */
+export function settler(clock: VirtualClock): Harness['settle'] {
+  return async <T>(promise: PromiseLike<T>, limitMs = 24 * 3600_000): Promise<T> => {
     let done = false;
     const p = Promise.resolve(promise).finally(() => {
       done = true;
@@ -76,7 +82,6 @@ export function harness(
     }
     return p;
   };
-  return { clock, telegram, manager, logs, settle };
 }
 
 /** Occupy a slot on `worker` until the returned release is called (or the pool closes). */

@@ -1,0 +1,59 @@
+import { seededRandom, VirtualClock } from '@switchyard/core';
+import { returnBigInt } from 'telegram/Helpers.js';
+import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
+import { TelegramSessionManager } from '../src/telegramSessionManager.js';
+import { captureLogs, type Harness, settler } from './harness.js';
+import { ScriptedTelegram } from './scriptedTelegram.js';
+
+export interface ScriptedHarness extends Omit<Harness, 'telegram'> {
+  readonly telegram: ScriptedTelegram;
+  /** Let every reachable session finish GramJS's `connect()` (a few turns of the event loop). */
+  ready(): Promise<void>;
+}
+
+/**
+ * A TelegramSessionManager over real GramJS clients wired to a scripted Telegram. The manager
+ * connects them itself (GramJS's own `connect()`), on the harness's virtual clock.
+ */
+export function scriptedHarness(
+  options: {
+    sessions?: number | readonly string[];
+    /** Usernames that exist on the scripted Telegram. */
+    users?: readonly string[];
+    seed?: number;
+    /** Sessions whose network is down from the start. */
+    unreachable?: readonly string[];
+    /** Set up the scripted Telegram (channels, faults…) before the manager connects. */
+    before?: (telegram: ScriptedTelegram) => void;
+  } & Partial<Omit<TelegramSessionManagerOptions, 'sessions'>> = {},
+): ScriptedHarness {
+  const { sessions = 3, users = [], seed = 1, unreachable = [], before, ...rest } = options;
+  const names = typeof sessions === 'number' ? Array.from({ length: sessions }, (_, i) => `s${i}`) : sessions;
+  const clock = new VirtualClock(0);
+  const telegram = new ScriptedTelegram({ clock });
+  for (const username of users) telegram.addUser({ username });
+  for (const name of unreachable) telegram.unreachable.add(name);
+  before?.(telegram);
+  const { logs, logger } = captureLogs();
+  let next = 1;
+  const manager = new TelegramSessionManager({
+    sessions: names.map((name) => ({ name, client: telegram.client(name) })),
+    clock,
+    random: seededRandom(seed),
+    logger,
+    delayMs: 0,
+    randomId: () => returnBigInt(next++),
+    ...rest,
+  });
+  const ready = async () => {
+    for (let i = 0; i < 100; i++) {
+      const pending = names.filter(
+        (n) => !unreachable.includes(n) && manager.getSessionInfo(n).connection !== 'connected',
+      );
+      if (pending.length === 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error('sessions did not connect');
+  };
+  return { clock, telegram, manager, logs, settle: settler(clock), ready };
+}

@@ -42,6 +42,8 @@ interface Watched {
   timer: unknown;
   /** A `connect()` is in flight. */
   connecting: boolean;
+  /** The in-flight `connect()`'s timeout. */
+  connectTimer: unknown;
 }
 
 /** Why a `connect()` did not connect, when it did not throw. */
@@ -105,7 +107,14 @@ export class ConnectionSupervisor {
           update.state === UpdateConnectionState.broken ? 'broken' : 'disconnected',
         );
     };
-    const w: Watched = { session, handler, attempt: 0, timer: undefined, connecting: false };
+    const w: Watched = {
+      session,
+      handler,
+      attempt: 0,
+      timer: undefined,
+      connecting: false,
+      connectTimer: undefined,
+    };
     this.#watched.set(session.name, w);
     session.client.addEventHandler(handler);
     if (options.connect) {
@@ -201,7 +210,9 @@ export class ConnectionSupervisor {
     const w = this.#watched.get(name);
     if (w === undefined) return;
     this.#clock.clearTimeout(w.timer);
+    this.#clock.clearTimeout(w.connectTimer);
     w.timer = undefined;
+    w.connectTimer = undefined;
     this.#watched.delete(name);
     // GramJS's removeEventHandler filters by builder *or* callback; the Raw builder it made
     // for us is not ours to name, so drop the handler from the list it keeps.
@@ -247,7 +258,8 @@ export class ConnectionSupervisor {
     let error: unknown;
     try {
       // GramJS answers an unreachable Telegram with `false`, not an error.
-      failure = (await this.#withTimeout(w.session.client.connect())) === false ? 'unreachable' : undefined;
+      failure =
+        (await this.#withTimeout(w, w.session.client.connect())) === false ? 'unreachable' : undefined;
     } catch (e) {
       error = e;
     }
@@ -273,14 +285,16 @@ export class ConnectionSupervisor {
   }
 
   /** `connect()`, or a ConnectTimeout once `connectTimeoutMs` has passed on the injected clock. */
-  #withTimeout<T>(connecting: Promise<T>): Promise<T> {
-    let timer: unknown;
+  #withTimeout<T>(w: Watched, connecting: Promise<T>): Promise<T> {
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.#clock.setTimeout(() => reject(new ConnectTimeout()), this.#connectTimeoutMs);
+      w.connectTimer = this.#clock.setTimeout(() => reject(new ConnectTimeout()), this.#connectTimeoutMs);
     });
     // The abandoned attempt may still fail later; nobody is listening for it then.
     connecting.catch(() => {});
-    return Promise.race([connecting, timeout]).finally(() => this.#clock.clearTimeout(timer));
+    return Promise.race([connecting, timeout]).finally(() => {
+      this.#clock.clearTimeout(w.connectTimer);
+      w.connectTimer = undefined;
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '@switchyard/core';
+import { ValidationError, VirtualClock } from '@switchyard/core';
 import type { TelegramClient } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
@@ -90,14 +90,11 @@ describe('a session whose connect() never completes', () => {
   });
 
   it('validates connectTimeoutMs like the other options', () => {
-    const telegram = new ScriptedTelegram({
-      clock: new (class {
-        now = () => 0;
-        setTimeout = () => 0;
-        clearTimeout = () => {};
-      })(),
-    });
+    const clock = new VirtualClock(0);
+    const telegram = new ScriptedTelegram({ clock });
     const sessions = [{ name: 's0', client: telegram.client('s0') }];
+    const accepted = new TelegramSessionManager({ sessions, clock, connect: false, connectTimeoutMs: 5000 });
+    void accepted.shutdown();
     expect(() => new TelegramSessionManager({ sessions, connect: false, connectTimeoutMs: 0 })).toThrow(
       ValidationError,
     );

@@ -25,3 +25,15 @@ export class ManagerShutDownError extends SwitchyardError {
     super('E_SHUT_DOWN', 'the session manager has been shut down');
   }
 }
+
+/**
+ * No session was connected for the whole of the wait budget: Telegram is unreachable from
+ * every session, or every `connect()` hangs. Items still waiting fail with this code.
+ */
+export class NoConnectedSessionError extends SwitchyardError {
+  readonly waitedMs: number;
+  constructor(waitedMs: number) {
+    super('E_NO_CONNECTED_SESSION', `no session could connect within ${waitedMs} ms`);
+    this.waitedMs = waitedMs;
+  }
+}

@@ -11,6 +11,8 @@ import { type TelegramErrorClass, telegramErrorClassOf } from './telegramErrorCl
 export type SessionEffect =
   /** `PEER_FLOOD`, `USER_RESTRICTED`, `CHANNELS_TOO_MUCH`: take `capability` away for `restrictionMs`. */
   | { readonly type: 'restrict'; readonly capability: string; readonly code: string }
+  /** `FROZEN_METHOD_INVALID`: take every capability away for `restrictionMs`. */
+  | { readonly type: 'freeze'; readonly code: string }
   /** The session has used its daily scrape quota: take `scrape` away until the UTC day ends. */
   | { readonly type: 'quota-exhausted' }
   /** Revoked, unregistered, banned…: the session is dead for good. */
@@ -53,6 +55,7 @@ export function failureOf(cls: TelegramErrorClass, kind: string | undefined): Fa
     case 'slow-mode':
       return { kind: 'rate-limited', retryAfterMs: cls.retryAfterMs, scope: 'task' };
     case 'session-limited':
+    case 'session-frozen':
       // The session loses the capability (the effect, applied before the pool requeues), so the
       // requeued item can only go to a session that still has it. Requeueing costs no attempt.
       return { kind: 'rate-limited', retryAfterMs: 0, scope: 'task' };
@@ -73,6 +76,8 @@ function effectOf(cls: TelegramErrorClass): SessionEffect | undefined {
   switch (cls.type) {
     case 'session-limited':
       return { type: 'restrict', capability: cls.capability, code: cls.code };
+    case 'session-frozen':
+      return { type: 'freeze', code: cls.code };
     case 'session-dead':
       return { type: 'dead', code: cls.code };
     case 'transient':

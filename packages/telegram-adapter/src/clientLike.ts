@@ -15,6 +15,16 @@ export interface TelegramClientLike {
   readonly connected: boolean | undefined;
   connect(): Promise<unknown>;
   disconnect(): Promise<unknown>;
+  /**
+   * Disconnect for good and stop the client's own ping loop (GramJS's `destroy`). Called on a
+   * dead session; without it the adapter can only `disconnect()`.
+   */
+  destroy?(): Promise<unknown>;
+  /**
+   * Flood waits up to this many seconds are slept through inside `invoke` (GramJS's default is
+   * 60). The manager sets it to 0 on every client it takes, so each flood wait reaches the pool.
+   */
+  floodSleepThreshold?: number;
   invoke<R extends Api.AnyRequest>(request: R): Promise<R['__response']>;
   getInputEntity(entity: EntityLike): Promise<Api.TypeInputPeer>;
   uploadFile(params: UploadFileParams): Promise<Api.InputFile | Api.InputFileBig>;
@@ -60,4 +70,20 @@ export interface TelegramSessionSpec {
   readonly name: string;
   readonly client: TelegramClientLike | GramJsFamilyClient;
   readonly api?: object;
+}
+
+/**
+ * Make `client` hand every flood wait to the pool: GramJS sleeps through waits up to its
+ * `floodSleepThreshold` (60 s unless the caller set it) with the session looking busy and the
+ * item's budget unaware of it.
+ */
+export function surfaceFloodWaits(client: TelegramClientLike): void {
+  if (client.floodSleepThreshold !== undefined && client.floodSleepThreshold !== 0) {
+    client.floodSleepThreshold = 0;
+  }
+}
+
+/** Stop a client for good: `destroy()` when it has one (GramJS ≥ 2.x), else `disconnect()`. */
+export async function destroyClient(client: TelegramClientLike): Promise<void> {
+  await (client.destroy === undefined ? client.disconnect() : client.destroy());
 }

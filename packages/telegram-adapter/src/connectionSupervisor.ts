@@ -2,7 +2,7 @@ import type { Clock, Pool, Random, WorkerSnapshot } from '@switchyard/core';
 import { backoffDelay } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { UpdateConnectionState } from 'telegram/network/index.js';
-import type { TelegramSession } from './clientLike.js';
+import { destroyClient, type TelegramSession } from './clientLike.js';
 import { telegramErrorClassOf } from './telegramErrorClass.js';
 
 export interface ReconnectOptions {
@@ -14,6 +14,12 @@ export interface ReconnectOptions {
 }
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { minDelayMs: 1000, maxDelayMs: 5 * 60_000, factor: 2 };
+
+/**
+ * How long one `connect()` may take. GramJS's own attempt is its `timeout` (10 s) times its
+ * `connectionRetries`, but a proxy or a half-open socket can stall it for ever.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** A session's connection as its worker actor has it. */
 export type Connection = 'connected' | 'reconnecting' | 'dead';
@@ -36,7 +42,12 @@ interface Watched {
   timer: unknown;
   /** A `connect()` is in flight. */
   connecting: boolean;
+  /** The in-flight `connect()`'s timeout. */
+  connectTimer: unknown;
 }
+
+/** Why a `connect()` did not connect, when it did not throw. */
+type ConnectFailure = 'unreachable' | 'connect-timeout';
 
 type SupervisedPool = Pick<Pool<unknown>, 'reportConnection' | 'getWorker' | 'snapshot'>;
 
@@ -55,6 +66,7 @@ export class ConnectionSupervisor {
   readonly #random: Random;
   readonly #logger: Logger;
   readonly #options: ReconnectOptions;
+  readonly #connectTimeoutMs: number;
   readonly #onReconnected: (name: string) => void;
   readonly #onDown: (name: string) => void;
   readonly #watched = new Map<string, Watched>();
@@ -65,6 +77,7 @@ export class ConnectionSupervisor {
     random: Random;
     logger: Logger;
     reconnect?: ReconnectOptions;
+    connectTimeoutMs?: number;
     onReconnected?: (name: string) => void;
     /** The session stopped being usable (disconnected or dead): move its long-running work. */
     onDown?: (name: string) => void;
@@ -74,6 +87,7 @@ export class ConnectionSupervisor {
     this.#random = options.random;
     this.#logger = options.logger;
     this.#options = options.reconnect ?? DEFAULT_RECONNECT;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#onReconnected = options.onReconnected ?? (() => {});
     this.#onDown = options.onDown ?? (() => {});
   }
@@ -93,7 +107,14 @@ export class ConnectionSupervisor {
           update.state === UpdateConnectionState.broken ? 'broken' : 'disconnected',
         );
     };
-    const w: Watched = { session, handler, attempt: 0, timer: undefined, connecting: false };
+    const w: Watched = {
+      session,
+      handler,
+      attempt: 0,
+      timer: undefined,
+      connecting: false,
+      connectTimer: undefined,
+    };
     this.#watched.set(session.name, w);
     session.client.addEventHandler(handler);
     if (options.connect) {
@@ -115,11 +136,19 @@ export class ConnectionSupervisor {
     return this.connection(name) === 'dead';
   }
 
+  /** Whether some one of `names` is connected now (busy and backing-off sessions are). No snapshot. */
+  anyConnected(names: Iterable<string>): boolean {
+    for (const n of names) {
+      if (this.#watched.has(n) && this.#pool.getWorker(n)?.state !== 'disconnected') return true;
+    }
+    return false;
+  }
+
   /** Whether every one of `names` is dead (true for none). One snapshot at most. */
   allDead(names: Iterable<string>): boolean {
     const list = [...names];
     // Usually some session is up: answered from the live worker views without a snapshot.
-    if (list.some((n) => this.#watched.has(n) && this.#pool.getWorker(n)?.state !== 'disconnected')) {
+    if (this.anyConnected(list)) {
       return false;
     }
     const dead = new Set(
@@ -158,7 +187,11 @@ export class ConnectionSupervisor {
     if (w.timer === undefined && !w.connecting) this.#schedule(w);
   }
 
-  /** The session is dead for good: report it and never reconnect. */
+  /**
+   * The session is dead for good: report it, never reconnect, and destroy its client. GramJS
+   * stores `autoReconnect: false` but does not honour it, and keeps pinging a client that was
+   * only left alone, so a revoked or banned account would keep knocking on Telegram's door.
+   */
   markDead(name: string, reason: string): void {
     const w = this.#watched.get(name);
     const was = this.connection(name);
@@ -168,13 +201,18 @@ export class ConnectionSupervisor {
     this.#logger.error({ worker: name, reason }, 'session is dead; it will not reconnect');
     this.#pool.reportConnection(name, 'dead', reason);
     this.#onDown(name);
+    destroyClient(w.session.client).catch((error: unknown) =>
+      this.#logger.warn({ worker: name, err: error }, 'destroying a dead session failed'),
+    );
   }
 
   unwatch(name: string): void {
     const w = this.#watched.get(name);
     if (w === undefined) return;
     this.#clock.clearTimeout(w.timer);
+    this.#clock.clearTimeout(w.connectTimer);
     w.timer = undefined;
+    w.connectTimer = undefined;
     this.#watched.delete(name);
     // GramJS's removeEventHandler filters by builder *or* callback; the Raw builder it made
     // for us is not ours to name, so drop the handler from the list it keeps.
@@ -216,27 +254,54 @@ export class ConnectionSupervisor {
       return;
     }
     w.connecting = true;
+    let failure: ConnectFailure | undefined;
+    let error: unknown;
     try {
-      await w.session.client.connect();
-      w.connecting = false;
-      if (this.#live(w)) this.markConnected(name);
-    } catch (error) {
-      w.connecting = false;
-      if (!this.#live(w)) return;
-      const cls = telegramErrorClassOf(error);
-      if (cls.type === 'session-dead') {
-        this.markDead(name, cls.code);
-        return;
-      }
-      if (this.connection(name) === 'connected') {
-        this.#pool.reportConnection(name, 'disconnected', 'connect-failed');
-        this.#onDown(name);
-      }
-      this.#logger.warn(
-        { worker: name, attempt: w.attempt, reason: cls.type === 'unrecognised' ? cls.code : cls.type },
-        'reconnect failed',
-      );
-      if (w.timer === undefined) this.#schedule(w);
+      // GramJS answers an unreachable Telegram with `false`, not an error.
+      failure =
+        (await this.#withTimeout(w, w.session.client.connect())) === false ? 'unreachable' : undefined;
+    } catch (e) {
+      error = e;
     }
+    w.connecting = false;
+    if (!this.#live(w)) return;
+    if (failure === undefined && error === undefined) {
+      this.markConnected(name);
+      return;
+    }
+    const cls = error instanceof ConnectTimeout ? undefined : telegramErrorClassOf(error);
+    if (cls?.type === 'session-dead') {
+      this.markDead(name, cls.code);
+      return;
+    }
+    const reason =
+      failure ?? (cls === undefined ? 'connect-timeout' : cls.type === 'unrecognised' ? cls.code : cls.type);
+    if (this.connection(name) === 'connected') {
+      this.#pool.reportConnection(name, 'disconnected', 'connect-failed');
+      this.#onDown(name);
+    }
+    this.#logger.warn({ worker: name, attempt: w.attempt, reason }, 'connect failed');
+    if (w.timer === undefined) this.#schedule(w);
+  }
+
+  /** `connect()`, or a ConnectTimeout once `connectTimeoutMs` has passed on the injected clock. */
+  #withTimeout<T>(w: Watched, connecting: Promise<T>): Promise<T> {
+    const timeout = new Promise<never>((_, reject) => {
+      w.connectTimer = this.#clock.setTimeout(() => reject(new ConnectTimeout()), this.#connectTimeoutMs);
+    });
+    // The abandoned attempt may still fail later; nobody is listening for it then.
+    connecting.catch(() => {});
+    return Promise.race([connecting, timeout]).finally(() => {
+      this.#clock.clearTimeout(w.connectTimer);
+      w.connectTimer = undefined;
+    });
+  }
+}
+
+/** `connect()` did not answer within `connectTimeoutMs`. */
+class ConnectTimeout extends Error {
+  constructor() {
+    super('connect() did not complete in time');
+    this.name = 'ConnectTimeout';
   }
 }

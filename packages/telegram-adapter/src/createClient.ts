@@ -41,7 +41,8 @@ const optionsSchema = z
  *   sleeping through it with the session looking busy;
  * - a finite `connectionRetries`;
  * - `autoReconnect: false`, because the connection supervisor reconnects with backoff and
- *   jitter on the injected clock and must never revive a dead session;
+ *   jitter on the injected clock. GramJS 2.26 stores the flag but does not honour it, so the
+ *   manager also destroys a dead session's client itself;
  * - GramJS's own console logger silenced (it prints on construction); we log through pino.
  */
 export function createTelegramClient(sessionString: string, options: CreateClientOptions): TelegramClient {

@@ -1,18 +1,25 @@
-import { SwitchyardError, TaskFailedError } from '@switchyard/core';
+import { SwitchyardError, TaskCancelledError, TaskFailedError } from '@switchyard/core';
 import { telegramErrorClassOf } from './telegramErrorClass.js';
 
-/** A short, secret-free reason: the Telegram error code when there is one. */
+/**
+ * A short, secret-free reason: Telegram's error code (`PEER_FLOOD`, `SOME_NEW_ERROR`), or a
+ * stable code of ours (`E_NO_CONNECTED_SESSION`). Never an error's whole text: GramJS's
+ * messages name the request, and other errors may quote a peer or a secret.
+ */
 export function errorCode(error: unknown): string {
   let e: unknown = error;
   if (e instanceof TaskFailedError && e.cause !== undefined) e = e.cause;
+  // An item the manager cancelled (nothing could serve it) reports the manager's reason.
+  if (e instanceof TaskCancelledError && e.cause instanceof SwitchyardError) e = e.cause;
   const cls = telegramErrorClassOf(e);
-  if (cls.type !== 'unrecognised' && 'code' in cls) return cls.code;
-  if (cls.type === 'flood-wait' || cls.type === 'slow-mode')
-    return cls.type === 'flood-wait' ? 'FLOOD_WAIT' : 'SLOWMODE_WAIT';
-  if (e instanceof SwitchyardError) return e.code;
-  return describeError(e);
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  switch (cls.type) {
+    case 'flood-wait':
+      return 'FLOOD_WAIT';
+    case 'slow-mode':
+      return 'SLOWMODE_WAIT';
+    case 'already-sent':
+      return 'RANDOM_ID_DUPLICATE';
+    default:
+      return cls.code;
+  }
 }

@@ -147,8 +147,9 @@ export class ForeignClient implements TelegramClientLike {
     return this.#client.connected;
   }
 
-  get floodSleepThreshold(): number | undefined {
-    return (this.#client as { floodSleepThreshold?: number }).floodSleepThreshold;
+  /** The wrapped client's threshold (0 when it has none: it never sleeps through a flood wait). */
+  get floodSleepThreshold(): number {
+    return (this.#client as { floodSleepThreshold?: number }).floodSleepThreshold ?? 0;
   }
 
   set floodSleepThreshold(value: number) {

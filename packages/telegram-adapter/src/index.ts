@@ -11,7 +11,6 @@ export type {
   TelegramSession,
   TelegramSessionSpec,
 } from './clientLike.js';
-export type { TelegramClientLike } from './publicClient.js';
 export type { ReconnectOptions } from './connectionSupervisor.js';
 export { type CreateClientOptions, createTelegramClient } from './createClient.js';
 export type { BigInteger } from './deliver.js';
@@ -27,6 +26,7 @@ export type {
   MediaSendOptions,
   ScrapeGroupOptions,
 } from './operationOptions.js';
+export type { TelegramClientLike } from './publicClient.js';
 export type { GroupScrapeResult } from './scrapeGroupTask.js';
 export type { Member } from './scrapeMembers.js';
 export {

@@ -36,6 +36,11 @@ export interface TelegramSessionManagerOptions {
   retry?: Partial<RetryOptions>;
   /** Reconnect backoff. */
   reconnect?: ReconnectOptions;
+  /**
+   * Budget for one `connect()`: one that has not finished by then counts as failed and is
+   * retried with the reconnect backoff (GramJS's can stall for ever). Default 30 s.
+   */
+  connectTimeoutMs?: number;
   /** Connect the clients on start and disconnect them on shutdown. Default true; false when the caller manages connections. */
   connect?: boolean;
   /** Premium accounts may send files up to 4 GB. */
@@ -96,6 +101,7 @@ const optionsSchema = z
       })
       .strict()
       .optional(),
+    connectTimeoutMs: positiveInt('connectTimeoutMs').optional(),
     connect: z.boolean().optional(),
     premium: z.boolean().optional(),
     backfillLimit: positiveInt('backfillLimit')

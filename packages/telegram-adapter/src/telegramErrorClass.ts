@@ -3,8 +3,9 @@ import { FloodWaitError, RPCError, SlowModeWaitError } from 'telegram/errors/ind
 
 /**
  * What a Telegram error means for the pool, following the table in TELEGRAM.md.
- * Classified by the real GramJS classes first (`instanceof`), then by the raw
- * `errorMessage` — never by substrings of `message`.
+ * Classified by what Telegram said — the error's `errorMessage`, `code` and `seconds` — so a
+ * client whose error classes are its own (teleproto) is understood like GramJS; `instanceof`
+ * against GramJS's classes is only a shortcut. Never by substrings of `message`.
  */
 export type TelegramErrorClass =
   /** Back off this session for exactly `retryAfterMs`. */
@@ -13,6 +14,11 @@ export type TelegramErrorClass =
   | { readonly type: 'slow-mode'; readonly retryAfterMs: number }
   /** The session loses `capability` for a long time; the item may move to another session. */
   | { readonly type: 'session-limited'; readonly capability: string; readonly code: string }
+  /**
+   * `FROZEN_METHOD_INVALID`: Telegram froze the account; it may still read, but every capability
+   * that writes (sending, joining, scraping) goes for a long time, and the item moves on.
+   */
+  | { readonly type: 'session-frozen'; readonly code: string }
   /** The session is dead for good. */
   | { readonly type: 'session-dead'; readonly code: string }
   /** This target can never succeed: fail the item only. */
@@ -77,6 +83,9 @@ const targetErrors = new Set([
   'INVITE_REQUEST_SENT',
 ]);
 
+/** Telegram's answer to any write from a frozen account. */
+const FROZEN = 'FROZEN_METHOD_INVALID';
+
 const transientErrors = new Set(['RPC_CALL_FAIL', 'TIMEOUT', 'RPC_MCGET_FAIL', 'WORKER_BUSY_TOO_LONG_RETRY']);
 
 /** Node socket errors and GramJS's own "not connected" errors: the request may or may not have left. */
@@ -111,19 +120,74 @@ export function telegramErrorClassOf(error: unknown): TelegramErrorClass {
   return cls;
 }
 
-export function classifyTelegramError(error: unknown): TelegramErrorClass {
+/** What every Telegram RPC error carries, whichever library built it. */
+interface RpcFields {
+  /** Telegram's error string (`PEER_FLOOD`), or GramJS's `FLOOD` for its flood classes. */
+  readonly errorMessage: string;
+  /** The HTTP-like code: 400, 401, 420, 500… */
+  readonly code: number | undefined;
+  /** The wait of a flood or slow-mode error. */
+  readonly seconds: number | undefined;
+  readonly name: string;
+}
+
+/** A Telegram RPC error's fields, each read once, judged by the fields rather than the class. */
+function rpcFieldsOf(error: unknown): RpcFields | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as Error & { errorMessage?: unknown; code?: unknown; seconds?: unknown };
+  const errorMessage = e.errorMessage;
+  if (typeof errorMessage !== 'string') return undefined;
+  const code = e.code;
+  const seconds = e.seconds;
+  return {
+    errorMessage,
+    code: typeof code === 'number' ? code : undefined,
+    seconds: typeof seconds === 'number' ? seconds : undefined,
+    name: error instanceof RPCError ? error.constructor.name : error.name,
+  };
+}
+
+/** `FLOOD_WAIT_30` / `FLOOD_PREMIUM_WAIT_7` / `SLOWMODE_WAIT_5`, when a client left the wire string as it was. */
+const WAIT_ON_THE_WIRE = /^(FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_(\d+)$/;
+
+/** A flood or slow-mode wait, from GramJS's classes, their look-alikes, or the raw wire string. */
+function waitOf(error: unknown, rpc: RpcFields): TelegramErrorClass | undefined {
+  // GramJS's own classes: the shortcut.
   if (error instanceof FloodWaitError)
     return { type: 'flood-wait', retryAfterMs: floodWaitMs(error.seconds) };
   if (error instanceof SlowModeWaitError)
     return { type: 'slow-mode', retryAfterMs: floodWaitMs(error.seconds) };
-  if (error instanceof RPCError) {
-    const code = error.errorMessage;
+  const wire = WAIT_ON_THE_WIRE.exec(rpc.errorMessage);
+  if (wire !== null) {
+    const retryAfterMs = floodWaitMs(Number(wire[2]));
+    return wire[1] === 'SLOWMODE_WAIT'
+      ? { type: 'slow-mode', retryAfterMs }
+      : { type: 'flood-wait', retryAfterMs };
+  }
+  // GramJS's flood classes (and teleproto's copies of them) replace the wire string with
+  // `FLOOD` and keep the wait in `seconds`; only the class name tells a chat's slow mode apart.
+  if (rpc.errorMessage === 'FLOOD' && rpc.seconds !== undefined) {
+    const retryAfterMs = floodWaitMs(rpc.seconds);
+    return rpc.name === 'SlowModeWaitError'
+      ? { type: 'slow-mode', retryAfterMs }
+      : { type: 'flood-wait', retryAfterMs };
+  }
+  return undefined;
+}
+
+export function classifyTelegramError(error: unknown): TelegramErrorClass {
+  const rpc = rpcFieldsOf(error);
+  if (rpc !== undefined) {
+    const wait = waitOf(error, rpc);
+    if (wait !== undefined) return wait;
+    const code = rpc.errorMessage;
     if (code === 'RANDOM_ID_DUPLICATE') return { type: 'already-sent' };
+    if (code === FROZEN) return { type: 'session-frozen', code };
     const capability = sessionLimited[code];
     if (capability !== undefined) return { type: 'session-limited', capability, code };
     if (sessionDead.has(code)) return { type: 'session-dead', code };
     if (targetErrors.has(code)) return { type: 'target', code };
-    if (transientErrors.has(code) || (error.code !== undefined && error.code >= 500)) {
+    if (transientErrors.has(code) || (rpc.code !== undefined && rpc.code >= 500)) {
       return { type: 'transient', code, sent: 'maybe' };
     }
     return { type: 'unrecognised', code };
@@ -151,5 +215,15 @@ export function classifyTelegramError(error: unknown): TelegramErrorClass {
     if (error.message.startsWith('Could not find the input entity for'))
       return { type: 'target', code: 'PEER_ID_INVALID' };
   }
-  return { type: 'unrecognised', code: error instanceof Error ? error.name : typeof error };
+  return { type: 'unrecognised', code: stableCodeOf(error) };
+}
+
+/**
+ * A short code for an error nobody recognised: its own string `code` (`E_SOMETHING`, `EPROTO`),
+ * else its class name. Never its message, which may carry a request, a peer or a secret.
+ */
+function stableCodeOf(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const own = (error as { code?: unknown }).code;
+  return typeof own === 'string' && own.length > 0 ? own : error.name;
 }

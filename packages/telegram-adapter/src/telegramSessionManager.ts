@@ -5,15 +5,21 @@ import { createPool, SwitchyardError, systemClock, ValidationError } from '@swit
 import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
 import { generateRandomLong } from 'telegram/Helpers.js';
-import { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
+import { ManagerShutDownError, NoConnectedSessionError, NoLiveSessionError } from './adapterErrors.js';
 import { BulkOperation } from './bulkOperation.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
 import { judgeFailure, type SessionEffect } from './classifyFailure.js';
-import type { TelegramClientLike, TelegramSession, TelegramSessionSpec } from './clientLike.js';
+import {
+  surfaceFloodWaits,
+  type TelegramClientLike,
+  type TelegramSession,
+  type TelegramSessionSpec,
+} from './clientLike.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import { type Content, uploadMedia } from './deliver.js';
+import { floodWaitRoute } from './floodWaitRoute.js';
 import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
 import { checkMediaFile, type MediaType } from './mediaFile.js';
@@ -36,6 +42,7 @@ import {
   type MediaSendOptions,
   type ScrapeGroupOptions,
 } from './operationOptions.js';
+import { OutageDeadline } from './outageDeadline.js';
 import { partitionRecipients } from './recipient.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
 import { sendToRecipient } from './sendToRecipient.js';
@@ -45,6 +52,12 @@ import type { TaskContext } from './taskContext.js';
 import { JOIN, SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
 const BASE_CAPABILITIES = [SEND_TO_STRANGERS, JOIN, SCRAPE] as const;
+
+/** Core's default `retry.maxRateLimitWaitMs`: how long an item may wait for a session. */
+const DEFAULT_WAIT_BUDGET_MS = 15 * 60_000;
+
+/** Unknown-outcome pins remembered at most (oldest forgotten first); each is a few bytes. */
+const MAX_PINS = 10_000;
 
 export interface BulkScrapeReport {
   readonly results: Map<string, GroupScrapeResult>;
@@ -85,6 +98,12 @@ export class TelegramSessionManager {
   readonly #supervisor: ConnectionSupervisor;
   readonly #monitor: ChatMonitor;
   readonly #operations = new Set<AbortController>();
+  readonly #outage: OutageDeadline<AbortController>;
+  /**
+   * Items pinned to a session by an unknown outcome (task id → session): a flood wait there
+   * cannot move them. The pool keeps the pin itself but does not show it to `classify`.
+   */
+  readonly #pins = new Map<number, string>();
   readonly #options: TelegramSessionManagerOptions;
   readonly #taskContext: TaskContext;
   #strategyName: string;
@@ -107,7 +126,9 @@ export class TelegramSessionManager {
       limits: { scraping: 5, ...options.limits },
       // Telegram's broadcast guidance is about 30 messages/s overall: a fleet-wide cap, on top of
       // each session's own pacing.
-      rates: { sending: { perSecond: options.fleetSendsPerSecond ?? 30 } },
+      // Strict: a sliding window never lets more than the cap start in any one second (a token
+      // bucket would let a full bucket and a second's refill through together).
+      rates: { sending: { perSecond: options.fleetSendsPerSecond ?? 30, strict: true } },
       ...(options.retry ? { retry: options.retry } : {}),
       clock: this.#clock,
       random: this.#random,
@@ -141,7 +162,15 @@ export class TelegramSessionManager {
       random: this.#random,
       logger: this.#logger,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       onDown: (s) => this.#onSessionDown(s),
+      onReconnected: () => this.#outage.check(),
+    });
+    this.#outage = new OutageDeadline({
+      clock: this.#clock,
+      budgetMs: waitBudgetMs(options.retry?.maxRateLimitWaitMs),
+      down: () => !this.#supervisor.anyConnected(this.#sessions.keys()),
+      expire: (controller, waitedMs) => controller.abort(new NoConnectedSessionError(waitedMs)),
     });
     for (const s of sessions) this.addSession(s);
   }
@@ -156,6 +185,7 @@ export class TelegramSessionManager {
         { field: 'session.name', reason: `a session named ${checked!.name} exists` },
       ]);
     }
+    surfaceFloodWaits(checked!.client);
     this.#sessions.set(checked!.name, checked!);
     this.pool.addWorker({
       id: checked!.name,
@@ -165,6 +195,7 @@ export class TelegramSessionManager {
     });
     this.#holds.register(checked!.name, BASE_CAPABILITIES);
     this.#supervisor.watch(checked!, { connect: this.#options.connect !== false });
+    this.#outage.check();
   }
 
   /** Stop giving the session work, let its running tasks finish, then forget it. */
@@ -176,6 +207,7 @@ export class TelegramSessionManager {
     this.#holds.unregister(name);
     this.#quota.forget(name);
     this.#sessions.delete(name);
+    this.#outage.check();
   }
 
   sessionNames(): string[] {
@@ -385,7 +417,7 @@ export class TelegramSessionManager {
         this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
         return { results, summary };
       } finally {
-        this.#operations.delete(controller);
+        this.#endOperation(controller);
       }
     }, controller);
   }
@@ -405,18 +437,47 @@ export class TelegramSessionManager {
   #classify(error: unknown, task: TaskView & { readonly worker: string }): Failure {
     const { failure, effect } = judgeFailure(error, task.kind);
     if (effect !== undefined) this.#apply(task.worker, effect);
+    if (failure.kind === 'unknown-outcome') this.#pin(task.id, task.worker);
+    else if (failure.kind === 'permanent' || failure.kind === 'worker-fatal') this.#pins.delete(task.id);
+    if (failure.kind === 'rate-limited' && failure.scope === 'worker') {
+      // The flood wait is the session's: back it off, and move the item, which waits only as
+      // long as it must for some session.
+      this.pool.backoffWorker(task.worker, failure.retryAfterMs, 'FLOOD_WAIT');
+      const snapshot = this.pool.snapshot();
+      return floodWaitRoute(
+        { requires: task.requires, antiAffinity: task.antiAffinity, pinnedTo: this.#pins.get(task.id) },
+        {
+          now: this.#clock.now(),
+          workers: snapshot.workers,
+          heldUntil: (worker, capability) => this.#holds.heldUntil(worker, capability),
+        },
+        failure.retryAfterMs,
+      );
+    }
     return failure;
+  }
+
+  #pin(task: number, session: string): void {
+    this.#pins.delete(task);
+    this.#pins.set(task, session);
+    if (this.#pins.size > MAX_PINS) this.#pins.delete(this.#pins.keys().next().value!);
   }
 
   #apply(session: string, effect: SessionEffect): void {
     switch (effect.type) {
       case 'restrict': {
-        const ms = this.#options.restrictionMs ?? 12 * 3600_000;
+        const ms = this.#restrictionMs;
         this.#logger.warn(
           { worker: session, code: effect.code, capability: effect.capability, ms },
           'session restricted',
         );
         this.#holds.hold(session, effect.capability, ms);
+        return;
+      }
+      case 'freeze': {
+        const ms = this.#restrictionMs;
+        this.#logger.warn({ worker: session, code: effect.code, ms }, 'session frozen by Telegram');
+        for (const capability of BASE_CAPABILITIES) this.#holds.hold(session, capability, ms);
         return;
       }
       case 'quota-exhausted':
@@ -431,8 +492,14 @@ export class TelegramSessionManager {
     }
   }
 
+  /** How long a restriction (`PEER_FLOOD`, a frozen account…) takes capabilities away. */
+  get #restrictionMs(): number {
+    return this.#options.restrictionMs ?? 12 * 3600_000;
+  }
+
   #onSessionDown(name: string): void {
     this.#monitor.sessionDown(name);
+    this.#outage.check();
     // After the pool has finished with the failure that may have brought the session down:
     // cancelling the waiting work is a pool call of its own.
     queueMicrotask(() => {
@@ -546,7 +613,7 @@ export class TelegramSessionManager {
           },
         };
       } finally {
-        this.#operations.delete(controller);
+        this.#endOperation(controller);
       }
     }, controller);
   }
@@ -579,6 +646,7 @@ export class TelegramSessionManager {
       // Reconnect and hold timers call the pool: stop them before it closes, so none fires on a
       // closed pool.
       this.#supervisor.stop();
+      this.#outage.stop();
       this.#holds.clear();
       await this.pool.close({ drain: false });
       await monitoring;
@@ -596,7 +664,13 @@ export class TelegramSessionManager {
     // Every item of a bulk operation listens to its signal; thousands of items are normal.
     setMaxListeners(0, controller.signal);
     this.#operations.add(controller);
+    this.#outage.follow(controller);
     return controller;
+  }
+
+  #endOperation(controller: AbortController): void {
+    this.#operations.delete(controller);
+    this.#outage.forget(controller);
   }
 
   /** Cancel the operation when the caller's (already validated) signal aborts. */
@@ -633,6 +707,10 @@ export class TelegramOperationError extends SwitchyardError {
     this.target = target;
     this.reason = reason;
   }
+}
+
+function waitBudgetMs(given: unknown): number {
+  return typeof given === 'number' ? given : DEFAULT_WAIT_BUDGET_MS;
 }
 
 function skipped(recipient: string, reason: string, at: number): MessageResult {

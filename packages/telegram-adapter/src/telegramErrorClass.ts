@@ -205,6 +205,11 @@ export function classifyTelegramError(error: unknown): TelegramErrorClass {
       return { type: 'transient', code: 'DISCONNECTED', sent: 'no' };
     }
     if (error.message === 'Not connected') return { type: 'transient', code: 'NOT_CONNECTED', sent: 'maybe' };
+    // GramJS's invoke retries a server error (TIMEOUT, RPC_CALL_FAIL, any 500) by itself, and
+    // after `requestRetries` tries (5) throws this: any of those tries may have been carried out.
+    if (/^Request was unsuccessful \d+ time\(s\)$/.test(error.message)) {
+      return { type: 'transient', code: 'REQUEST_RETRIES_EXHAUSTED', sent: 'maybe' };
+    }
     // Name resolution fails before anything is sent, with plain Errors (client/users.js):
     // the target does not exist, so the item fails with the code Telegram itself would use.
     if (/^No user has ".*" as username$/s.test(error.message))

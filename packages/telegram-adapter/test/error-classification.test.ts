@@ -102,6 +102,18 @@ describe('Telegram error classification (TELEGRAM.md table)', () => {
     });
   });
 
+  it("treats GramJS's own retries running out on server errors as transient, and as an unknown outcome for sends", () => {
+    const exhausted = new Error('Request was unsuccessful 5 time(s)');
+    expect(classifyTelegramError(exhausted)).toEqual({
+      type: 'transient',
+      code: 'REQUEST_RETRIES_EXHAUSTED',
+      sent: 'maybe',
+    });
+    expect(errorCode(exhausted)).toBe('REQUEST_RETRIES_EXHAUSTED');
+    expect(classifyFailure(exhausted, { kind: 'scraping' })).toEqual({ kind: 'transient' });
+    expect(classifyFailure(exhausted, { kind: 'sending' })).toEqual({ kind: 'unknown-outcome' });
+  });
+
   it('treats a network drop as transient; "disconnected before sending" is not an unknown outcome', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyFailure(reset, { kind: 'sending' })).toEqual({ kind: 'unknown-outcome' });

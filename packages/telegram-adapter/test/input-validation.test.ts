@@ -7,13 +7,23 @@ import { checkMediaFile, imageDimensions } from '../src/mediaFile.js';
 import { validateCaption, validateMessageText } from '../src/messageText.js';
 import { checkRecipient, partitionRecipients } from '../src/recipient.js';
 import { resolveStrategy } from '../src/strategyName.js';
-import { type Harness, harness } from './harness.js';
+import { requestsMade, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
+  expect(h?.clock.pendingTimers() ?? 0).toBe(0);
   h = undefined;
 });
+
+/** A connected fleet on the scripted Telegram, where `alice_one` exists. */
+async function connectedHarness(
+  options: Parameters<typeof scriptedHarness>[0] = {},
+): Promise<ScriptedHarness> {
+  const harness = scriptedHarness({ users: ['alice_one'], ...options });
+  await harness.ready();
+  return harness;
+}
 
 const png = (w: number, h2: number) => {
   const b = Buffer.alloc(64);
@@ -139,22 +149,23 @@ describe('strategy names', () => {
 
 describe('bad input sends nothing', () => {
   it('rejects the whole call when skipInvalid is false', async () => {
-    h = harness();
+    h = await connectedHarness();
     const op = h.manager.sendTextMessagesBulk(['alice_one', 'x'], 'hi', { skipInvalid: false });
     await expect(h.settle(op)).rejects.toThrow(ValidationError);
-    expect(h.telegram.requests).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
   });
 
   it('skips invalid recipients with a reason by default', async () => {
-    h = harness();
+    h = await connectedHarness();
     const report = await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'x', '@bad__name'], 'hi'));
     expect(report.summary).toMatchObject({ sent: 1, skipped: 2 });
     expect(report.results.get('x')).toMatchObject({ outcome: 'skipped', success: false, sessionUsed: null });
     expect(report.results.get('@bad__name')?.error).toContain('__');
+    expect(h.telegram.deliveries.map((d) => d.peer)).toEqual([`user:${h.telegram.user('alice_one')!.id}`]);
   });
 
   it('rejects empty text, overlong captions and bad media before any request', async () => {
-    h = harness();
+    h = await connectedHarness();
     await expect(h.settle(h.manager.sendTextMessagesBulk(['alice_one'], ''))).rejects.toThrow(/message/);
     await expect(
       h.settle(
@@ -166,12 +177,12 @@ describe('bad input sends nothing', () => {
     await expect(
       h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], '/nonexistent.png', 'image')),
     ).rejects.toThrow(/mediaPath/);
-    expect(h.telegram.requests).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
   });
 
-  it('rejects an unknown strategy in the constructor and in setLoadBalancingStrategy', () => {
-    expect(() => harness({ strategy: 'nope' as never })).toThrow(/unknown strategy/);
-    h = harness();
+  it('rejects an unknown strategy in the constructor and in setLoadBalancingStrategy', async () => {
+    expect(() => scriptedHarness({ strategy: 'nope' as never })).toThrow(/unknown strategy/);
+    h = await connectedHarness();
     expect(() => h!.manager.setLoadBalancingStrategy('nope')).toThrow(ValidationError);
     expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
   });

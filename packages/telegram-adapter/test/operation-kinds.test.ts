@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withOperationKinds } from '../src/operationKinds.js';
-import { harness } from './harness.js';
+import { scriptedHarness } from './scriptedHarness.js';
 
 const zeros = { scraping: 0, monitoring: 0, sending: 0, other: 0 };
 
@@ -12,7 +12,8 @@ describe('the adapter reports its own operation kinds', () => {
   });
 
   it("the manager's snapshot and metrics list every kind before any work", async () => {
-    const h = harness();
+    const h = scriptedHarness();
+    await h.ready();
     const { metrics } = h.manager.snapshot().pool;
     for (const byKind of [
       metrics.inFlightByKind,
@@ -24,5 +25,6 @@ describe('the adapter reports its own operation kinds', () => {
     }
     expect(h.manager.getOperationMetrics()).toEqual(zeros);
     await h.manager.shutdown();
+    expect(h.clock.pendingTimers()).toBe(0);
   });
 });

@@ -1,10 +1,11 @@
 import { seededRandom, VirtualClock } from '@switchyard/core';
+import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { TelegramSessionSpec } from '../src/clientLike.js';
 import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { captureLogs, type Harness, settler } from './harness.js';
-import { ScriptedTelegram } from './scriptedTelegram.js';
+import { type RequestRecord, ScriptedTelegram } from './scriptedTelegram.js';
 
 export interface ScriptedHarness extends Omit<Harness, 'telegram'> {
   readonly telegram: ScriptedTelegram;
@@ -67,4 +68,20 @@ export function scriptedHarness(
     throw new Error('sessions did not connect');
   };
   return { clock, telegram, manager, logs, settle: settler(clock), ready };
+}
+
+/**
+ * The requests that reached Telegram, less GramJS's own look-up of the account's user
+ * (`users.GetUsers` of `InputUserSelf`, which its update dispatch makes once per client on the
+ * first update, the connection's included): what the fleet code itself asked for.
+ */
+export function requestsMade(telegram: ScriptedTelegram): RequestRecord[] {
+  return telegram.requests.filter(
+    ({ request }) =>
+      !(
+        request instanceof Api.users.GetUsers &&
+        request.id.length === 1 &&
+        request.id[0] instanceof Api.InputUserSelf
+      ),
+  );
 }

@@ -5,16 +5,31 @@ import { ValidationError } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTelegramClient } from '../src/createClient.js';
 import { loadSessionsFromEnv, loadSessionsFromFolder, saveSessionFile } from '../src/sessionSources.js';
-import { type Harness, harness } from './harness.js';
+import { requestsMade, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { sessionString } from './sessionString.js';
 
 const API_HASH = '0123456789abcdef0123456789abcdef';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
+  expect(h?.clock.pendingTimers() ?? 0).toBe(0);
   h = undefined;
 });
+
+/** A connected fleet on the scripted Telegram, with a public group `big_group` of 10 members. */
+async function connectedHarness(): Promise<ScriptedHarness> {
+  const harness = scriptedHarness({
+    users: ['alice_one'],
+    before: (telegram) => telegram.addChannel({ username: 'big_group', generatedMembers: 10 }),
+  });
+  await harness.ready();
+  return harness;
+}
+
+/** Upload parts that reached Telegram. */
+const uploads = (h: ScriptedHarness) =>
+  h.telegram.requests.filter((r) => r.request.className.startsWith('upload.'));
 
 /** The ValidationError `fn` throws or rejects with. */
 async function validationError(fn: () => unknown): Promise<ValidationError> {
@@ -31,7 +46,7 @@ const named = (field: string) => ({ field, reason: 'unknown option' });
 
 describe('a misspelt option, or one of a feature not built yet, is an error naming the key', () => {
   it('new TelegramSessionManager(options), also inside retry, reconnect and limits', async () => {
-    const e = await validationError(() => harness({ delay: 1000 } as never));
+    const e = await validationError(() => scriptedHarness({ delay: 1000 } as never));
     expect(e.issues).toEqual([named('options.delay')]);
     expect(e.message).toBe('options.delay: unknown option');
     for (const [option, field] of [
@@ -42,21 +57,21 @@ describe('a misspelt option, or one of a feature not built yet, is an error nami
       ],
       [{ limits: { scraping: 2, joining: 1 } }, 'options.limits.joining'],
     ] as const) {
-      expect((await validationError(() => harness(option as never))).issues).toEqual([named(field)]);
+      expect((await validationError(() => scriptedHarness(option as never))).issues).toEqual([named(field)]);
     }
   });
 
   it('sendTextMessagesBulk sends nothing', async () => {
-    h = harness();
+    h = await connectedHarness();
     const e = await validationError(() =>
       h!.settle(h!.manager.sendTextMessagesBulk(['alice_one'], 'hi', { delayMS: 5 } as never)),
     );
     expect(e.issues).toEqual([named('options.delayMS')]);
-    expect(h.telegram.requests).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
   });
 
   it('sendMediaMessagesBulk sends and uploads nothing', async () => {
-    h = harness();
+    h = await connectedHarness();
     const e = await validationError(() =>
       h!.settle(
         h!.manager.sendMediaMessagesBulk(['alice_one'], '/nonexistent.png', 'image', {
@@ -66,12 +81,12 @@ describe('a misspelt option, or one of a feature not built yet, is an error nami
       ),
     );
     expect(e.issues).toEqual([named('options.spoiler')]);
-    expect(h.telegram.requests).toHaveLength(0);
-    expect(h.telegram.uploads).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
+    expect(uploads(h)).toHaveLength(0);
   });
 
   it('scrapeGroupMembers and joinAndScrapeGroup, also inside output', async () => {
-    h = harness({ groups: [{ id: 11, username: 'big_group', members: 10 }] });
+    h = await connectedHarness();
     const scrape = await validationError(() =>
       h!.settle(h!.manager.scrapeGroupMembers('big_group', { limit: 5 } as never)),
     );
@@ -84,11 +99,11 @@ describe('a misspelt option, or one of a feature not built yet, is an error nami
       ),
     );
     expect(join.issues).toEqual([named('options.output.append')]);
-    expect(h.telegram.requests).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
   });
 
   it('bulkScrapeGroups and safeBulkScrapeWithRotation', async () => {
-    h = harness({ groups: [{ id: 11, username: 'big_group', members: 10 }] });
+    h = await connectedHarness();
     const bulk = await validationError(() =>
       h!.settle(h!.manager.bulkScrapeGroups(['big_group'], { outputFormat: 'csv' } as never)),
     );
@@ -97,7 +112,7 @@ describe('a misspelt option, or one of a feature not built yet, is an error nami
       h!.settle(h!.manager.safeBulkScrapeWithRotation(['big_group'], { rotate: true } as never)),
     );
     expect(rotation.issues).toEqual([named('options.rotate')]);
-    expect(h.telegram.requests).toHaveLength(0);
+    expect(requestsMade(h.telegram)).toHaveLength(0);
   });
 
   it('loadSessionsFromFolder and loadSessionsFromEnv', async () => {

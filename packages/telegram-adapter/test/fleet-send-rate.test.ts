@@ -1,21 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './harness.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
+  expect(h?.clock.pendingTimers() ?? 0).toBe(0);
   h = undefined;
 });
 
+const recipients = (n: number) => Array.from({ length: n }, (_, i) => `rate_user${i}`);
+
 describe('fleet-wide send rate', () => {
   it('never starts more sends per second than fleetSendsPerSecond, however many sessions there are', async () => {
-    h = harness({ sessions: 20, delayMs: 0, fleetSendsPerSecond: 10 });
+    h = scriptedHarness({ sessions: 20, users: recipients(60), delayMs: 0, fleetSendsPerSecond: 10 });
+    await h.ready();
     const starts: number[] = [];
     h.manager.pool.events$.subscribe((e) => {
       if (e.type === 'task-assigned' && e.kind === 'sending') starts.push(e.at);
     });
-    const recipients = Array.from({ length: 60 }, (_, i) => `rate_user${i}`);
-    const { summary } = await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hello'));
+    const { summary } = await h.settle(h.manager.sendTextMessagesBulk(recipients(60), 'hello'));
     expect(summary.sent).toBe(60);
     expect(h.telegram.deliveries).toHaveLength(60);
     // A sliding window: no one-second window, wherever it starts, holds more than 10 starts.
@@ -27,13 +30,15 @@ describe('fleet-wide send rate', () => {
   });
 
   it('defaults to 30 sends per second', async () => {
-    h = harness({ sessions: 50, delayMs: 0 });
+    h = scriptedHarness({ sessions: 50, users: recipients(90), delayMs: 0 });
+    await h.ready();
     const starts: number[] = [];
     h.manager.pool.events$.subscribe((e) => {
       if (e.type === 'task-assigned' && e.kind === 'sending') starts.push(e.at);
     });
-    const recipients = Array.from({ length: 90 }, (_, i) => `rate_user${i}`);
-    await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hello'));
+    const { summary } = await h.settle(h.manager.sendTextMessagesBulk(recipients(90), 'hello'));
+    expect(summary.sent).toBe(90);
+    expect(h.telegram.deliveries).toHaveLength(90);
     for (const t of starts)
       expect(starts.filter((s) => s >= t && s < t + 1000).length).toBeLessThanOrEqual(30);
     expect(Math.max(...starts)).toBeGreaterThanOrEqual(2000);

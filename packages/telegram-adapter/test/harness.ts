@@ -107,7 +107,7 @@ export function occupy(
 
 /** Send to one recipient at a time and return the session each went out on. */
 export async function sendSequentially(
-  h: Harness,
+  h: Pick<Harness, 'manager' | 'settle'>,
   count: number,
   prefix = 'seq_user',
 ): Promise<(string | null)[]> {

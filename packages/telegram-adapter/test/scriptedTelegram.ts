@@ -402,6 +402,22 @@ export class ScriptedTelegram {
     for (const sender of this.#account(name).senders.flat()) if (sender.main) sender.drop();
   }
 
+  // ── losing the network ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Session `name` loses its network: its connection breaks under GramJS (which reports
+   * `UpdateConnectionState` broken) and every `connect()` returns false until `restoreNetwork`.
+   */
+  loseNetwork(name: string): void {
+    this.unreachable.add(name);
+    this.drop(name);
+  }
+
+  /** Session `name`'s network is back: the next `connect()` succeeds. */
+  restoreNetwork(name: string): void {
+    this.unreachable.delete(name);
+  }
+
   // ── updates ──────────────────────────────────────────────────────────────────────────────
 
   /**

@@ -1,22 +1,32 @@
 // Seed 000's test list (tests/test_load_balancing.py), ported to the TelegramSessionManager API.
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoLiveSessionError } from '../src/adapterErrors.js';
-import { type Harness, harness, occupy, sendSequentially } from './harness.js';
+import { occupy, sendSequentially } from './harness.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
+  expect(h?.clock.pendingTimers() ?? 0).toBe(0);
   h = undefined;
 });
 
+/** A connected fleet of real GramJS clients on the scripted Telegram (recipients seq_user0…5, alice_one, bob_twooo). */
+async function harness(options: Parameters<typeof scriptedHarness>[0] = {}): Promise<ScriptedHarness> {
+  const users = [...Array.from({ length: 6 }, (_, i) => `seq_user${i}`), 'alice_one', 'bob_twooo'];
+  const harness = scriptedHarness({ users, ...options });
+  await harness.ready();
+  return harness;
+}
+
 describe('seed 000: load balancing', () => {
-  it('test_session_load_tracking_initialization: every session starts at load 0', () => {
-    h = harness();
+  it('test_session_load_tracking_initialization: every session starts at load 0', async () => {
+    h = await harness();
     expect(h.manager.sessionNames().map((s) => h!.manager.getSessionLoad(s))).toEqual([0, 0, 0]);
   });
 
   it('test_increment_and_decrement_session_load: load rises while a task runs and falls when it ends', async () => {
-    h = harness();
+    h = await harness();
     const a = occupy(h.manager, 's1');
     const b = occupy(h.manager, 's1');
     await h.clock.advance(0);
@@ -30,19 +40,19 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_round_robin_session_selection: over 3 sessions picks s0, s1, s2, s0, s1, s2', async () => {
-    h = harness();
+    h = await harness();
     expect(await sendSequentially(h, 6)).toEqual(['s0', 's1', 's2', 's0', 's1', 's2']);
   });
 
   it('test_round_robin_skips_disconnected_sessions', async () => {
-    h = harness();
-    h.telegram.offline.add('s1');
-    h.manager.reportDisconnected('s1');
+    h = await harness();
+    h.telegram.loseNetwork('s1');
     expect(await sendSequentially(h, 4)).toEqual(['s0', 's2', 's0', 's2']);
+    expect(h.manager.getSessionInfo('s1').connection).toBe('reconnecting');
   });
 
   it('test_least_loaded_session_selection: with loads 2, 1, 0 picks the third session', async () => {
-    h = harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least_loaded' });
     occupy(h.manager, 's0');
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
@@ -52,23 +62,22 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_least_loaded_breaks_ties_with_round_robin', async () => {
-    h = harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least_loaded' });
     expect(await sendSequentially(h, 6)).toEqual(['s0', 's1', 's2', 's0', 's1', 's2']);
   });
 
   it('test_least_loaded_skips_disconnected_sessions', async () => {
-    h = harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least_loaded' });
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
     await h.clock.advance(0);
-    h.telegram.offline.add('s2');
-    h.manager.reportDisconnected('s2');
+    h.telegram.loseNetwork('s2');
     const used = await sendSequentially(h, 4);
     expect(used).not.toContain('s2');
   });
 
   it('test_get_available_session_round_robin_strategy', async () => {
-    h = harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least_loaded' });
     h.manager.setLoadBalancingStrategy('round_robin');
     expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
     occupy(h.manager, 's0');
@@ -79,7 +88,7 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_get_available_session_least_loaded_strategy', async () => {
-    h = harness();
+    h = await harness();
     h.manager.setLoadBalancingStrategy('least_loaded');
     expect(h.manager.getLoadBalancingStrategy()).toBe('least_loaded');
     occupy(h.manager, 's0');
@@ -89,22 +98,19 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_no_available_sessions_returns_none: with every session disconnected the item waits, then goes out', async () => {
-    h = harness({ sessions: 2 });
-    for (const s of ['s0', 's1']) {
-      h.telegram.offline.add(s);
-      h.manager.reportDisconnected(s);
-    }
+    h = await harness({ sessions: 2 });
+    for (const s of ['s0', 's1']) h.telegram.loseNetwork(s);
     const op = h.manager.sendTextMessagesBulk(['alice_one'], 'x');
     await h.clock.advance(60_000);
     expect(h.telegram.deliveries).toHaveLength(0);
-    h.telegram.offline.delete('s1');
+    h.telegram.restoreNetwork('s1');
     const report = await h.settle(op);
     expect(report.results.get('alice_one')).toMatchObject({ success: true, sessionUsed: 's1' });
   });
 
   it('test_no_available_sessions_returns_none: a fleet of dead sessions rejects with NoLiveSessionError', async () => {
-    h = harness({ sessions: 2 });
-    h.telegram.fault = () => ({ rpc: 'SESSION_REVOKED', code: 401 });
+    h = await harness({ sessions: 2 });
+    for (const s of ['s0', 's1']) h.telegram.kill(s, 'SESSION_REVOKED');
     const first = await h.settle(h.manager.sendTextMessagesBulk(['alice_one'], 'x'));
     expect(first.results.get('alice_one')?.success).toBe(false);
     await expect(h.settle(h.manager.sendTextMessagesBulk(['bob_twooo'], 'x'))).rejects.toBeInstanceOf(
@@ -112,8 +118,8 @@ describe('seed 000: load balancing', () => {
     );
   });
 
-  it('test_load_balancing_strategy_defaults_to_round_robin', () => {
-    h = harness();
+  it('test_load_balancing_strategy_defaults_to_round_robin', async () => {
+    h = await harness();
     expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
   });
 });

@@ -2,41 +2,58 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../src/chatMonitor.js';
-import { type Harness, harness, occupy } from './harness.js';
+import { occupy } from './harness.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
+  expect(h?.clock.pendingTimers() ?? 0).toBe(0);
   h = undefined;
 });
 
-const groups = Array.from({ length: 12 }, (_, i) => ({
-  id: 100 + i,
-  username: `group_number${i}`,
-  members: 400,
-}));
+const groups = Array.from({ length: 12 }, (_, i) => ({ username: `group_number${i}` }));
+
+/**
+ * A connected fleet of real GramJS clients on the scripted Telegram, with 12 public groups of
+ * 400 members each, every session among them.
+ */
+async function harness(options: Parameters<typeof scriptedHarness>[0] = {}): Promise<ScriptedHarness> {
+  const sessions = options.sessions ?? 3;
+  const names = typeof sessions === 'number' ? Array.from({ length: sessions }, (_, i) => `s${i}`) : sessions;
+  const harness = scriptedHarness({
+    users: ['alice_one', 'bob_twooo', 'carol_three', 'dave_fourr'],
+    before: (telegram) => {
+      for (const g of groups)
+        telegram.addChannel({ ...g, members: names, generatedMembers: 400 - names.length });
+    },
+    ...options,
+  });
+  await harness.ready();
+  return harness;
+}
 
 describe('seed 002: manager-level concurrency controls', () => {
-  it('test_scrape_semaphore_initialization: no scrape is active and the limit is 5', () => {
-    h = harness();
+  it('test_scrape_semaphore_initialization: no scrape is active and the limit is 5', async () => {
+    h = await harness();
     expect(h.manager.getActiveScrapeCount()).toBe(0);
   });
 
-  it('test_global_task_tracking_initialization: no task anywhere', () => {
-    h = harness();
+  it('test_global_task_tracking_initialization: no task anywhere', async () => {
+    h = await harness();
     expect(h.manager.getGlobalTaskCount()).toBe(0);
     for (const s of h.manager.sessionNames()) expect(h.manager.getGlobalTaskCount(s)).toBe(0);
   });
 
-  it('test_operation_metrics_initialization: the four kinds, all at 0', () => {
-    h = harness();
+  it('test_operation_metrics_initialization: the four kinds, all at 0', async () => {
+    h = await harness();
     expect(h.manager.getOperationMetrics()).toEqual({ scraping: 0, monitoring: 0, sending: 0, other: 0 });
     expect(h.manager.getOperationCount('monitoring')).toBe(0);
     expect(() => h!.manager.getOperationCount('mining' as never)).toThrow(/kind/);
   });
 
   it('test_register_and_unregister_task_globally: a monitored chat is one task on one session until stopped', async () => {
-    h = harness({ groups });
+    h = await harness();
     const sub = h.manager.startMonitoring(['group_number0']).subscribe();
     await h.clock.advance(0);
     expect(h.manager.getOperationCount('monitoring')).toBe(1);
@@ -50,10 +67,10 @@ describe('seed 002: manager-level concurrency controls', () => {
   });
 
   it('test_increment_and_decrement_operation_metrics: sending counts up while a send runs, then down', async () => {
-    h = harness({ sessions: 1 });
+    h = await harness({ sessions: 1 });
     let seen = -1;
-    h.telegram.onRequest = async (_s, r) => {
-      if (r instanceof Api.messages.SendMessage) {
+    h.telegram.onRequest = async ({ request }) => {
+      if (request instanceof Api.messages.SendMessage) {
         seen = h!.manager.getOperationCount('sending');
         await sleep(h!.clock, 100);
       }
@@ -64,7 +81,7 @@ describe('seed 002: manager-level concurrency controls', () => {
   });
 
   it('test_cleanup_session_tasks: cancels every task of the session within 5 s', async () => {
-    h = harness();
+    h = await harness();
     const held = [occupy(h.manager, 's0'), occupy(h.manager, 's0', 'scraping'), occupy(h.manager, 's1')];
     await h.clock.advance(0);
     expect(h.manager.getGlobalTaskCount('s0')).toBe(2);
@@ -79,10 +96,10 @@ describe('seed 002: manager-level concurrency controls', () => {
   });
 
   it('test_scrape_semaphore_limits_concurrent_operations: never more than 5 scrapes at once', async () => {
-    h = harness({ groups, sessions: 4, sessionCapacity: 4 });
+    h = await harness({ sessions: 4, sessionCapacity: 4 });
     let max = 0;
-    h.telegram.onRequest = async (_s, r) => {
-      if (r instanceof Api.channels.GetParticipants) {
+    h.telegram.onRequest = async ({ request }) => {
+      if (request instanceof Api.channels.GetParticipants) {
         max = Math.max(max, h!.manager.getActiveScrapeCount());
         await sleep(h!.clock, 500);
       }
@@ -94,7 +111,7 @@ describe('seed 002: manager-level concurrency controls', () => {
   });
 
   it('test_global_task_tracking_multiple_sessions: per-session counts add up to the global count', async () => {
-    h = harness({ groups });
+    h = await harness();
     const chats = groups.slice(0, 6).map((g) => g.username);
     const sub = h.manager.startMonitoring(chats).subscribe();
     await h.clock.advance(0);
@@ -109,7 +126,7 @@ describe('seed 002: manager-level concurrency controls', () => {
 
 describe('adding and removing sessions while work runs', () => {
   it('removeSession lets running work finish, then the session gets nothing more', async () => {
-    h = harness({ sessions: 2 });
+    h = await harness({ sessions: 2 });
     const held = occupy(h.manager, 's0');
     await h.clock.advance(0);
     const removal = h.manager.removeSession('s0');
@@ -120,6 +137,10 @@ describe('adding and removing sessions while work runs', () => {
     await expect(held.done).resolves.toBeUndefined();
     expect(h.manager.sessionNames()).toEqual(['s1']);
     h.manager.addSession({ name: 's2', client: h.telegram.client('s2') });
+    // GramJS's connect() of the new client takes a few turns; until then it gets no work.
+    for (let i = 0; i < 100 && h.manager.getSessionInfo('s2').connection !== 'connected'; i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(h.manager.getSessionInfo('s2').connection).toBe('connected');
     const more = await h.settle(h.manager.sendTextMessagesBulk(['carol_three', 'dave_fourr'], 'x'));
     expect(Object.keys(more.summary.bySession).sort()).toEqual(['s1', 's2']);
   });

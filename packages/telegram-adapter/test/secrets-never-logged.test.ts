@@ -1,9 +1,6 @@
-import { seededRandom, VirtualClock } from '@switchyard/core';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { FakeTelegram } from './fakeTelegram.js';
-import { captureLogs } from './harness.js';
+import { scriptedHarness } from './scriptedHarness.js';
 import { sessionString } from './sessionString.js';
 
 afterEach(() => {
@@ -20,13 +17,20 @@ describe('secrets', () => {
         printed.push(args.map(String).join(' '));
       });
     }
-    const { logs, logger } = captureLogs();
-    const clock = new VirtualClock();
-    const telegram = new FakeTelegram([{ id: 31, username: 'secret_group', members: 20 }]);
-    const sessions = strings.map((s, i) => ({
-      name: `s${i}`,
-      client: telegram.client(`s${i}`, { sessionString: s, apiHash }),
-    }));
+    // Real GramJS clients, each from its session string and the API hash: GramJS's connect()
+    // reads the auth key from the string and saves it back, on the scripted Telegram.
+    const h = scriptedHarness({
+      sessions: 3,
+      users: ['alice_one', 'bob_twooo', 'carol_three'],
+      seed: 3,
+      session: (telegram, name) => ({
+        name,
+        client: telegram.client(name, { sessionString: strings[Number(name.slice(1))]!, apiHash }),
+      }),
+      before: (telegram) =>
+        telegram.addChannel({ username: 'secret_group', members: ['s0', 's1', 's2'], generatedMembers: 20 }),
+    });
+    const { logs, manager, telegram } = h;
     telegram.fault = ({ session, request, n }) => {
       if (!(request instanceof Api.messages.SendMessage)) return undefined;
       if (session === 's0') return { rpc: 'AUTH_KEY_UNREGISTERED', code: 401 };
@@ -34,20 +38,16 @@ describe('secrets', () => {
       if (session === 's2' && n === 1) return { rpc: 'TIMEOUT', after: true };
       return undefined;
     };
-    const manager = new TelegramSessionManager({
-      sessions,
-      clock,
-      random: seededRandom(3),
-      logger,
-      connect: false,
-      delayMs: 0,
-    });
+    await h.ready();
     const op = manager.sendTextMessagesBulk(['alice_one', 'bob_twooo', 'carol_three', 'bad'], 'hi');
     const scrape = manager.scrapeGroupMembers('secret_group');
     manager.startMonitoring(['secret_group']).subscribe();
-    await clock.runAll(3600_000);
-    const report = await op;
-    await scrape;
+    const report = await h.settle(op, 3600_000);
+    const scraped = await h.settle(scrape, 3600_000);
+    expect(scraped.members.length).toBeGreaterThanOrEqual(20);
+    // The strings as GramJS saves them after connecting (the auth key is in them too).
+    const saved = ['s0', 's1', 's2'].map((n) => String(telegram.client(n).session.save()));
+    for (const string of saved) expect(string.length).toBeGreaterThan(100);
     const snapshot = JSON.stringify(manager.snapshot());
     const errors = JSON.stringify([...report.results.values()]);
     await manager.shutdown();
@@ -55,9 +55,11 @@ describe('secrets', () => {
     expect(logs.length).toBeGreaterThan(5);
     expect(logs.some((l) => l.includes('session is dead'))).toBe(true);
     expect(printed).toEqual([]);
-    for (const secret of [apiHash, ...strings, ...strings.map((s) => s.slice(1, 60))]) {
+    for (const secret of [apiHash, ...strings, ...strings.map((s) => s.slice(1, 60)), ...saved]) {
       expect(everything).not.toContain(secret);
     }
     expect(report.summary.sent).toBe(3);
+    expect(telegram.deliveries).toHaveLength(3);
+    expect(h.clock.pendingTimers()).toBe(0);
   });
 });

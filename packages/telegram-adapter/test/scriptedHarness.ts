@@ -85,3 +85,12 @@ export function requestsMade(telegram: ScriptedTelegram): RequestRecord[] {
       ),
   );
 }
+
+/**
+ * Let real GramJS work run (its `connect()`, its update dispatch: a few turns of the event loop,
+ * no virtual time) until `done()` holds; fails if it never does.
+ */
+export async function turnsUntil(done: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error(`${what} did not hold after 100 turns of the event loop`);
+}

@@ -418,6 +418,18 @@ export class ScriptedTelegram {
     this.unreachable.delete(name);
   }
 
+  /**
+   * Telegram answers the first request of every new connection of `name` (the
+   * `InitConnection(help.getConfig)` GramJS's `connect()` sends once the socket is up) with the
+   * error `wire`, so `connect()` throws it; `undefined` lets connections through again.
+   */
+  refuseConnections(name: string, wire: string | undefined): void {
+    if (wire === undefined) this.#refusedConnections.delete(name);
+    else this.#refusedConnections.set(name, wire);
+  }
+
+  readonly #refusedConnections = new Map<string, string>();
+
   // ── updates ──────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -518,6 +530,9 @@ export class ScriptedTelegram {
     const account = this.#account(session);
     await Promise.resolve();
     const inner = unwrap(request);
+    const refusal = this.#refusedConnections.get(session);
+    if (refusal !== undefined && inner instanceof Api.help.GetConfig)
+      throw rpcError(refusal, undefined, original);
     // Connection set-up and pings are not scripted: they are what `connect()` itself sends.
     if (inner instanceof Api.help.GetConfig || inner instanceof Api.PingDelayDisconnect) {
       return overTheWire(original, this.#answerOf(account, inner));

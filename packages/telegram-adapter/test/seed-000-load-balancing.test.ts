@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoLiveSessionError } from '../src/adapterErrors.js';
 import { occupy, sendSequentially } from './harness.js';
-import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { type ScriptedHarness, scriptedHarness, turnsUntil } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;
 afterEach(async () => {
@@ -17,6 +17,12 @@ async function harness(options: Parameters<typeof scriptedHarness>[0] = {}): Pro
   const harness = scriptedHarness({ users, ...options });
   await harness.ready();
   return harness;
+}
+
+/** The network of `session` drops; GramJS reports it and the manager has it reconnecting. */
+async function loseNetwork(session: string): Promise<void> {
+  h!.telegram.loseNetwork(session);
+  await turnsUntil(() => h!.manager.getSessionInfo(session).connection === 'reconnecting');
 }
 
 describe('seed 000: load balancing', () => {
@@ -46,7 +52,7 @@ describe('seed 000: load balancing', () => {
 
   it('test_round_robin_skips_disconnected_sessions', async () => {
     h = await harness();
-    h.telegram.loseNetwork('s1');
+    await loseNetwork('s1');
     expect(await sendSequentially(h, 4)).toEqual(['s0', 's2', 's0', 's2']);
     expect(h.manager.getSessionInfo('s1').connection).toBe('reconnecting');
   });
@@ -71,7 +77,7 @@ describe('seed 000: load balancing', () => {
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
     await h.clock.advance(0);
-    h.telegram.loseNetwork('s2');
+    await loseNetwork('s2');
     const used = await sendSequentially(h, 4);
     expect(used).not.toContain('s2');
   });
@@ -99,7 +105,7 @@ describe('seed 000: load balancing', () => {
 
   it('test_no_available_sessions_returns_none: with every session disconnected the item waits, then goes out', async () => {
     h = await harness({ sessions: 2 });
-    for (const s of ['s0', 's1']) h.telegram.loseNetwork(s);
+    for (const s of ['s0', 's1']) await loseNetwork(s);
     const op = h.manager.sendTextMessagesBulk(['alice_one'], 'x');
     await h.clock.advance(60_000);
     expect(h.telegram.deliveries).toHaveLength(0);

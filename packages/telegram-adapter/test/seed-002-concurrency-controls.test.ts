@@ -3,7 +3,7 @@ import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../src/chatMonitor.js';
 import { occupy } from './harness.js';
-import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { type ScriptedHarness, scriptedHarness, turnsUntil } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;
 afterEach(async () => {
@@ -138,9 +138,7 @@ describe('adding and removing sessions while work runs', () => {
     expect(h.manager.sessionNames()).toEqual(['s1']);
     h.manager.addSession({ name: 's2', client: h.telegram.client('s2') });
     // GramJS's connect() of the new client takes a few turns; until then it gets no work.
-    for (let i = 0; i < 100 && h.manager.getSessionInfo('s2').connection !== 'connected'; i++)
-      await new Promise((resolve) => setImmediate(resolve));
-    expect(h.manager.getSessionInfo('s2').connection).toBe('connected');
+    await turnsUntil(() => h!.manager.getSessionInfo('s2').connection === 'connected');
     const more = await h.settle(h.manager.sendTextMessagesBulk(['carol_three', 'dave_fourr'], 'x'));
     expect(Object.keys(more.summary.bySession).sort()).toEqual(['s1', 's2']);
   });

@@ -2,7 +2,7 @@ import { Api } from 'telegram';
 import { describe, expect, it } from 'vitest';
 import { ManagerShutDownError } from '../src/adapterErrors.js';
 import { sleep } from '../src/chatMonitor.js';
-import { scriptedHarness } from './scriptedHarness.js';
+import { scriptedHarness, turnsUntil } from './scriptedHarness.js';
 
 const count = (list: string[]) => list.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap').length;
 
@@ -26,6 +26,7 @@ describe('shutdown', () => {
     const send = h.manager.sendTextMessagesBulk(recipients, 'x', { delayMs: 5000 });
     const scrape = h.manager.scrapeGroupMembers('watched_group').catch((e: unknown) => e);
     h.telegram.loseNetwork('s1');
+    await turnsUntil(() => h.manager.getSessionInfo('s1').connection === 'reconnecting');
     await h.clock.advance(1000);
     expect(h.manager.getGlobalTaskCount()).toBeGreaterThan(0);
     await h.manager.shutdown();

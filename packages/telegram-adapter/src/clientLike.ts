@@ -83,6 +83,23 @@ export function surfaceFloodWaits(client: TelegramClientLike): void {
   }
 }
 
+/**
+ * Make the client's `invoke` try each request once. GramJS (and its forks) otherwise repeats a
+ * request Telegram answered with a server error (RPC_CALL_FAIL, RPC_MCGET_FAIL, a 500) by
+ * itself, up to `requestRetries` (5) times, and throws only the last answer: a send whose
+ * first try may have been delivered then fails like one never made (say, a FLOOD_WAIT on the
+ * repeat) and would go out again from another session. With one try, `invoke` throws
+ * "Request was unsuccessful 1 time(s)", an unknown outcome that the pool retries on the same
+ * session with the same randomId. `client` is the library's own object (GramJS keeps the
+ * setting in `_requestRetries`); a client without it is left as it is.
+ */
+export function tryEachRequestOnce(client: object): void {
+  const retries = client as { _requestRetries?: unknown };
+  if (typeof retries._requestRetries === 'number' && retries._requestRetries !== 1) {
+    retries._requestRetries = 1;
+  }
+}
+
 /** Stop a client for good: `destroy()` when it has one (GramJS ≥ 2.x), else `disconnect()`. */
 export async function destroyClient(client: TelegramClientLike): Promise<void> {
   await (client.destroy === undefined ? client.disconnect() : client.destroy());

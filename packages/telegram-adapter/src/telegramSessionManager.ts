@@ -15,6 +15,7 @@ import {
   type TelegramClientLike,
   type TelegramSession,
   type TelegramSessionSpec,
+  tryEachRequestOnce,
 } from './clientLike.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
@@ -186,6 +187,7 @@ export class TelegramSessionManager {
       ]);
     }
     surfaceFloodWaits(checked!.client);
+    tryEachRequestOnce(session.client);
     this.#sessions.set(checked!.name, checked!);
     this.pool.addWorker({
       id: checked!.name,

@@ -1,8 +1,24 @@
 import fc from 'fast-check';
 import { Api } from 'telegram';
 import { describe, expect, it } from 'vitest';
-import type { Fault } from './fakeTelegram.js';
-import { harness } from './harness.js';
+import { gramJsSleepsOn } from './gramJsSleep.js';
+import { scriptedHarness } from './scriptedHarness.js';
+import type { Fault, ScriptedTelegram } from './scriptedTelegram.js';
+
+// Real GramJS clients on the scripted Telegram. A fault answers one request as it reaches
+// Telegram; GramJS's own invoke reacts to it first (it retries RPC_CALL_FAIL itself after a
+// 2 s sleep, run here on the virtual clock, and sleeps through FLOOD_WAIT_0), so a fault script
+// is met by GramJS and the adapter together, as in production.
+
+/** A fleet on the scripted Telegram where every recipient exists, its GramJS sleeps on virtual time. */
+async function harness(recipients: readonly string[], options: Parameters<typeof scriptedHarness>[0]) {
+  const h = scriptedHarness({ users: recipients, ...options });
+  const restoreSleep = gramJsSleepsOn(h.clock);
+  await h.ready();
+  return { ...h, restoreSleep };
+}
+
+const peerOf = (telegram: ScriptedTelegram, username: string) => `user:${telegram.user(username)!.id}`;
 
 type Mode =
   | { kind: 'healthy' }
@@ -57,7 +73,7 @@ describe('bulk sends under random fleets and fault scripts', () => {
         fc.integer({ min: 0, max: 3000 }),
         fc.nat(),
         async (fleet, recipients, delayMs, seed) => {
-          const h = harness({
+          const h = await harness(recipients, {
             sessions: fleet.length,
             seed,
             requestTimeoutMs: 30_000,
@@ -82,13 +98,13 @@ describe('bulk sends under random fleets and fault scripts', () => {
                 violations.push(`${e.worker} got task ${e.task} while ${s}`);
             }
           });
-          const report = await h.settle(
-            h.manager.sendTextMessagesBulk([...recipients, 'x'], 'hello', { delayMs }),
-          );
+          const report = await h
+            .settle(h.manager.sendTextMessagesBulk([...recipients, 'x'], 'hello', { delayMs }))
+            .finally(h.restoreSleep);
           expect(violations).toEqual([]);
           expect(report.results.get('x')?.outcome).toBe('skipped');
           for (const r of recipients) {
-            const peer = `user:${h.telegram.userId(r)}`;
+            const peer = peerOf(h.telegram, r);
             expect(h.telegram.deliveriesTo(peer), r).toHaveLength(1);
             expect(report.results.get(r)?.success, r).toBe(true);
           }
@@ -118,7 +134,7 @@ describe('bulk sends under random fleets and fault scripts', () => {
         recipientsArb,
         fc.nat(),
         async (n, recipients, seed) => {
-          const h = harness({
+          const h = await harness(recipients, {
             sessions: n,
             seed,
             retry: { retries: 5, minTimeoutMs: 100, maxTimeoutMs: 1000 },
@@ -130,9 +146,11 @@ describe('bulk sends under random fleets and fault scripts', () => {
               ? { rpc: 'TIMEOUT', code: 500, after: true }
               : { rpc: 'SESSION_REVOKED', code: 401 };
           };
-          const report = await h.settle(h.manager.sendTextMessagesBulk(recipients, 'hello'));
+          const report = await h
+            .settle(h.manager.sendTextMessagesBulk(recipients, 'hello'))
+            .finally(h.restoreSleep);
           for (const r of recipients) {
-            const got = h.telegram.deliveriesTo(`user:${h.telegram.userId(r)}`).length;
+            const got = h.telegram.deliveriesTo(peerOf(h.telegram, r)).length;
             expect(got).toBeLessThanOrEqual(1);
             if (report.results.get(r)?.success) expect(got).toBe(1);
           }

@@ -14,7 +14,10 @@ import type { Fault, ScriptedTelegram } from './scriptedTelegram.js';
 async function harness(recipients: readonly string[], options: Parameters<typeof scriptedHarness>[0]) {
   const h = scriptedHarness({ users: recipients, ...options });
   const restoreSleep = gramJsSleepsOn(h.clock);
-  await h.ready();
+  await h.ready().catch((error: unknown) => {
+    restoreSleep();
+    throw error;
+  });
   return { ...h, restoreSleep };
 }
 

@@ -46,8 +46,11 @@ export function parseGroupRef(raw: unknown, field = 'group'): GroupRef {
   return { kind: 'public', input, username: name };
 }
 
-/** Clients whose dialogs were loaded to resolve a group id: once per session is enough. */
-const dialogsLoaded = new WeakSet<object>();
+/**
+ * Each client's loading of its dialogs to resolve a group id: once per session is enough, and
+ * scrapes of several groups at once on one session share the one load.
+ */
+const dialogsLoads = new WeakMap<object, Promise<void>>();
 
 /** Dialogs per `messages.GetDialogs` page (Telegram serves at most 100). */
 const DIALOGS_PAGE = 100;
@@ -78,14 +81,18 @@ export async function resolveGroupPeer(
   } catch (error) {
     if (!isUnresolved(error)) throw error;
   }
-  if (!dialogsLoaded.has(client)) {
-    await loadDialogs(client);
-    dialogsLoaded.add(client);
-    try {
-      return await client.getInputEntity(id);
-    } catch (error) {
-      if (!isUnresolved(error)) throw error;
-    }
+  let load = dialogsLoads.get(client);
+  if (load === undefined) {
+    load = loadDialogs(client);
+    dialogsLoads.set(client, load);
+    // A load that failed (a flood wait, a dropped connection) is tried again next time.
+    load.catch(() => dialogsLoads.delete(client));
+  }
+  await load;
+  try {
+    return await client.getInputEntity(id);
+  } catch (error) {
+    if (!isUnresolved(error)) throw error;
   }
   throw new NotAGroupMemberError(ref.input);
 }

@@ -127,6 +127,11 @@ export interface BasicGroupSpec {
   readonly title?: string;
   readonly inviteHash?: string;
   readonly members?: readonly MemberRef[];
+  /**
+   * Who added the members (default: the first member). May be someone who has since left:
+   * Telegram still names them as each participant's inviter and attaches them to `ChatFull.users`.
+   */
+  readonly inviter?: MemberRef;
 }
 
 export interface BasicGroupRecord {
@@ -136,6 +141,8 @@ export interface BasicGroupRecord {
   readonly title: string;
   readonly inviteHash: string | undefined;
   readonly members: number[];
+  /** Who added the members; undefined: the first member. */
+  readonly inviterId: number | undefined;
 }
 
 interface StoredMessage {
@@ -295,6 +302,7 @@ export class ScriptedTelegram {
       title: spec.title ?? `group ${id}`,
       inviteHash: spec.inviteHash,
       members: (spec.members ?? []).map((m) => this.#memberId(m)),
+      inviterId: spec.inviter === undefined ? undefined : this.#memberId(spec.inviter),
     };
     this.#chats.set(id, group);
     // Each member account's own copy of the history starts with the creation message.
@@ -828,7 +836,7 @@ export class ScriptedTelegram {
   #fullChat(account: Account, chatId: number): Api.messages.ChatFull {
     const g = this.#chats.get(chatId);
     if (!g?.members.includes(account.userId)) throw new TelegramSays('CHAT_ID_INVALID');
-    const inviter = g.members[0] ?? account.userId;
+    const inviter = g.inviterId ?? g.members[0] ?? account.userId;
     return new Api.messages.ChatFull({
       fullChat: new Api.ChatFull({
         id: big(g.id),
@@ -843,7 +851,8 @@ export class ScriptedTelegram {
         notifySettings: new Api.PeerNotifySettings({}),
       }),
       chats: [this.#chatFor(g)],
-      users: g.members.map((id) => this.#userFor(account, id)),
+      // Telegram attaches every user the participant list mentions: the inviters too.
+      users: [...new Set([...g.members, inviter])].map((id) => this.#userFor(account, id)),
     });
   }
 

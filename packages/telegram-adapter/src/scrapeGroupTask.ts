@@ -1,3 +1,4 @@
+import { TaskFailedError } from '@switchyard/core';
 import { Api, utils } from 'telegram';
 import { NotAGroupMemberError, QuotaExhaustedError } from './adapterErrors.js';
 import type { TelegramClientLike } from './clientLike.js';
@@ -47,7 +48,8 @@ export interface GroupScrapeResult {
  * The task keeps its place across attempts: an attempt that fails part-way (a flood wait on
  * page N) is retried from page N, with the members already found, without spending another
  * unit of quota and without joining again, also when the retry runs on another session (which
- * must then be able to see the group itself).
+ * must then be able to see the group itself). A session that finds it cannot see the group
+ * (`NotAGroupMemberError`) hands it to the other live sessions, one after another.
  */
 export async function scrapeGroupTask(
   ctx: TaskContext,
@@ -62,11 +64,14 @@ export async function scrapeGroupTask(
   const progress = newScrapeProgress();
   let quotaTaken = false;
   let joined: { readonly session: string; readonly status: JoinStatus } | undefined;
-  try {
-    const { outcome, joinStatus } = await ctx.pool.submit({
+  // Sessions that found they cannot see the group: the next submission avoids them.
+  const notMembers: string[] = [];
+  const submit = () =>
+    ctx.pool.submit({
       kind: 'scraping',
       requires: options.join ? [SCRAPE, JOIN] : [SCRAPE],
       key: `group:${ref.input}`,
+      ...(notMembers.length > 0 ? { antiAffinity: [...notMembers] } : {}),
       // A scrape is many requests: allow 30 request budgets for one run.
       attemptTimeoutMs: 30 * ctx.requestTimeoutMs,
       ...(signal ? { signal } : {}),
@@ -103,6 +108,20 @@ export async function scrapeGroupTask(
         return { outcome, joinStatus: joined?.status };
       },
     });
+  try {
+    let done: Awaited<ReturnType<typeof submit>> | undefined;
+    while (done === undefined) {
+      try {
+        done = await submit();
+      } catch (error) {
+        // Not a member here: another live session may be. Fail only when none is left to try.
+        const cause = error instanceof TaskFailedError ? error.cause : error;
+        if (!(cause instanceof NotAGroupMemberError) || sessionUsed === null) throw error;
+        notMembers.push(sessionUsed);
+        if (!otherLiveSession(ctx, notMembers)) throw error;
+      }
+    }
+    const { outcome, joinStatus } = done;
     return {
       group: ref.input,
       success: true,
@@ -127,6 +146,13 @@ export async function scrapeGroupTask(
       timestamp: ctx.clock.now(),
     };
   }
+}
+
+/** Whether some session not in `excluded` is neither dead nor being removed. */
+function otherLiveSession(ctx: TaskContext, excluded: readonly string[]): boolean {
+  return ctx.pool
+    .snapshot()
+    .workers.some((w) => !excluded.includes(w.id) && !w.removing && w.substate !== 'dead');
 }
 
 const pendingOutcome: ScrapeOutcome = { members: [], complete: false, incompleteReason: 'join-pending' };

@@ -80,6 +80,25 @@ describe('a group given by its -100 id, on a member session that has not loaded 
     expect(usernames(result.members)).toEqual(['alice_one', 'bob_two', undefined]);
   });
 
+  it('goes to a session that is a member when the first one it tried is not', async () => {
+    let ids: string[] = [];
+    h = scriptedHarness({
+      sessions: 2,
+      users: ['alice_one'],
+      before: (t) => {
+        ids = [1, 2, 3].map(() => t.addChannel({ members: ['alice_one', 's1'] }).markedId);
+      },
+    });
+    await h.ready();
+    const report = await h.settle(h.manager.bulkScrapeGroups(ids));
+    for (const r of report.results.values())
+      expect(r).toMatchObject({ success: true, complete: true, memberCount: 2, sessionUsed: 's1' });
+    // s0 was tried, looked in its dialogs once, and handed the groups on.
+    expect(h.telegram.requestsOf('s0', 'messages.GetDialogs')).toHaveLength(1);
+    expect(h.telegram.requestsOf('s0', 'channels.GetParticipants')).toHaveLength(0);
+    expect([...report.results.values()].some((r) => r.attempts > 1)).toBe(true);
+  });
+
   it('on a session that is not a member, fails with CHANNEL_PRIVATE after looking in its dialogs once', async () => {
     let markedId = '';
     h = scriptedHarness({

@@ -90,10 +90,10 @@ export async function scrapeGroupTask(
         if ((options.join || ref.kind === 'invite') && joined === undefined) {
           const result = await joinGroup(client, ref);
           joined = { session: worker, status: result.status };
-          if (result.status === 'pending') return { outcome: pendingOutcome, joinStatus: result.status };
+          if (result.status === 'pending') return { outcome: pendingOutcome(), joinStatus: result.status };
           peer = result.peer;
         }
-        if (joined?.status === 'pending') return { outcome: pendingOutcome, joinStatus: joined.status };
+        if (joined?.status === 'pending') return { outcome: pendingOutcome(), joinStatus: joined.status };
         peer ??= await groupPeerOf(client, ref);
         const outcome = await scrapeMembers(
           client,
@@ -155,7 +155,12 @@ function otherLiveSession(ctx: TaskContext, excluded: readonly string[]): boolea
     .workers.some((w) => !excluded.includes(w.id) && !w.removing && w.substate !== 'dead');
 }
 
-const pendingOutcome: ScrapeOutcome = { members: [], complete: false, incompleteReason: 'join-pending' };
+/** A join that waits for an admin's approval: no members yet. */
+const pendingOutcome = (): ScrapeOutcome => ({
+  members: [],
+  complete: false,
+  incompleteReason: 'join-pending',
+});
 
 /**
  * The group on this session without joining: by username or id, or for an invite link, the

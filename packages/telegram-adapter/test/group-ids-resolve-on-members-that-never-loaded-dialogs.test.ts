@@ -41,6 +41,26 @@ describe('a group given by its -100 id, on a member session that has not loaded 
     expect(h.telegram.requestsOf('s0', 'messages.GetDialogs')).toHaveLength(1);
   });
 
+  it('pages through the dialogs when the group is not on the first page', async () => {
+    let markedId = '';
+    h = scriptedHarness({
+      sessions: 1,
+      users: ['alice_one'],
+      before: (t) => {
+        // Equal dates: the oldest-created chat is listed last, on the second page of 100.
+        markedId = t.addChannel({ members: ['alice_one', 's0'] }).markedId;
+        for (let i = 0; i < 149; i++) t.addChannel({ members: ['s0'] });
+      },
+    });
+    await h.ready();
+    const result = await h.settle(h.manager.scrapeGroupMembers(markedId));
+    expect(result).toMatchObject({ success: true, complete: true, memberCount: 2 });
+    const loads = h.telegram.requestsOf('s0', 'messages.GetDialogs') as Api.messages.GetDialogs[];
+    expect(loads).toHaveLength(2);
+    expect(loads[0]!.offsetPeer).toBeInstanceOf(Api.InputPeerEmpty);
+    expect(loads[1]!.offsetPeer).toBeInstanceOf(Api.InputPeerChannel);
+  });
+
   it('is monitored: new messages arrive from the session that resolved it through its dialogs', async () => {
     let channelId = 0;
     let markedId = '';

@@ -567,7 +567,7 @@ export class ScriptedTelegram {
         users: ids.map((id) => this.#userFor(account, id)),
       });
     }
-    if (r instanceof Api.messages.GetDialogs) return this.#dialogs(account);
+    if (r instanceof Api.messages.GetDialogs) return this.#dialogs(account, r);
     if (r instanceof Api.messages.SendMessage || r instanceof Api.messages.SendMedia)
       return this.#send(account, r);
     if (r instanceof Api.messages.UploadMedia) {
@@ -657,34 +657,69 @@ export class ScriptedTelegram {
     return new Api.contacts.ImportedContacts({ imported, popularInvites: [], retryContacts: [], users });
   }
 
-  #dialogs(account: Account): Api.messages.Dialogs {
+  /**
+   * The account's dialogs, newest first, a page at a time as Telegram serves them: at most
+   * `limit` (100) after `offsetPeer`, and a `DialogsSlice` with the total while more remain.
+   */
+  #dialogs(account: Account, r: Api.messages.GetDialogs): Api.messages.TypeDialogs {
     account.dialogsLoaded = true;
-    const dialogs: Api.Dialog[] = [];
-    const messages: Api.TypeMessage[] = [];
-    const chats: Api.TypeChat[] = [];
+    type Entry = {
+      key: string;
+      dialog: Api.Dialog;
+      message: Api.TypeMessage | undefined;
+      chat: Api.TypeChat;
+      date: number;
+    };
+    const all: Entry[] = [];
     const notify = new Api.PeerNotifySettings({});
     for (const c of this.#channels.values()) {
       if (!c.members.includes(account.userId)) continue;
       const top = c.messages.at(-1);
       const peer = new Api.PeerChannel({ channelId: big(c.id) });
-      if (top) messages.push(this.#channelMessage(c, top));
-      chats.push(this.#channelFor(account, c));
-      dialogs.push(dialog(peer, top?.id ?? 0, notify));
+      all.push({
+        key: `channel:${c.id}`,
+        dialog: dialog(peer, top?.id ?? 0, notify),
+        message: top ? this.#channelMessage(c, top) : undefined,
+        chat: this.#channelFor(account, c),
+        date: top?.date ?? 0,
+      });
     }
     for (const g of this.#chats.values()) {
       if (!g.members.includes(account.userId)) continue;
       const top = account.chatHistory.get(g.id)?.at(-1);
       const peer = new Api.PeerChat({ chatId: big(g.id) });
-      if (top) messages.push(this.#chatMessage(g, top));
-      chats.push(this.#chatFor(g));
-      dialogs.push(dialog(peer, top?.id ?? 0, notify));
+      all.push({
+        key: `chat:${g.id}`,
+        dialog: dialog(peer, top?.id ?? 0, notify),
+        message: top ? this.#chatMessage(g, top) : undefined,
+        chat: this.#chatFor(g),
+        date: top?.date ?? 0,
+      });
     }
-    return new Api.messages.Dialogs({
-      dialogs,
-      messages,
-      chats,
+    // Newest first; a stable order among equal dates, so paging by offsetPeer is exact.
+    const ordered = all
+      .map((e, i) => ({ e, i }))
+      .sort((x, y) => y.e.date - x.e.date || y.i - x.i)
+      .map((x) => x.e);
+    const op = r.offsetPeer;
+    const after =
+      op instanceof Api.InputPeerChannel
+        ? `channel:${op.channelId.toString()}`
+        : op instanceof Api.InputPeerChat
+          ? `chat:${op.chatId.toString()}`
+          : undefined;
+    const from = after === undefined ? 0 : ordered.findIndex((e) => e.key === after) + 1;
+    const limit = Math.min(100, Math.max(1, r.limit));
+    const page = ordered.slice(from, from + limit);
+    const body = {
+      dialogs: page.map((e) => e.dialog),
+      messages: page.flatMap((e) => (e.message ? [e.message] : [])),
+      chats: page.map((e) => e.chat),
       users: [this.#userFor(account, account.userId)],
-    });
+    };
+    return ordered.length > limit
+      ? new Api.messages.DialogsSlice({ count: ordered.length, ...body })
+      : new Api.messages.Dialogs(body);
   }
 
   #send(account: Account, r: Api.messages.SendMessage | Api.messages.SendMedia): Api.Updates {

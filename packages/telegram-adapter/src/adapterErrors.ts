@@ -37,3 +37,17 @@ export class NoConnectedSessionError extends SwitchyardError {
     this.waitedMs = waitedMs;
   }
 }
+
+/**
+ * The session cannot see the group: it is given by its numeric id (`-100…` or `-chat`), and
+ * neither the session's entity cache nor its dialogs hold it, so the session is not a member.
+ * Its code is Telegram's own for the case, `CHANNEL_PRIVATE`.
+ */
+export class NotAGroupMemberError extends SwitchyardError {
+  /** The group as the caller gave it. */
+  readonly group: string;
+  constructor(group: string) {
+    super('CHANNEL_PRIVATE', `this session is not a member of group ${group}`);
+    this.group = group;
+  }
+}

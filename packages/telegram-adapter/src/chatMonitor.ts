@@ -6,7 +6,7 @@ import { Api, utils } from 'telegram';
 import { NewMessage } from 'telegram/events/index.js';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { TelegramSession } from './clientLike.js';
-import { type GroupRef, groupEntity, parseGroupRef } from './groupRef.js';
+import { type GroupRef, parseGroupRef, resolveGroupPeer } from './groupRef.js';
 
 /** A new message in a monitored chat. */
 export interface MonitoredMessage {
@@ -143,7 +143,7 @@ export class ChatMonitor {
 
   async #watchOn(w: Watch, worker: string, session: TelegramSession, signal: AbortSignal): Promise<void> {
     const { client } = session;
-    const peer = await client.getInputEntity(groupEntity(w.ref));
+    const peer = await resolveGroupPeer(client, w.ref);
     const down = new AbortController();
     w.session = worker;
     w.down = down;

@@ -28,7 +28,7 @@ export type {
 } from './operationOptions.js';
 export type { TelegramClientLike } from './publicClient.js';
 export type { GroupScrapeResult } from './scrapeGroupTask.js';
-export type { Member } from './scrapeMembers.js';
+export type { IncompleteReason, Member } from './scrapeMembers.js';
 export {
   loadSessionsFromEnv,
   loadSessionsFromFolder,

@@ -1,7 +1,7 @@
 import { Api, utils } from 'telegram';
 import { RPCError } from 'telegram/errors/index.js';
 import type { TelegramClientLike } from './clientLike.js';
-import { type GroupRef, groupEntity } from './groupRef.js';
+import { type GroupRef, resolveGroupPeer } from './groupRef.js';
 
 export type JoinStatus = 'joined' | 'already-member' | 'pending';
 
@@ -39,7 +39,7 @@ export async function joinGroup(client: TelegramClientLike, ref: GroupRef): Prom
       return peer === undefined ? { status: 'already-member' } : { status: 'already-member', peer };
     }
   }
-  const peer = await client.getInputEntity(groupEntity(ref));
+  const peer = await resolveGroupPeer(client, ref);
   if (!(peer instanceof Api.InputPeerChannel)) return { status: 'already-member', peer };
   try {
     await client.invoke(new Api.channels.JoinChannel({ channel: utils.getInputChannel(peer) }));

@@ -42,57 +42,172 @@ function toMember(user: Api.User): Member {
   };
 }
 
-/** Page through a group's members on one session. */
+/**
+ * Why a scrape did not list every member of the group:
+ * - `max-members`: it stopped at the caller's `maxMembers`;
+ * - `member-cap`: Telegram listed fewer members than the group has (it shows a non-admin about
+ *   10,000 per filter, or only some members) and no letter search was asked for (`deepSearch`);
+ * - `search-incomplete`: the letter search ran and still found fewer than the group has (names
+ *   in other alphabets are not reached by a–z and 0–9);
+ * - `hidden-members`: the group hides its member list from this session (only admins are listed);
+ * - `join-pending`: the join waits for an admin's approval, so no member was listed.
+ */
+export type IncompleteReason =
+  | 'max-members'
+  | 'member-cap'
+  | 'search-incomplete'
+  | 'hidden-members'
+  | 'join-pending';
+
+/** What a scrape found, and whether it is the whole group. */
+export interface ScrapeOutcome {
+  readonly members: Member[];
+  /** True only when every member the group has was listed. */
+  readonly complete: boolean;
+  /** Why not, when `complete` is false. */
+  readonly incompleteReason?: IncompleteReason;
+  /** How many members Telegram says the group has, when it says. */
+  readonly memberCount?: number;
+}
+
+/**
+ * Where a scrape has got to. Kept by the scrape's task across attempts, so an attempt that
+ * meets a flood wait (or any retried error) resumes from the page it reached, on whichever
+ * session takes it next, instead of starting again.
+ */
+export interface ScrapeProgress {
+  /** Members found so far, by id. */
+  readonly members: Map<string, Member>;
+  /** Every participant id listed so far (deleted accounts too): what counts towards `memberCount`. */
+  readonly seen: Set<string>;
+  /** Which pass is running: 0 is the plain listing, then one per search query. */
+  pass: number;
+  /** Offset of the next page within the pass. */
+  offset: number;
+  /** Telegram's member count, once known. */
+  memberCount: number | undefined;
+  /** Whether the group was asked about (`channels.GetFullChannel`) yet. */
+  asked: boolean;
+  /** The group hides its member list from this session. */
+  hidden: boolean;
+}
+
+export function newScrapeProgress(): ScrapeProgress {
+  return {
+    members: new Map(),
+    seen: new Set(),
+    pass: 0,
+    offset: 0,
+    memberCount: undefined,
+    asked: false,
+    hidden: false,
+  };
+}
+
+/** The user a channel participant stands for (banned and left ones name a peer instead). */
+function participantUserId(p: Api.TypeChannelParticipant): string | undefined {
+  if ('userId' in p) return p.userId.toString();
+  if ('peer' in p && p.peer instanceof Api.PeerUser) return p.peer.userId.toString();
+  return undefined;
+}
+
+/**
+ * Page through a group's members on one session, from where `progress` says. Only users that
+ * appear as participants are reported: Telegram also attaches the users a page mentions
+ * (inviters, promoters, whoever banned someone), who may not be members at all.
+ */
 export async function scrapeMembers(
   client: TelegramClientLike,
   peer: Api.TypeInputPeer,
   options: ScrapeOptions,
-): Promise<Member[]> {
-  const members = new Map<string, Member>();
-  const add = (users: readonly Api.TypeUser[]) => {
-    for (const u of users) {
-      if (members.size >= options.maxMembers) return;
-      if (u instanceof Api.User && !u.deleted) members.set(u.id.toString(), toMember(u));
+  progress: ScrapeProgress = newScrapeProgress(),
+): Promise<ScrapeOutcome> {
+  const { members, seen } = progress;
+  const add = (participantIds: readonly (string | undefined)[], users: readonly Api.TypeUser[]) => {
+    const byId = new Map(users.map((u) => [u.id.toString(), u]));
+    for (const id of participantIds) {
+      if (id === undefined) continue;
+      seen.add(id);
+      if (members.size >= options.maxMembers) continue;
+      const u = byId.get(id);
+      if (u instanceof Api.User && !u.deleted) members.set(id, toMember(u));
     }
   };
   if (peer instanceof Api.InputPeerChat) {
     const full = await client.invoke(new Api.messages.GetFullChat({ chatId: peer.chatId }));
-    add(full.users);
+    const chat = full.chats.find((c) => c instanceof Api.Chat && c.id.equals(peer.chatId));
+    if (chat instanceof Api.Chat) progress.memberCount = chat.participantsCount;
+    const list = full.fullChat instanceof Api.ChatFull ? full.fullChat.participants : undefined;
+    if (list instanceof Api.ChatParticipants) {
+      add(
+        list.participants.map((p) => p.userId.toString()),
+        full.users,
+      );
+    } else {
+      // ChatParticipantsForbidden: the list is not shown to this session.
+      progress.hidden = true;
+    }
     options.onPage?.(members.size);
-    return [...members.values()];
+    return outcome(progress, options, false);
   }
   if (!(peer instanceof Api.InputPeerChannel)) {
     throw new ValidationError([{ field: 'group', reason: 'not a group or channel' }]);
   }
   const channel = utils.getInputChannel(peer);
+  if (!progress.asked) {
+    const full = await client.invoke(new Api.channels.GetFullChannel({ channel }));
+    if (full.fullChat instanceof Api.ChannelFull) {
+      progress.memberCount = full.fullChat.participantsCount;
+      progress.hidden =
+        full.fullChat.participantsHidden === true || full.fullChat.canViewParticipants === false;
+    }
+    progress.asked = true;
+  }
   const pageSize = Math.min(200, Math.max(1, options.pageSize ?? 200));
-  let total = Number.POSITIVE_INFINITY;
-  const pass = async (q: string) => {
-    let offset = 0;
+  const queries = ['', ...(options.searchQueries ?? [])];
+  const enough = () =>
+    members.size >= options.maxMembers ||
+    (progress.memberCount !== undefined && seen.size >= progress.memberCount);
+  for (; progress.pass < queries.length; progress.pass++, progress.offset = 0) {
+    if (progress.pass > 0 && enough()) break;
+    const q = queries[progress.pass]!;
     for (;;) {
       options.signal?.throwIfAborted();
-      if (members.size >= options.maxMembers) return;
+      if (members.size >= options.maxMembers) break;
       const page = await client.invoke(
         new Api.channels.GetParticipants({
           channel,
           filter: new Api.ChannelParticipantsSearch({ q }),
-          offset,
+          offset: progress.offset,
           limit: Math.min(pageSize, options.maxMembers - members.size),
           hash: returnBigInt(0),
         }),
       );
-      if (!(page instanceof Api.channels.ChannelParticipants) || page.participants.length === 0) return;
-      if (q === '') total = page.count;
-      add(page.users);
+      if (!(page instanceof Api.channels.ChannelParticipants) || page.participants.length === 0) break;
+      if (q === '' && progress.memberCount === undefined) progress.memberCount = page.count;
+      add(page.participants.map(participantUserId), page.users);
       options.onPage?.(members.size);
-      offset += page.participants.length;
-      if (offset >= page.count) return;
+      progress.offset += page.participants.length;
+      if (progress.offset >= page.count) break;
     }
-  };
-  await pass('');
-  for (const q of options.searchQueries ?? []) {
-    if (members.size >= Math.min(options.maxMembers, total)) break;
-    await pass(q);
   }
-  return [...members.values()];
+  return outcome(progress, options, queries.length > 1);
+}
+
+function outcome(progress: ScrapeProgress, options: ScrapeOptions, searched: boolean): ScrapeOutcome {
+  const members = [...progress.members.values()];
+  const count = progress.memberCount;
+  const base = count === undefined ? { members } : { members, memberCount: count };
+  // Without a count from Telegram, only a list the group hides is known to be partial.
+  const whole = count === undefined ? !progress.hidden : progress.seen.size >= count;
+  if (whole) return { ...base, complete: true };
+  const incompleteReason: IncompleteReason =
+    progress.members.size >= options.maxMembers
+      ? 'max-members'
+      : progress.hidden
+        ? 'hidden-members'
+        : searched
+          ? 'search-incomplete'
+          : 'member-cap';
+  return { ...base, complete: false, incompleteReason };
 }

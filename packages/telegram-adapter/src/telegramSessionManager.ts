@@ -67,6 +67,11 @@ export interface BulkScrapeReport {
     readonly succeeded: number;
     readonly failed: number;
     readonly pending: number;
+    /**
+     * Successful scrapes that did not list every member (each result's `complete` is false and
+     * its `incompleteReason` says why). Joins still pending are counted in `pending` only.
+     */
+    readonly incomplete: number;
     readonly members: number;
     readonly bySession: Readonly<Record<string, number>>;
   };
@@ -610,6 +615,7 @@ export class TelegramSessionManager {
             succeeded: values.filter((r) => r.success && r.joinStatus !== 'pending').length,
             failed: values.filter((r) => !r.success).length,
             pending: values.filter((r) => r.joinStatus === 'pending').length,
+            incomplete: values.filter((r) => r.success && !r.complete && r.joinStatus !== 'pending').length,
             members: values.reduce((n, r) => n + r.members.length, 0),
             bySession,
           },

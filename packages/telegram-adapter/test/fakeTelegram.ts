@@ -191,6 +191,28 @@ export class FakeTelegram {
         users,
       });
     }
+    if (request instanceof Api.channels.GetFullChannel) {
+      const id = Number((request.channel as Api.InputChannel).channelId.toString());
+      const group = this.#groups.find((g) => g.id === id);
+      if (!group) throw rpcError('CHANNEL_INVALID', 400, request);
+      return new Api.messages.ChatFull({
+        fullChat: new Api.ChannelFull({
+          id: returnBigInt(group.id),
+          about: '',
+          participantsCount: group.members,
+          canViewParticipants: true,
+          readInboxMaxId: 0,
+          readOutboxMaxId: 0,
+          unreadCount: 0,
+          chatPhoto: new Api.PhotoEmpty({ id: returnBigInt(0) }),
+          notifySettings: new Api.PeerNotifySettings({}),
+          botInfo: [],
+          pts: 0,
+        }),
+        chats: [channel(group)],
+        users: [],
+      });
+    }
     if (request instanceof Api.channels.GetChannels) {
       const ids = request.id.map((c) => Number((c as Api.InputChannel).channelId.toString()));
       return new Api.messages.Chats({ chats: this.#groups.filter((g) => ids.includes(g.id)).map(channel) });

@@ -4,22 +4,34 @@ import { join } from 'node:path';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGroupRef } from '../src/groupRef.js';
-import { type Harness, harness } from './harness.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import type { ScriptedTelegram } from './scriptedTelegram.js';
+import { settleWhenIdle } from './settleWhenIdle.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
 });
 
-const groups = [
-  { id: 11, username: 'big_group', members: 450 },
-  { id: 12, username: 'small_group', members: 3, inviteHash: 'AbCdEfGh12' },
-  { id: 13, inviteHash: 'NeedsApproval1', members: 5, approval: true },
-  { id: 14, username: 'third_group', members: 10 },
-  { id: 15, username: 'fourth_group', members: 10 },
-  { id: 16, username: 'fifth_group', members: 10 },
-];
+/** The groups of these tests; none of the sessions is a member of any of them at first. */
+function groups(t: ScriptedTelegram): void {
+  t.addChannel({ username: 'big_group', generatedMembers: 450 });
+  t.addChannel({ username: 'small_group', generatedMembers: 3, inviteHash: 'AbCdEfGh12' });
+  t.addChannel({ inviteHash: 'NeedsApproval1', generatedMembers: 5, approval: true });
+  t.addChannel({ username: 'third_group', generatedMembers: 10 });
+  t.addChannel({ username: 'fourth_group', generatedMembers: 10 });
+  t.addChannel({ username: 'fifth_group', generatedMembers: 10 });
+}
+
+async function setup(options: Parameters<typeof scriptedHarness>[0] = {}): Promise<ScriptedHarness> {
+  h = scriptedHarness({ before: groups, ...options });
+  await h.ready();
+  return h;
+}
+
+const settle = <T>(h: ScriptedHarness, p: PromiseLike<T>, limitMs?: number) =>
+  settleWhenIdle(h.clock, p, limitMs);
 
 describe('group references', () => {
   it.each([
@@ -41,9 +53,10 @@ describe('group references', () => {
 
 describe('scraping', () => {
   it('pages through participants 200 at a time up to maxMembers', async () => {
-    h = harness({ groups });
-    const result = await h.settle(h.manager.scrapeGroupMembers('@big_group', { maxMembers: 450 }));
+    const h = await setup();
+    const result = await settle(h, h.manager.scrapeGroupMembers('@big_group', { maxMembers: 450 }));
     expect(result.members).toHaveLength(450);
+    expect(result).toMatchObject({ complete: true, memberCount: 450 });
     const pages = h.telegram.requests
       .map((r) => r.request)
       .filter((r): r is Api.channels.GetParticipants => r instanceof Api.channels.GetParticipants);
@@ -52,17 +65,20 @@ describe('scraping', () => {
       [200, 200],
       [400, 50],
     ]);
-    const capped = await h.settle(h.manager.scrapeGroupMembers('big_group', { maxMembers: 250 }));
+    const capped = await settle(h, h.manager.scrapeGroupMembers('big_group', { maxMembers: 250 }));
     expect(capped.members).toHaveLength(250);
+    expect(capped).toMatchObject({ complete: false, incompleteReason: 'max-members', memberCount: 450 });
   });
 
   it('writes members as CSV or JSONL with mode 0600', async () => {
-    h = harness({ groups });
+    const h = await setup();
     const dir = await mkdtemp(join(tmpdir(), 'members-'));
-    await h.settle(
+    await settle(
+      h,
       h.manager.scrapeGroupMembers('small_group', { output: { path: join(dir, 'm.csv'), format: 'csv' } }),
     );
-    await h.settle(
+    const result = await settle(
+      h,
       h.manager.scrapeGroupMembers('small_group', {
         output: { path: join(dir, 'm.jsonl'), format: 'jsonl' },
       }),
@@ -74,38 +90,46 @@ describe('scraping', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(jsonl[0]).toMatchObject({ id: '1200000', username: 'member12x0', bot: false });
+    const first = result.members[0]!;
+    expect(first.username).toMatch(/^Anna\d+x0$/);
+    expect(jsonl[0]).toEqual({ id: first.id, username: first.username, firstName: 'Anna', bot: false });
     expect((await stat(join(dir, 'm.csv'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'm.jsonl'))).mode & 0o777).toBe(0o600);
   });
 
   it('fails with the Telegram reason for a private group', async () => {
-    h = harness({ groups });
+    const h = await setup();
     h.telegram.fault = ({ request }) =>
       request instanceof Api.channels.GetParticipants ? { rpc: 'CHANNEL_PRIVATE' } : undefined;
-    await expect(h.settle(h.manager.scrapeGroupMembers('big_group'))).rejects.toThrow(/CHANNEL_PRIVATE/);
+    await expect(settle(h, h.manager.scrapeGroupMembers('big_group'))).rejects.toThrow(/CHANNEL_PRIVATE/);
   });
 });
 
 describe('join and scrape', () => {
   it('joins a public group with a real channels.JoinChannel and treats USER_ALREADY_PARTICIPANT as joined', async () => {
-    h = harness({ groups, sessions: 1 });
-    const first = await h.settle(h.manager.joinAndScrapeGroup('t.me/small_group'));
-    expect(first).toMatchObject({ success: true, joinStatus: 'joined' });
+    const h = await setup({ sessions: 1 });
+    const first = await settle(h, h.manager.joinAndScrapeGroup('t.me/small_group'));
+    expect(first).toMatchObject({ success: true, joinStatus: 'joined', complete: true });
     const join1 = h.telegram.requests.find((r) => r.request instanceof Api.channels.JoinChannel)!
       .request as Api.channels.JoinChannel;
-    expect((join1.channel as Api.InputChannel).channelId.toString()).toBe('12');
-    const again = await h.settle(h.manager.joinAndScrapeGroup('@small_group'));
+    const smallGroup = h.telegram.channel(Number((join1.channel as Api.InputChannel).channelId.toString()));
+    expect(smallGroup.username).toBe('small_group');
+    expect(smallGroup.members).toContain(h.telegram.selfId('s0'));
+    const again = await settle(h, h.manager.joinAndScrapeGroup('@small_group'));
     expect(again).toMatchObject({ success: true, joinStatus: 'already-member' });
-    expect(again.members).toHaveLength(3);
+    // The three members and the account that joined.
+    expect(again.members).toHaveLength(4);
+    expect(h.telegram.requestsOf('s0', 'channels.JoinChannel')).toHaveLength(2);
   });
 
   it('imports t.me/+HASH and t.me/joinchat/HASH invites', async () => {
-    h = harness({ groups, sessions: 1 });
-    const viaPlus = await h.settle(h.manager.joinAndScrapeGroup('https://t.me/+AbCdEfGh12'));
+    const h = await setup({ sessions: 1 });
+    const viaPlus = await settle(h, h.manager.joinAndScrapeGroup('https://t.me/+AbCdEfGh12'));
     expect(viaPlus).toMatchObject({ joinStatus: 'joined' });
-    expect(viaPlus.members).toHaveLength(3);
-    const viaJoinchat = await h.settle(h.manager.joinAndScrapeGroup('t.me/joinchat/AbCdEfGh12'));
+    expect(viaPlus.members).toHaveLength(4);
+    const viaJoinchat = await settle(h, h.manager.joinAndScrapeGroup('t.me/joinchat/AbCdEfGh12'));
     expect(viaJoinchat).toMatchObject({ joinStatus: 'already-member' });
+    expect(viaJoinchat.members).toHaveLength(4);
     const imports = h.telegram.requests.filter((r) => r.request instanceof Api.messages.ImportChatInvite);
     expect(imports.map((r) => (r.request as Api.messages.ImportChatInvite).hash)).toEqual([
       'AbCdEfGh12',
@@ -114,21 +138,29 @@ describe('join and scrape', () => {
   });
 
   it('reports INVITE_REQUEST_SENT as pending, with no members', async () => {
-    h = harness({ groups, sessions: 1 });
-    const r = await h.settle(h.manager.joinAndScrapeGroup('t.me/+NeedsApproval1'));
-    expect(r).toMatchObject({ success: true, joinStatus: 'pending', members: [] });
+    const h = await setup({ sessions: 1 });
+    const r = await settle(h, h.manager.joinAndScrapeGroup('t.me/+NeedsApproval1'));
+    expect(r).toMatchObject({
+      success: true,
+      joinStatus: 'pending',
+      members: [],
+      complete: false,
+      incompleteReason: 'join-pending',
+    });
+    expect(h.telegram.requestsOf('s0', 'channels.GetParticipants')).toHaveLength(0);
   });
 
   it('moves joins away from a session that hit CHANNELS_TOO_MUCH', async () => {
-    h = harness({ groups, sessions: 2 });
+    const h = await setup({ sessions: 2 });
     h.telegram.fault = ({ session, request }) =>
       session === 's0' && request instanceof Api.channels.JoinChannel
         ? { rpc: 'CHANNELS_TOO_MUCH' }
         : undefined;
-    const report = await h.settle(
+    const report = await settle(
+      h,
       h.manager.safeBulkScrapeWithRotation(['third_group', 'fourth_group', 'fifth_group']),
     );
-    expect(report.summary).toMatchObject({ total: 3, succeeded: 3, failed: 0 });
+    expect(report.summary).toMatchObject({ total: 3, succeeded: 3, failed: 0, incomplete: 0 });
     expect(report.summary.bySession).toEqual({ s1: 3 });
     expect(h.manager.getSessionInfo('s0').capabilities).not.toContain('join');
   });
@@ -136,17 +168,18 @@ describe('join and scrape', () => {
 
 describe('bulk scraping with quotas', () => {
   it('never drops a group because a session is out of quota: it waits for another session or the next day', async () => {
-    h = harness({ groups, sessions: 2, dailyScrapeQuota: 1 });
+    const h = await setup({ sessions: 2, dailyScrapeQuota: 1 });
     const names = ['big_group', 'small_group', 'third_group', 'fourth_group', 'fifth_group'];
     const op = h.manager.safeBulkScrapeWithRotation(names, { maxMembers: 5, delayMs: 0 });
-    const report = await h.settle(op, 3 * 24 * 3600_000);
+    const report = await settle(h, op, 3 * 24 * 3600_000);
     expect(report.summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
     expect(h.clock.now()).toBeGreaterThanOrEqual(2 * 24 * 3600_000);
     expect(report.results.size).toBe(5);
+    for (const r of report.results.values()) expect(r.members).toHaveLength(Math.min(5, r.memberCount!));
   });
 
   it('streams each group result as it settles and writes one file per group', async () => {
-    h = harness({ groups });
+    const h = await setup();
     const dir = await mkdtemp(join(tmpdir(), 'bulk-'));
     const op = h.manager.bulkScrapeGroups(['small_group', 'third_group'], {
       outputDir: dir,
@@ -154,7 +187,7 @@ describe('bulk scraping with quotas', () => {
     });
     const seen: string[] = [];
     op.results$.subscribe((r) => seen.push(r.group));
-    await h.settle(op);
+    await settle(h, op);
     expect(seen.sort()).toEqual(['small_group', 'third_group']);
     expect((await readFile(join(dir, 'third_group.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(10);
   });

@@ -127,6 +127,11 @@ export interface BasicGroupSpec {
   readonly title?: string;
   readonly inviteHash?: string;
   readonly members?: readonly MemberRef[];
+  /**
+   * Who added the members (default: the first member). May be someone who has since left:
+   * Telegram still names them as each participant's inviter and attaches them to `ChatFull.users`.
+   */
+  readonly inviter?: MemberRef;
 }
 
 export interface BasicGroupRecord {
@@ -136,6 +141,8 @@ export interface BasicGroupRecord {
   readonly title: string;
   readonly inviteHash: string | undefined;
   readonly members: number[];
+  /** Who added the members; undefined: the first member. */
+  readonly inviterId: number | undefined;
 }
 
 interface StoredMessage {
@@ -295,6 +302,7 @@ export class ScriptedTelegram {
       title: spec.title ?? `group ${id}`,
       inviteHash: spec.inviteHash,
       members: (spec.members ?? []).map((m) => this.#memberId(m)),
+      inviterId: spec.inviter === undefined ? undefined : this.#memberId(spec.inviter),
     };
     this.#chats.set(id, group);
     // Each member account's own copy of the history starts with the creation message.
@@ -590,7 +598,7 @@ export class ScriptedTelegram {
         users: ids.map((id) => this.#userFor(account, id)),
       });
     }
-    if (r instanceof Api.messages.GetDialogs) return this.#dialogs(account);
+    if (r instanceof Api.messages.GetDialogs) return this.#dialogs(account, r);
     if (r instanceof Api.messages.SendMessage || r instanceof Api.messages.SendMedia)
       return this.#send(account, r);
     if (r instanceof Api.messages.UploadMedia) {
@@ -680,34 +688,69 @@ export class ScriptedTelegram {
     return new Api.contacts.ImportedContacts({ imported, popularInvites: [], retryContacts: [], users });
   }
 
-  #dialogs(account: Account): Api.messages.Dialogs {
+  /**
+   * The account's dialogs, newest first, a page at a time as Telegram serves them: at most
+   * `limit` (100) after `offsetPeer`, and a `DialogsSlice` with the total while more remain.
+   */
+  #dialogs(account: Account, r: Api.messages.GetDialogs): Api.messages.TypeDialogs {
     account.dialogsLoaded = true;
-    const dialogs: Api.Dialog[] = [];
-    const messages: Api.TypeMessage[] = [];
-    const chats: Api.TypeChat[] = [];
+    type Entry = {
+      key: string;
+      dialog: Api.Dialog;
+      message: Api.TypeMessage | undefined;
+      chat: Api.TypeChat;
+      date: number;
+    };
+    const all: Entry[] = [];
     const notify = new Api.PeerNotifySettings({});
     for (const c of this.#channels.values()) {
       if (!c.members.includes(account.userId)) continue;
       const top = c.messages.at(-1);
       const peer = new Api.PeerChannel({ channelId: big(c.id) });
-      if (top) messages.push(this.#channelMessage(c, top));
-      chats.push(this.#channelFor(account, c));
-      dialogs.push(dialog(peer, top?.id ?? 0, notify));
+      all.push({
+        key: `channel:${c.id}`,
+        dialog: dialog(peer, top?.id ?? 0, notify),
+        message: top ? this.#channelMessage(c, top) : undefined,
+        chat: this.#channelFor(account, c),
+        date: top?.date ?? 0,
+      });
     }
     for (const g of this.#chats.values()) {
       if (!g.members.includes(account.userId)) continue;
       const top = account.chatHistory.get(g.id)?.at(-1);
       const peer = new Api.PeerChat({ chatId: big(g.id) });
-      if (top) messages.push(this.#chatMessage(g, top));
-      chats.push(this.#chatFor(g));
-      dialogs.push(dialog(peer, top?.id ?? 0, notify));
+      all.push({
+        key: `chat:${g.id}`,
+        dialog: dialog(peer, top?.id ?? 0, notify),
+        message: top ? this.#chatMessage(g, top) : undefined,
+        chat: this.#chatFor(g),
+        date: top?.date ?? 0,
+      });
     }
-    return new Api.messages.Dialogs({
-      dialogs,
-      messages,
-      chats,
+    // Newest first; a stable order among equal dates, so paging by offsetPeer is exact.
+    const ordered = all
+      .map((e, i) => ({ e, i }))
+      .sort((x, y) => y.e.date - x.e.date || y.i - x.i)
+      .map((x) => x.e);
+    const op = r.offsetPeer;
+    const after =
+      op instanceof Api.InputPeerChannel
+        ? `channel:${op.channelId.toString()}`
+        : op instanceof Api.InputPeerChat
+          ? `chat:${op.chatId.toString()}`
+          : undefined;
+    const from = after === undefined ? 0 : ordered.findIndex((e) => e.key === after) + 1;
+    const limit = Math.min(100, Math.max(1, r.limit));
+    const page = ordered.slice(from, from + limit);
+    const body = {
+      dialogs: page.map((e) => e.dialog),
+      messages: page.flatMap((e) => (e.message ? [e.message] : [])),
+      chats: page.map((e) => e.chat),
       users: [this.#userFor(account, account.userId)],
-    });
+    };
+    return ordered.length > limit
+      ? new Api.messages.DialogsSlice({ count: ordered.length, ...body })
+      : new Api.messages.Dialogs(body);
   }
 
   #send(account: Account, r: Api.messages.SendMessage | Api.messages.SendMedia): Api.Updates {
@@ -859,7 +902,7 @@ export class ScriptedTelegram {
   #fullChat(account: Account, chatId: number): Api.messages.ChatFull {
     const g = this.#chats.get(chatId);
     if (!g?.members.includes(account.userId)) throw new TelegramSays('CHAT_ID_INVALID');
-    const inviter = g.members[0] ?? account.userId;
+    const inviter = g.inviterId ?? g.members[0] ?? account.userId;
     return new Api.messages.ChatFull({
       fullChat: new Api.ChatFull({
         id: big(g.id),
@@ -874,7 +917,8 @@ export class ScriptedTelegram {
         notifySettings: new Api.PeerNotifySettings({}),
       }),
       chats: [this.#chatFor(g)],
-      users: g.members.map((id) => this.#userFor(account, id)),
+      // Telegram attaches every user the participant list mentions: the inviters too.
+      users: [...new Set([...g.members, inviter])].map((id) => this.#userFor(account, id)),
     });
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MonitoredMessage } from '../src/chatMonitor.js';
+import { flush } from './monitoring.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { internals } from './scriptedSender.js';
 
@@ -8,20 +9,6 @@ afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
 });
-
-/** Let GramJS's update dispatch and the monitor's requests run (real turns, virtual time). */
-async function flush(h: ScriptedHarness, ms = 0): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    await h.clock.advance(0);
-  }
-  if (ms > 0) {
-    for (let t = 0; t < ms; t += 100) {
-      await h.clock.advance(100);
-      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-}
 
 function twoChannels(h: { news: number; chat: number }) {
   return scriptedHarness({

@@ -1,0 +1,135 @@
+// After a failover the new session fetches every message the chat got while nobody watched
+// it, page after page (Telegram returns at most 100 per messages.GetHistory), not only the
+// newest page; more than backfillLimit is said, not dropped silently.
+import { Api } from 'telegram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { flush, loseWatcher, watch } from './monitoring.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+
+let h: ScriptedHarness | undefined;
+afterEach(async () => {
+  await h?.manager.shutdown();
+  h = undefined;
+});
+
+function channelHarness(options: { backfillLimit?: number } = {}): {
+  h: ScriptedHarness;
+  channel: () => number;
+} {
+  let id = 0;
+  const harness = scriptedHarness({
+    sessions: 2,
+    users: ['alice_one'],
+    ...options,
+    before: (t) => {
+      id = t.addChannel({ username: 'busy_channel', members: ['s0', 's1', 'alice_one'] }).id;
+    },
+  });
+  return { h: harness, channel: () => id };
+}
+
+const texts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
+
+describe('back-fill after a failover', () => {
+  it('pages through all 250 missed messages and delivers each once, in order', async () => {
+    const setup = channelHarness();
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'seen live', from: 'alice_one' });
+    await flush(h);
+    const first = await loseWatcher(h, 'busy_channel');
+    const other = first === 's0' ? 's1' : 's0';
+    const missed = texts(250, 'missed');
+    for (const text of missed) h.telegram.pushNewMessage({ channel: setup.channel(), text, to: [] });
+    await flush(h, 2000);
+    expect(h.manager.getMonitoringAssignments().get('busy_channel')).toBe(other);
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'live again' });
+    await flush(h);
+    expect(got.map((m) => m.text)).toEqual(['seen live', ...missed, 'live again']);
+    expect(got.slice(1, 251).every((m) => m.backfilled && m.session === other)).toBe(true);
+    expect(got.some((m) => m.gapBefore)).toBe(false);
+    const ids = got.map((m) => m.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    // Several pages of at most 100, each below the last one's oldest message.
+    const pages = h.telegram
+      .requestsOf(other, 'messages.GetHistory')
+      .map((r) => r as Api.messages.GetHistory)
+      .filter((r) => r.minId > 0);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages.every((r) => r.limit <= 100 && r.minId === got[0]!.id)).toBe(true);
+  });
+
+  it('delivers the newest backfillLimit messages of a larger gap and marks the first with gapBefore', async () => {
+    const setup = channelHarness({ backfillLimit: 50 });
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'seen live' });
+    await flush(h);
+    await loseWatcher(h, 'busy_channel');
+    const missed = texts(120, 'missed');
+    for (const text of missed) h.telegram.pushNewMessage({ channel: setup.channel(), text, to: [] });
+    await flush(h, 2000);
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'live again' });
+    await flush(h);
+    expect(got.map((m) => m.text)).toEqual(['seen live', ...missed.slice(-50), 'live again']);
+    expect(got.map((m) => m.gapBefore ?? false)).toEqual([false, true, ...Array(50).fill(false)]);
+    expect(h.logs.some((l) => l.includes('backfillLimit'))).toBe(true);
+  });
+
+  it('an exact backfillLimit of missed messages is no gap', async () => {
+    const setup = channelHarness({ backfillLimit: 50 });
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    await loseWatcher(h, 'busy_channel');
+    const missed = texts(50, 'missed');
+    for (const text of missed) h.telegram.pushNewMessage({ channel: setup.channel(), text, to: [] });
+    await flush(h, 2000);
+    expect(got.map((m) => m.text)).toEqual(missed);
+    expect(got.some((m) => m.gapBefore)).toBe(false);
+  });
+
+  it('back-fills a failover that comes before the first message was delivered', async () => {
+    const setup = channelHarness();
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    await loseWatcher(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'while nobody watched', to: [] });
+    await flush(h, 2000);
+    expect(got.map((m) => [m.text, m.backfilled])).toEqual([['while nobody watched', true]]);
+  });
+
+  it('a message pushed live while the back-fill is read is delivered once, after the missed ones', async () => {
+    const setup = channelHarness();
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'seen live' });
+    await flush(h);
+    const first = await loseWatcher(h, 'busy_channel');
+    const other = first === 's0' ? 's1' : 's0';
+    for (const text of texts(3, 'missed'))
+      h.telegram.pushNewMessage({ channel: setup.channel(), text, to: [] });
+    let pushed = false;
+    const telegram = h.telegram;
+    telegram.onRequest = ({ session, request }) => {
+      if (session !== other || !(request instanceof Api.messages.GetHistory) || request.minId === 0 || pushed)
+        return;
+      pushed = true;
+      // Stored before this request is answered and pushed live to the new session too.
+      telegram.pushNewMessage({ channel: setup.channel(), text: 'during the back-fill' });
+    };
+    await flush(h, 2000);
+    expect(pushed).toBe(true);
+    expect(got.map((m) => m.text)).toEqual([
+      'seen live',
+      'missed 1',
+      'missed 2',
+      'missed 3',
+      'during the back-fill',
+    ]);
+  });
+});

@@ -25,8 +25,10 @@ export class ChatCursor {
   #lastId = 0;
   /** Per account: the last id each session has seen. */
   readonly #bySession = new Map<string, number>();
-  /** The date of the newest delivered (or baseline) message, 0 when nothing is known yet. */
+  /** The date of the newest delivered (or baseline) message. */
   #lastDate = 0;
+  /** Whether `#lastDate` is known (a baseline was read or a message delivered). */
+  #dated = false;
   /** Messages of the second `#lastDate` already delivered (or known at the baseline). */
   #atLastDate: string[] = [];
   /** The channel's pts, once known (channels and supergroups). */
@@ -34,7 +36,7 @@ export class ChatCursor {
 
   /** Whether anything is known yet (a baseline or a delivered message). */
   get started(): boolean {
-    return this.#lastDate > 0 || this.#lastId > 0 || this.#bySession.size > 0;
+    return this.#dated || this.#lastId > 0 || this.#bySession.size > 0;
   }
 
   /** Fix which numbering the chat's ids use; called once its peer is known. */
@@ -53,7 +55,7 @@ export class ChatCursor {
 
   /** For ids per account: page back no further than this date (unix seconds). */
   sinceOn(): number | undefined {
-    return this.#idsPerAccount && this.#lastDate > 0 ? this.#lastDate : undefined;
+    return this.#idsPerAccount && this.#dated ? this.#lastDate : undefined;
   }
 
   /** `session` has seen messages up to `id` (delivered or not). */
@@ -67,6 +69,8 @@ export class ChatCursor {
    * the newest second, so none of them counts as new on another session.
    */
   baseline(session: string, newest: readonly CursorMessage[]): void {
+    // Even an empty history is a start: whatever comes later is new.
+    this.#dated = true;
     for (const m of newest) {
       this.seen(session, m.id);
       if (m.date > this.#lastDate) {
@@ -110,6 +114,7 @@ export class ChatCursor {
   /** `m` was delivered from `session`. */
   delivered(session: string, m: CursorMessage): void {
     this.seen(session, m.id);
+    this.#dated = true;
     if (m.date > this.#lastDate) {
       this.#lastDate = m.date;
       this.#atLastDate = [];

@@ -102,6 +102,28 @@ describe('back-fill after a failover', () => {
     expect(got.map((m) => [m.text, m.backfilled])).toEqual([['while nobody watched', true]]);
   });
 
+  it('a back-fill that meets a FLOOD_WAIT is tried again and delivers each missed message once', async () => {
+    const setup = channelHarness();
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'seen live' });
+    await flush(h);
+    const first = await loseWatcher(h, 'busy_channel');
+    const other = first === 's0' ? 's1' : 's0';
+    const missed = texts(150, 'missed');
+    for (const text of missed) h.telegram.pushNewMessage({ channel: setup.channel(), text, to: [] });
+    // The second page of the first back-fill is refused.
+    h.telegram.fault = ({ session, request, n }) =>
+      session === other && request instanceof Api.messages.GetHistory && n === 2
+        ? { rpc: 'FLOOD_WAIT_5' }
+        : undefined;
+    await flush(h, 20_000);
+    expect(got.map((m) => m.text)).toEqual(['seen live', ...missed]);
+    const attempts = h.telegram.requestsOf(other, 'messages.GetHistory').length;
+    expect(attempts).toBeGreaterThan(3);
+  });
+
   it('a message pushed live while the back-fill is read is delivered once, after the missed ones', async () => {
     const setup = channelHarness();
     h = setup.h;

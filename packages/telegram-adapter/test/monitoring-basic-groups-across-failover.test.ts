@@ -1,6 +1,8 @@
 // In a basic group each member account numbers its copy of a message itself, so a message id
 // from one session means nothing on another. A monitored basic group keeps being delivered
 // across failovers, without duplicates or losses, whichever session's ids run ahead.
+import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flush, loseWatcher, watch } from './monitoring.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
@@ -142,5 +144,31 @@ describe('a monitored basic group after a failover', () => {
       ['same second', true],
       ['also this second', true],
     ]);
+  });
+
+  it('is delivered live from the short form Telegram uses for basic groups (updateShortChatMessage)', async () => {
+    const s = await basicGroup();
+    await s.h.clock.advance(1000);
+    const { idBySession } = s.h.telegram.pushNewMessage({
+      chat: s.group,
+      text: 'short',
+      from: 'alice_one',
+      to: [],
+    });
+    const alice = s.h.telegram.user('alice_one')!.id;
+    s.h.telegram.pushUpdate(
+      s.watcher,
+      new Api.UpdateShortChatMessage({
+        id: idBySession.get(s.watcher)!,
+        fromId: returnBigInt(alice),
+        chatId: returnBigInt(s.group),
+        message: 'short',
+        pts: idBySession.get(s.watcher)!,
+        ptsCount: 1,
+        date: Math.floor(s.h.clock.now() / 1000),
+      }),
+    );
+    await flush(s.h);
+    expect(s.got.map((m) => [m.text, m.senderId, m.backfilled])).toEqual([['short', String(alice), false]]);
   });
 });

@@ -201,7 +201,7 @@ export class ChatMonitor {
       if (!w.cursor.started) {
         // Nothing delivered yet: note where the chat is now, so a later failover knows where to start.
         const answer = await invoke(historyPage(peer, { offsetId: 0, minId: 0, limit: BASELINE_PAGE }));
-        if (answer instanceof Api.messages.MessagesNotModified) return;
+        if (ended || answer instanceof Api.messages.MessagesNotModified) return;
         if (answer instanceof Api.messages.ChannelMessages) w.cursor.pts = answer.pts;
         // Messages pushed while it was read came after the start: they are delivered, once.
         const early = pending.splice(0).map(messageOf);
@@ -222,6 +222,8 @@ export class ChatMonitor {
         limit: this.#backfillLimit,
         counts: (m) => w.cursor.surelyNew(cursorMessage(m)),
       });
+      // Another session may have taken the chat over meanwhile: this answer moves nothing.
+      if (ended) return;
       const fresh = w.cursor.undelivered(worker, missed.messages.map(withCursor));
       const gap = missed.overflow || fresh.length > this.#backfillLimit;
       const delivered = fresh.slice(-this.#backfillLimit);

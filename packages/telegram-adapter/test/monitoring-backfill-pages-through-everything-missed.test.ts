@@ -124,6 +124,42 @@ describe('back-fill after a failover', () => {
     expect(attempts).toBeGreaterThan(3);
   });
 
+  it('a back-fill answered after its session was lost moves nothing: the next session delivers everything once', async () => {
+    let id = 0;
+    h = scriptedHarness({
+      sessions: 3,
+      before: (t) => {
+        id = t.addChannel({ username: 'busy_channel', members: ['s0', 's1', 's2'] }).id;
+      },
+    });
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    h.telegram.pushNewMessage({ channel: id, text: 'seen live' });
+    await flush(h);
+    let release = () => {};
+    let held: string | undefined;
+    h.telegram.onRequest = ({ session, request }) => {
+      if (held !== undefined || !(request instanceof Api.messages.GetHistory) || request.minId === 0) return;
+      held = session;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    await loseWatcher(h, 'busy_channel');
+    const missed = texts(3, 'missed');
+    for (const text of missed) h.telegram.pushNewMessage({ channel: id, text, to: [] });
+    await flush(h, 2000);
+    expect(held).toBeDefined();
+    // The session reading the back-fill is lost too; its answer comes afterwards.
+    await loseWatcher(h, 'busy_channel');
+    release();
+    await flush(h, 2000);
+    const last = h.manager.getMonitoringAssignments().get('busy_channel');
+    expect(last).toBeDefined();
+    expect(last).not.toBe(held);
+    expect(got.map((m) => m.text)).toEqual(['seen live', ...missed]);
+  });
+
   it('a message pushed live while the back-fill is read is delivered once, after the missed ones', async () => {
     const setup = channelHarness();
     h = setup.h;

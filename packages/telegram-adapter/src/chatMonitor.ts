@@ -1,5 +1,5 @@
 import type { Clock, Pool } from '@switchyard/core';
-import { TaskFailedError, ValidationError } from '@switchyard/core';
+import { AttemptTimeoutError, TaskFailedError, ValidationError } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
 import { Api, utils } from 'telegram';
@@ -72,6 +72,7 @@ export class ChatMonitor {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #backfillLimit: number;
+  readonly #requestTimeoutMs: number;
   readonly #restartDelayMs: number;
   readonly #watches = new Map<string, Watch>();
 
@@ -80,12 +81,15 @@ export class ChatMonitor {
     clock: Clock;
     logger: Logger;
     backfillLimit: number;
+    /** Budget for one history request; GramJS's invoke can wait for ever. */
+    requestTimeoutMs: number;
     restartDelayMs: number;
   }) {
     this.#pool = options.pool;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#backfillLimit = options.backfillLimit;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#restartDelayMs = options.restartDelayMs;
   }
 
@@ -171,7 +175,10 @@ export class ChatMonitor {
     const chatId = utils.getPeerId(peer);
     const channelId = peer instanceof Api.InputPeerChannel ? peer.channelId.toString() : undefined;
     w.cursor.setIdsPerAccount(!(peer instanceof Api.InputPeerChannel));
-    const invoke: InvokeHistory = (request) => client.invoke(request);
+    // A request that never answers fails the run, which starts again from the cursor.
+    const run = new AbortController();
+    const invoke: InvokeHistory = (request) =>
+      within(this.#clock, this.#requestTimeoutMs, client.invoke(request), run.signal);
     let failed: (error: unknown) => void = () => {};
     const failure = new Promise<never>((_, reject) => {
       failed = reject;
@@ -288,6 +295,7 @@ export class ChatMonitor {
       ]);
     } finally {
       ended = true;
+      run.abort();
       client.removeEventHandler(handler, builder);
       w.session = undefined;
       w.down = undefined;
@@ -328,6 +336,35 @@ function messageOf(update: unknown): Api.Message | undefined {
     });
   }
   return undefined;
+}
+
+/**
+ * `promise`, or an `AttemptTimeoutError` (transient) after `ms` on the clock; no timer is left
+ * once `ended` aborts (the answer is then ignored).
+ */
+function within<T>(clock: Clock, ms: number, promise: Promise<T>, ended: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new AttemptTimeoutError(ms)), ms);
+    const stop = () => {
+      clock.clearTimeout(timer);
+      reject(new AttemptTimeoutError(ms));
+    };
+    ended.addEventListener('abort', stop, { once: true });
+    const settle = () => {
+      clock.clearTimeout(timer);
+      ended.removeEventListener('abort', stop);
+    };
+    promise.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
 }
 
 function describe(error: unknown): string {

@@ -157,6 +157,7 @@ export class TelegramSessionManager {
       clock: this.#clock,
       logger: this.#logger,
       backfillLimit: options.backfillLimit ?? DEFAULT_BACKFILL_LIMIT,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       restartDelayMs: 1000,
     });
     this.#supervisor = new ConnectionSupervisor({

@@ -12,7 +12,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-function channelHarness(options: { backfillLimit?: number } = {}): {
+function channelHarness(options: { backfillLimit?: number; requestTimeoutMs?: number } = {}): {
   h: ScriptedHarness;
   channel: () => number;
 } {
@@ -122,6 +122,22 @@ describe('back-fill after a failover', () => {
     expect(got.map((m) => m.text)).toEqual(['seen live', ...missed]);
     const attempts = h.telegram.requestsOf(other, 'messages.GetHistory').length;
     expect(attempts).toBeGreaterThan(3);
+  });
+
+  it('a back-fill request that never answers is given up after requestTimeoutMs and tried again', async () => {
+    const setup = channelHarness({ requestTimeoutMs: 10_000 });
+    h = setup.h;
+    await h.ready();
+    const got = await watch(h, 'busy_channel');
+    const first = await loseWatcher(h, 'busy_channel');
+    const other = first === 's0' ? 's1' : 's0';
+    h.telegram.fault = ({ session, request, n }) =>
+      session === other && request instanceof Api.messages.GetHistory && n === 1 ? { hang: true } : undefined;
+    h.telegram.pushNewMessage({ channel: setup.channel(), text: 'missed', to: [] });
+    await flush(h, 5000);
+    expect(got).toEqual([]);
+    await flush(h, 10_000);
+    expect(got.map((m) => [m.text, m.session])).toEqual([['missed', other]]);
   });
 
   it('a back-fill answered after its session was lost moves nothing: the next session delivers everything once', async () => {

@@ -44,10 +44,6 @@ export class ChatCursor {
     this.#idsPerAccount = perAccount;
   }
 
-  get idsPerAccount(): boolean {
-    return this.#idsPerAccount;
-  }
-
   /** The id to page history down to on `session`; 0 when the session has no id of its own. */
   minIdOn(session: string): number {
     return this.#idsPerAccount ? (this.#bySession.get(session) ?? 0) : this.#lastId;

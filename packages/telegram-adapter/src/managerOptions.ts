@@ -45,7 +45,12 @@ export interface TelegramSessionManagerOptions {
   connect?: boolean;
   /** Premium accounts may send files up to 4 GB. */
   premium?: boolean;
-  /** Messages fetched from history after a monitoring failover. Default 100. */
+  /**
+   * Most messages a monitored chat back-fills from history at once: after a failover or
+   * reconnect, or to fill a gap in the updates Telegram pushed. History is paged (100 per
+   * request) down to the last delivered message; when more than this were missed, the newest
+   * `backfillLimit` are delivered and the first of them carries `gapBefore`. Default 1000.
+   */
   backfillLimit?: number;
   clock?: Clock;
   random?: Random;
@@ -104,9 +109,7 @@ const optionsSchema = z
     connectTimeoutMs: positiveInt('connectTimeoutMs').optional(),
     connect: z.boolean().optional(),
     premium: z.boolean().optional(),
-    backfillLimit: positiveInt('backfillLimit')
-      .max(100, 'Telegram returns at most 100 messages per request')
-      .optional(),
+    backfillLimit: positiveInt('backfillLimit').optional(),
     clock: z.unknown().optional(),
     random: z.function().optional(),
     logger: z.unknown().optional(),

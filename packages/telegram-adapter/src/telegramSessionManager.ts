@@ -57,6 +57,9 @@ const BASE_CAPABILITIES = [SEND_TO_STRANGERS, JOIN, SCRAPE] as const;
 /** Core's default `retry.maxRateLimitWaitMs`: how long an item may wait for a session. */
 const DEFAULT_WAIT_BUDGET_MS = 15 * 60_000;
 
+/** Messages a monitored chat back-fills at most at once (`backfillLimit`). */
+const DEFAULT_BACKFILL_LIMIT = 1000;
+
 /** Unknown-outcome pins remembered at most (oldest forgotten first); each is a few bytes. */
 const MAX_PINS = 10_000;
 
@@ -159,7 +162,8 @@ export class TelegramSessionManager {
       pool: this.pool,
       clock: this.#clock,
       logger: this.#logger,
-      backfillLimit: options.backfillLimit ?? 100,
+      backfillLimit: options.backfillLimit ?? DEFAULT_BACKFILL_LIMIT,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       restartDelayMs: 1000,
     });
     this.#supervisor = new ConnectionSupervisor({

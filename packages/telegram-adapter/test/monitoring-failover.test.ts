@@ -1,51 +1,69 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MonitoredMessage } from '../src/chatMonitor.js';
-import { type Harness, harness } from './harness.js';
+import { flush } from './monitoring.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { internals } from './scriptedSender.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
 });
 
-const groups = [
-  { id: 21, username: 'news_channel', members: 5 },
-  { id: 22, username: 'chat_channel', members: 5 },
-];
+function twoChannels(h: { news: number; chat: number }) {
+  return scriptedHarness({
+    sessions: 2,
+    users: ['alice_one'],
+    before: (t) => {
+      h.news = t.addChannel({ username: 'news_channel', members: ['s0', 's1', 'alice_one'] }).id;
+      h.chat = t.addChannel({ username: 'chat_channel', members: ['s0', 's1', 'alice_one'] }).id;
+    },
+  });
+}
 
 describe('monitoring', () => {
   it('delivers new messages, each chat watched by exactly one session', async () => {
-    h = harness({ groups, sessions: 2 });
+    const ids = { news: 0, chat: 0 };
+    h = twoChannels(ids);
+    await h.ready();
     const got: MonitoredMessage[] = [];
     h.manager.startMonitoring(['news_channel', 'chat_channel']).subscribe((m) => got.push(m));
-    await h.clock.advance(0);
+    await flush(h);
     const assigned = h.manager.getMonitoringAssignments();
     expect(new Set(assigned.values()).size).toBe(2);
-    h.telegram.post(21, 'hello');
-    h.telegram.post(22, 'world');
-    expect(got.map((m) => [m.chat, m.text, m.backfilled])).toEqual([
-      ['news_channel', 'hello', false],
+    h.telegram.pushNewMessage({ channel: ids.news, text: 'hello', from: 'alice_one' });
+    h.telegram.pushNewMessage({ channel: ids.chat, text: 'world', from: 'alice_one' });
+    await flush(h);
+    // Two chats on two clients: each chat's order holds, not the order between them.
+    expect(got.map((m) => [m.chat, m.text, m.backfilled]).sort()).toEqual([
       ['chat_channel', 'world', false],
+      ['news_channel', 'hello', false],
     ]);
-    expect(got[0]!.session).toBe(assigned.get('news_channel'));
+    for (const m of got) expect(m.session).toBe(assigned.get(m.chat));
+    expect(got[0]!.senderId).toBe(String(h.telegram.user('alice_one')!.id));
   });
 
   it('fails over to another session when its session disconnects and back-fills what it missed', async () => {
-    h = harness({ groups, sessions: 2 });
+    const ids = { news: 0, chat: 0 };
+    h = twoChannels(ids);
+    await h.ready();
     const got: MonitoredMessage[] = [];
     h.manager.startMonitoring(['news_channel']).subscribe((m) => got.push(m));
-    await h.clock.advance(0);
+    await flush(h);
     const first = h.manager.getMonitoringAssignments().get('news_channel')!;
     const other = first === 's0' ? 's1' : 's0';
-    h.telegram.post(21, 'one');
-    h.telegram.offline.add(first);
-    h.manager.reportDisconnected(first);
+    h.telegram.pushNewMessage({ channel: ids.news, text: 'one' });
+    await flush(h);
+    h.telegram.unreachable.add(first);
+    h.telegram.drop(first);
+    await flush(h);
     // Posted while nobody watches.
-    h.telegram.post(21, 'two', []);
-    h.telegram.post(21, 'three', []);
-    await h.clock.advance(2000);
+    h.telegram.pushNewMessage({ channel: ids.news, text: 'two', to: [] });
+    h.telegram.pushNewMessage({ channel: ids.news, text: 'three', to: [] });
+    await flush(h, 2000);
     expect(h.manager.getMonitoringAssignments().get('news_channel')).toBe(other);
-    h.telegram.post(21, 'four');
+    h.telegram.pushNewMessage({ channel: ids.news, text: 'four' });
+    await flush(h);
     expect(got.map((m) => [m.text, m.session, m.backfilled])).toEqual([
       ['one', first, false],
       ['two', other, true],
@@ -55,20 +73,26 @@ describe('monitoring', () => {
   });
 
   it('stopMonitoring releases every handler and completes the stream', async () => {
-    h = harness({ groups, sessions: 1 });
+    const ids = { news: 0, chat: 0 };
+    h = twoChannels(ids);
+    await h.ready();
+    const client = internals(h.telegram.client('s0'));
+    const before = client._eventBuilders.length + internals(h.telegram.client('s1'))._eventBuilders.length;
     let completed = false;
     h.manager.startMonitoring(['news_channel']).subscribe({ complete: () => (completed = true) });
-    await h.clock.advance(0);
+    await flush(h);
+    const during = client._eventBuilders.length + internals(h.telegram.client('s1'))._eventBuilders.length;
+    expect(during).toBe(before + 1);
     await h.manager.stopMonitoring();
     expect(completed).toBe(true);
-    const client = h.telegram.clients.get('s0') as unknown as { _eventBuilders: unknown[] };
-    // Only the connection supervisor's handler is left.
-    expect(client._eventBuilders).toHaveLength(1);
+    const after = client._eventBuilders.length + internals(h.telegram.client('s1'))._eventBuilders.length;
+    expect(after).toBe(before);
     expect(h.manager.getOperationCount('monitoring')).toBe(0);
   });
 
-  it('rejects invite links and duplicates', () => {
-    h = harness({ groups, sessions: 1 });
+  it('rejects invite links and duplicates', async () => {
+    const ids = { news: 0, chat: 0 };
+    h = twoChannels(ids);
     expect(() => h!.manager.startMonitoring(['t.me/+AbCdEfGh12'])).toThrow(/join the chat first/);
     h.manager.startMonitoring(['news_channel']);
     expect(() => h!.manager.startMonitoring(['news_channel'])).toThrow(/already monitored/);

@@ -1,10 +1,13 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { Api } from 'telegram';
 import { CustomFile } from 'telegram/client/uploads.js';
 import { generateRandomLong, returnBigInt } from 'telegram/Helpers.js';
 import { getAppropriatedPartSize, getAttributes, getInputMedia } from 'telegram/Utils.js';
 import type { TelegramClientLike } from './clientLike.js';
 import type { MediaFile } from './mediaFile.js';
+
+/** Files up to this size are read once and kept in memory for every session's upload (GramJS's own limit). */
+const IN_MEMORY_BYTES = 20 * 1024 * 1024;
 
 /** Files above this go as `upload.SaveBigFilePart` (GramJS's and Telegram's threshold). */
 const LARGE_FILE_BYTES = 10 * 1024 * 1024;
@@ -32,11 +35,19 @@ export interface PreparedMedia {
  */
 export class SessionMedia {
   readonly file: MediaFile;
+  /** The file's content when it is small enough to keep; larger files are read part by part. */
+  readonly #bytes: Buffer | undefined;
   readonly #uploads = new Map<string, Promise<Api.TypeInputFile>>();
   readonly #sent = new Map<string, Api.TypeInputMedia>();
 
-  constructor(file: MediaFile) {
+  private constructor(file: MediaFile, bytes: Buffer | undefined) {
     this.file = file;
+    this.#bytes = bytes;
+  }
+
+  /** A checked file, read into memory once when it is at most 20 MB. */
+  static async of(file: MediaFile): Promise<SessionMedia> {
+    return new SessionMedia(file, file.size <= IN_MEMORY_BYTES ? await readFile(file.path) : undefined);
   }
 
   /** What the next send on `session` carries: the photo or document by id once there is one, else an upload. */
@@ -68,7 +79,7 @@ export class SessionMedia {
   #upload(session: string, client: TelegramClientLike): Promise<Api.TypeInputFile> {
     let upload = this.#uploads.get(session);
     if (upload === undefined) {
-      upload = uploadParts(client, this.file);
+      upload = uploadParts(client, this.file, this.#bytes);
       // A failed upload is not kept: the next attempt uploads again.
       upload.catch(() => {
         if (this.#uploads.get(session) === upload) this.#uploads.delete(session);
@@ -84,16 +95,27 @@ export class SessionMedia {
  * own `uploadFile` sleeps through a `FLOOD_WAIT` of any length inside itself (whatever the
  * client's `floodSleepThreshold`); through `invoke` the wait reaches the pool like any other.
  */
-export async function uploadParts(client: TelegramClientLike, file: MediaFile): Promise<Api.TypeInputFile> {
+export async function uploadParts(
+  client: TelegramClientLike,
+  file: MediaFile,
+  content?: Buffer,
+): Promise<Api.TypeInputFile> {
   const partSize = getAppropriatedPartSize(returnBigInt(file.size)) * 1024;
   const parts = Math.ceil(file.size / partSize);
   const large = file.size > LARGE_FILE_BYTES;
   const fileId = generateRandomLong(true);
-  const handle = await open(file.path, 'r');
+  const handle = content === undefined ? await open(file.path, 'r') : undefined;
+  const read = async (start: number, end: number): Promise<Buffer> => {
+    if (content !== undefined) return content.subarray(start, end);
+    const bytes = Buffer.alloc(end - start);
+    await handle?.read(bytes, 0, bytes.length, start);
+    return bytes;
+  };
   try {
     for (let part = 0; part < parts; part++) {
-      const bytes = Buffer.alloc(Math.min(partSize, file.size - part * partSize));
-      await handle.read(bytes, 0, bytes.length, part * partSize);
+      const start = part * partSize;
+      const end = Math.min(start + partSize, file.size);
+      const bytes = await read(start, end);
       await client.invoke(
         large
           ? new Api.upload.SaveBigFilePart({ fileId, filePart: part, fileTotalParts: parts, bytes })
@@ -101,7 +123,7 @@ export async function uploadParts(client: TelegramClientLike, file: MediaFile): 
       );
     }
   } finally {
-    await handle.close();
+    await handle?.close();
   }
   return large
     ? new Api.InputFileBig({ id: fileId, parts, name: file.name })

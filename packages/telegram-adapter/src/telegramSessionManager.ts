@@ -336,7 +336,7 @@ export class TelegramSessionManager {
     return this.#bulkSend(recipients, options, checkMediaSendOptions, async () => {
       const caption = validateCaption(options.caption);
       const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
-      return { kind: 'media', media: new SessionMedia(file), caption } satisfies Content;
+      return { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content;
     });
   }
 

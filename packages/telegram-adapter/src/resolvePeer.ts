@@ -82,7 +82,8 @@ async function resolvePhone(client: TelegramClientLike, phone: string): Promise<
 
 /** Add the number to the session's contacts; a number Telegram did not import is not occupied. */
 async function importContact(client: TelegramClientLike, digits: string): Promise<Api.TypeInputPeer> {
-  const clientId = generateRandomLong(false);
+  // Signed, as it travels (a long on the wire), so the answer's clientId compares equal.
+  const clientId = generateRandomLong(true);
   const request = new Api.contacts.ImportContacts({
     contacts: [new Api.InputPhoneContact({ clientId, phone: digits, firstName: `+${digits}`, lastName: '' })],
   });

@@ -4,6 +4,7 @@ import { type Content, type DeliveryOutcome, deliver } from './deliver.js';
 import { errorCode } from './errorCode.js';
 import type { MessageResult } from './messageResult.js';
 import type { PeerClaims } from './peerClaims.js';
+import { type PeerRoutes, PeerUnreachableError } from './peerRoutes.js';
 import type { Recipient } from './recipient.js';
 import type { PeerBook } from './resolvePeer.js';
 import type { TaskContext } from './taskContext.js';
@@ -19,10 +20,14 @@ export interface SendOptions {
   /** Who this operation has already sent to (one message per person). */
   readonly claims: PeerClaims;
   /**
-   * Sessions that must not take this item: for a user id, those that cannot address it while
-   * another session can (access hashes are per account).
+   * For a user id some sessions know and others do not (access hashes are per account): the
+   * sessions that must not take the item, and whether any session that can is still there.
    */
-  readonly excluded: readonly string[];
+  readonly route?: {
+    readonly excluded: readonly string[];
+    readonly able: () => boolean;
+    readonly routes: PeerRoutes;
+  };
 }
 
 /**
@@ -37,7 +42,23 @@ export async function sendToRecipient(
   content: Content,
   options: SendOptions,
 ): Promise<MessageResult> {
-  const { delayMs, signal } = options;
+  const { delayMs, route } = options;
+  let signal = options.signal;
+  let stopWatching = () => {};
+  if (route !== undefined) {
+    // The item fails, rather than waits for ever, once no session that knows its user is left.
+    const item = new AbortController();
+    const follow = () => item.abort(options.signal.reason);
+    options.signal.addEventListener('abort', follow, { once: true });
+    const unwatch = route.routes.watch(() => {
+      if (!route.able()) item.abort(new PeerUnreachableError());
+    });
+    stopWatching = () => {
+      unwatch();
+      options.signal.removeEventListener('abort', follow);
+    };
+    signal = item.signal;
+  }
   const randomId = ctx.newRandomId();
   let attempts = 0;
   let sessionUsed: string | null = null;
@@ -48,7 +69,7 @@ export async function sendToRecipient(
     idempotent: true,
     signal,
     attemptTimeoutMs: options.attemptTimeoutMs,
-    ...(options.excluded.length > 0 ? { antiAffinity: options.excluded } : {}),
+    ...(route !== undefined ? { antiAffinity: route.excluded } : {}),
     ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
     run: ({ worker, resource, signal: attempt }) => {
       attempts++;
@@ -99,6 +120,8 @@ export async function sendToRecipient(
       attempts,
       timestamp: ctx.clock.now(),
     };
+  } finally {
+    stopWatching();
   }
 }
 

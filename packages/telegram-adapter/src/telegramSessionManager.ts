@@ -39,10 +39,11 @@ import {
 } from './operationOptions.js';
 import { OutageDeadline } from './outageDeadline.js';
 import { PeerClaims } from './peerClaims.js';
+import { PeerRoutes } from './peerRoutes.js';
 import { partitionRecipients, type Recipient } from './recipient.js';
 import { knowsUser, PeerBook } from './resolvePeer.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
-import { DUPLICATE_RECIPIENT, sendToRecipient } from './sendToRecipient.js';
+import { DUPLICATE_RECIPIENT, type SendOptions, sendToRecipient } from './sendToRecipient.js';
 import { SessionMedia } from './sessionMedia.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
@@ -104,6 +105,8 @@ export class TelegramSessionManager {
   readonly #pins = new Map<number, string>();
   /** Phone numbers each session has resolved. */
   readonly #peers = new PeerBook();
+  /** User-id items that only some sessions can serve, told when a session goes for good. */
+  readonly #routes = new PeerRoutes();
   readonly #options: TelegramSessionManagerOptions;
   readonly #taskContext: TaskContext;
   #strategyName: string;
@@ -209,6 +212,7 @@ export class TelegramSessionManager {
     this.#peers.forget(name);
     this.#sessions.delete(name);
     this.#outage.check();
+    this.#routes.sessionGone();
   }
 
   sessionNames(): string[] {
@@ -404,7 +408,7 @@ export class TelegramSessionManager {
               attemptTimeoutMs: this.#sendTimeout(content),
               peers: this.#peers,
               claims,
-              excluded: this.#unableToAddress(r),
+              ...this.#routeOf(r),
             }).then(record),
           ),
         );
@@ -418,19 +422,26 @@ export class TelegramSessionManager {
   }
 
   /**
-   * The sessions that must not take a user-id item: those that cannot address the user while
-   * a live session can. Access hashes are per account, so a user seen by one session (in a
-   * scrape, say) is `PEER_ID_INVALID` to the others. Empty when no live session knows it.
+   * Where a user-id item may go: only to the live sessions that can address the user, when
+   * some can. Access hashes are per account, so a user seen by one session (in a scrape, say)
+   * is `PEER_ID_INVALID` to the others. No route (any session) when no live session knows it.
    */
-  #unableToAddress(recipient: Recipient): string[] {
-    if (recipient.kind !== 'user-id') return [];
+  #routeOf(recipient: Recipient): Pick<SendOptions, 'route'> {
+    if (recipient.kind !== 'user-id') return {};
     const able = new Set<string>();
     for (const [name, session] of this.#sessions) {
       if (!this.#supervisor.allDead([name]) && knowsUser(session.client, recipient.normalized))
         able.add(name);
     }
-    if (able.size === 0) return [];
-    return [...this.#sessions.keys()].filter((n) => !able.has(n));
+    if (able.size === 0) return {};
+    const alive = (name: string) => this.#sessions.has(name) && !this.#supervisor.allDead([name]);
+    return {
+      route: {
+        excluded: [...this.#sessions.keys()].filter((n) => !able.has(n)),
+        able: () => [...able].some(alive),
+        routes: this.#routes,
+      },
+    };
   }
 
   #sendTimeout(content: Content): number {
@@ -510,6 +521,10 @@ export class TelegramSessionManager {
 
   #onSessionDown(name: string): void {
     this.#monitor.sessionDown(name);
+    // Like the cancelling below, after the pool has finished with the failure at hand.
+    queueMicrotask(() => {
+      if (this.#supervisor.allDead([name])) this.#routes.sessionGone();
+    });
     this.#outage.check();
     // After the pool has finished with the failure that may have brought the session down:
     // cancelling the waiting work is a pool call of its own.

@@ -70,3 +70,26 @@ describe('a user id learnt by one session', () => {
     expect(h.telegram.deliveries).toEqual([]);
   });
 });
+
+describe('a user id whose only sessions are gone', () => {
+  it('fails with PEER_ID_INVALID instead of waiting for ever when every session that knew it dies', async () => {
+    const group = groupOfStrangers(10);
+    h = scriptedHarness({ sessions: 2, before: group.before });
+    await h.ready();
+    await scrapeOn(h, 's1');
+    // s1's sends take a while; meanwhile its account is revoked.
+    h.telegram.onRequest = (ctx) =>
+      ctx.request instanceof Api.messages.SendMessage
+        ? new Promise<void>((resolve) => h!.clock.setTimeout(resolve, 5000))
+        : undefined;
+    const op = h.manager.sendTextMessagesBulk(group.ids().map(String), 'hi');
+    await h.clock.advance(1000);
+    h.telegram.kill('s1', 'SESSION_REVOKED');
+    const report = await h.settle(op);
+    expect(h.manager.getSessionInfo('s1').connection).toBe('dead');
+    expect(report.summary).toMatchObject({ sent: 0, failed: 10 });
+    expect(report.summary.byError).toEqual({ PEER_ID_INVALID: 10 });
+    // s0 never tried them: it cannot address them.
+    expect(h.telegram.requestsOf('s0', 'messages.SendMessage')).toEqual([]);
+  });
+});

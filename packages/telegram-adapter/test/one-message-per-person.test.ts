@@ -45,14 +45,24 @@ describe('one person listed more than once', () => {
       expect(report.results.get(copy)).toMatchObject({ outcome: 'skipped', duplicateOf: '@Alice_One' });
   });
 
-  it('on different sessions at once still gets one message', async () => {
-    const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
-    h = scriptedHarness({ sessions: 3, users });
+  it('by username and by phone, resolved on different sessions at the same time, still gets one message', async () => {
+    const people = Array.from({ length: 8 }, (_, i) => ({
+      username: `person_${i}x`,
+      phone: `+1555000${7000 + i}`,
+    }));
+    h = scriptedHarness({ sessions: 3, before: (t) => people.forEach((p) => t.addUser(p)) });
     await h.ready();
-    // Everyone is listed by username and again with an @ and upper case: 16 items, 8 people.
-    const list = users.flatMap((u) => [u, `@${u.toUpperCase()}`]);
+    // 16 items, 8 people: each listed by username and again by phone.
+    const list = people.flatMap((p) => [p.username, p.phone]);
     const report = await h.settle(h.manager.sendTextMessagesBulk(list, 'hi'));
-    expect(report.summary).toMatchObject({ sent: 8, skipped: 8 });
-    for (const u of users) expect(h.telegram.deliveriesTo(`user:${h.telegram.user(u)!.id}`)).toHaveLength(1);
+    expect(report.summary).toMatchObject({ sent: 8, skipped: 8, failed: 0 });
+    expect(new Set(h.telegram.deliveries.map((d) => d.session)).size).toBeGreaterThan(1);
+    for (const p of people) {
+      expect(h.telegram.deliveriesTo(`user:${h.telegram.user(p.username)!.id}`)).toHaveLength(1);
+      const [a, b] = [report.results.get(p.username)!, report.results.get(p.phone)!];
+      const [sent, copy] = a.outcome === 'sent' ? [a, b] : [b, a];
+      expect(sent.outcome).toBe('sent');
+      expect(copy).toMatchObject({ outcome: 'skipped', duplicateOf: sent.recipient });
+    }
   });
 });

@@ -50,7 +50,12 @@ describe('one person listed more than once', () => {
       username: `person_${i}x`,
       phone: `+1555000${7000 + i}`,
     }));
-    h = scriptedHarness({ sessions: 3, before: (t) => people.forEach((p) => t.addUser(p)) });
+    h = scriptedHarness({
+      sessions: 3,
+      before: (t) => {
+        for (const p of people) t.addUser(p);
+      },
+    });
     await h.ready();
     // 16 items, 8 people: each listed by username and again by phone.
     const list = people.flatMap((p) => [p.username, p.phone]);

@@ -49,7 +49,8 @@ export async function sendToRecipient(
     // The item fails, rather than waits for ever, once no session that knows its user is left.
     const item = new AbortController();
     const follow = () => item.abort(options.signal.reason);
-    options.signal.addEventListener('abort', follow, { once: true });
+    if (options.signal.aborted) follow();
+    else options.signal.addEventListener('abort', follow, { once: true });
     const unwatch = route.routes.watch(() => {
       if (!route.able()) item.abort(new PeerUnreachableError());
     });

@@ -1,8 +1,9 @@
 import { Api } from 'telegram';
-import { CustomFile } from 'telegram/client/uploads.js';
 import type { TelegramClientLike } from './clientLike.js';
-import type { MediaFile } from './mediaFile.js';
-import { entityOf, type Recipient } from './recipient.js';
+import type { PeerClaims } from './peerClaims.js';
+import type { Recipient } from './recipient.js';
+import { type PeerBook, peerKey, resolvePeer } from './resolvePeer.js';
+import { FILE_PART_MISSING, type PreparedMedia, type SessionMedia, STALE_MEDIA } from './sessionMedia.js';
 import { telegramErrorClassOf } from './telegramErrorClass.js';
 
 /** GramJS's 64-bit integer (the `big-integer` package). */
@@ -13,61 +14,93 @@ export type Content =
   | { readonly kind: 'text'; readonly message: string }
   | {
       readonly kind: 'media';
-      readonly file: MediaFile;
+      /** The file, uploaded once per session and then reused by id. */
+      readonly media: SessionMedia;
       readonly caption: string;
-      /** The uploaded file for this session; uploaded once per session and reused (Telethon's advice). */
-      readonly upload: (session: string, client: TelegramClientLike) => Promise<Api.TypeInputFile>;
     };
 
-export type DeliveryOutcome = 'sent' | 'already-sent';
+/** Sent; or recognised by Telegram as sent before (same randomId); or another item's recipient. */
+export type DeliveryOutcome = 'sent' | 'already-sent' | { readonly duplicateOf: string };
 
-/** Upload a media file through the session's own sender (`client.getSender` inside GramJS). */
-export function uploadMedia(client: TelegramClientLike, file: MediaFile): Promise<Api.TypeInputFile> {
-  return client.uploadFile({ file: new CustomFile(file.name, file.size, file.path), workers: 1 });
-}
-
-export function inputMedia(file: MediaFile, uploaded: Api.TypeInputFile): Api.TypeInputMedia {
-  if (file.sendAs === 'photo') return new Api.InputMediaUploadedPhoto({ file: uploaded });
-  const attributes: Api.TypeDocumentAttribute[] = [
-    new Api.DocumentAttributeFilename({ fileName: file.name }),
-  ];
-  return new Api.InputMediaUploadedDocument({
-    file: uploaded,
-    mimeType: file.mimeType,
-    attributes,
-    // A video or audio the caller asked for as a document stays a file, not a player.
-    ...(file.mediaType === 'document' ? { forceFile: true } : {}),
-  });
+/** What one attempt needs besides the client: its session, its abort signal, and the operation's books. */
+export interface DeliveryContext {
+  readonly client: TelegramClientLike;
+  readonly session: string;
+  /** The attempt's signal: once it has aborted (timed out, cancelled), nothing more is sent. */
+  readonly signal: AbortSignal;
+  readonly peers: PeerBook;
+  readonly claims: PeerClaims;
 }
 
 /**
  * Send one message on one session with the caller's `randomId`, so a repeat of the same
- * request is recognised by Telegram (`RANDOM_ID_DUPLICATE`) and counted as sent. Any other
- * error is thrown as it is, for the pool's `classify`.
+ * request is recognised by Telegram (`RANDOM_ID_DUPLICATE`) and counted as sent. The
+ * recipient is resolved first and claimed for this item; a recipient another item of the
+ * operation already claimed is not sent to again. Nothing leaves once the attempt's signal
+ * has aborted, whatever step the attempt had reached. Any other error is thrown as it is, for
+ * the pool's `classify`.
  */
 export async function deliver(
-  client: TelegramClientLike,
-  session: string,
+  ctx: DeliveryContext,
   recipient: Recipient,
   content: Content,
   randomId: BigInteger,
 ): Promise<DeliveryOutcome> {
-  const peer = await client.getInputEntity(entityOf(recipient));
-  const request =
-    content.kind === 'text'
-      ? new Api.messages.SendMessage({ peer, message: content.message, randomId })
-      : new Api.messages.SendMedia({
-          peer,
-          media: inputMedia(content.file, await content.upload(session, client)),
-          message: content.caption,
-          randomId,
-        });
+  const { client, session, signal } = ctx;
+  signal.throwIfAborted();
+  const peer = await resolvePeer(client, session, recipient, ctx.peers);
+  signal.throwIfAborted();
+  const key = peerKey(peer);
+  const duplicateOf = key === undefined ? undefined : ctx.claims.claim(key, recipient.input);
+  if (duplicateOf !== undefined) return { duplicateOf };
   try {
-    await client.invoke(request);
+    if (content.kind === 'text') {
+      await client.invoke(new Api.messages.SendMessage({ peer, message: content.message, randomId }));
+    } else {
+      await sendMedia(ctx, peer, content, randomId);
+    }
     return 'sent';
   } catch (error) {
     // The verdict is kept with the error, so the pool's classify reads it rather than classifying again.
     if (telegramErrorClassOf(error).type === 'already-sent') return 'already-sent';
     throw error;
   }
+}
+
+/**
+ * SendMedia with the session's copy of the file. When Telegram no longer has what it carried
+ * (an upload's parts expired, a reused photo's reference went stale) nothing was sent: the
+ * file is uploaded again and the same request, with the same randomId, tried once more.
+ */
+async function sendMedia(
+  ctx: DeliveryContext,
+  peer: Api.TypeInputPeer,
+  content: Extract<Content, { kind: 'media' }>,
+  randomId: BigInteger,
+): Promise<void> {
+  const { client, session, signal } = ctx;
+  const send = async (prepared: PreparedMedia) => {
+    signal.throwIfAborted();
+    const answer = await client.invoke(
+      new Api.messages.SendMedia({ peer, media: prepared.media, message: content.caption, randomId }),
+    );
+    content.media.remember(session, answer);
+  };
+  for (let tries = 1; ; tries++) {
+    const prepared = await content.media.prepare(session, client);
+    try {
+      await send(prepared);
+      return;
+    } catch (error) {
+      if (tries >= 3 || !refusedMedia(error)) throw error;
+      content.media.forget(session, prepared);
+    }
+  }
+}
+
+/** Telegram refused the media itself (before sending anything): an expired upload or a stale reference. */
+function refusedMedia(error: unknown): boolean {
+  const cls = telegramErrorClassOf(error);
+  if (cls.type !== 'unrecognised' && cls.type !== 'target') return false;
+  return FILE_PART_MISSING.test(cls.code) || STALE_MEDIA.has(cls.code);
 }

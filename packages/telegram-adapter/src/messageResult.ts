@@ -7,6 +7,12 @@ export interface MessageResult {
   readonly sessionUsed: string | null;
   /** Why it failed or was skipped: a Telegram error code (e.g. `USER_PRIVACY_RESTRICTED`) or a validation reason. */
   readonly error?: string;
+  /**
+   * For an item skipped as `duplicate recipient`: the recipient, as given, of the item that
+   * carries the message to the same person (listed twice by spelling, or by username and id or
+   * phone that resolved to the same user). That item's result says whether it arrived.
+   */
+  readonly duplicateOf?: string;
   readonly attempts: number;
   /** Clock time when the result was settled. */
   readonly timestamp: number;

@@ -80,6 +80,8 @@ export interface RecipientPartition {
   readonly invalid: readonly { readonly input: string; readonly reason: string }[];
   /** Inputs given more than once: each gets one message, so later copies are dropped. */
   readonly duplicates: readonly string[];
+  /** Each of `duplicates` → the input of the first item for the same recipient. */
+  readonly duplicateOf: ReadonlyMap<string, string>;
 }
 
 /** Validate a list, dropping exact repeats (one message per recipient, however often it is listed). */
@@ -87,7 +89,8 @@ export function partitionRecipients(list: readonly unknown[]): RecipientPartitio
   const valid: Recipient[] = [];
   const invalid: { input: string; reason: string }[] = [];
   const duplicates: string[] = [];
-  const seen = new Set<string>();
+  const duplicateOf = new Map<string, string>();
+  const seen = new Map<string, string>();
   for (const raw of list) {
     const check = checkRecipient(raw);
     if (!check.ok) {
@@ -95,12 +98,14 @@ export function partitionRecipients(list: readonly unknown[]): RecipientPartitio
       continue;
     }
     const key = `${check.recipient.kind}:${check.recipient.normalized.toLowerCase()}`;
-    if (seen.has(key)) {
+    const first = seen.get(key);
+    if (first !== undefined) {
       duplicates.push(check.recipient.input);
+      duplicateOf.set(check.recipient.input, first);
       continue;
     }
-    seen.add(key);
+    seen.set(key, check.recipient.input);
     valid.push(check.recipient);
   }
-  return { valid, invalid, duplicates };
+  return { valid, invalid, duplicates, duplicateOf };
 }

@@ -1,11 +1,34 @@
 import type { TaskSpec } from '@switchyard/core';
 import type { TelegramSession } from './clientLike.js';
-import { type Content, deliver } from './deliver.js';
+import { type Content, type DeliveryOutcome, deliver } from './deliver.js';
 import { errorCode } from './errorCode.js';
 import type { MessageResult } from './messageResult.js';
+import type { PeerClaims } from './peerClaims.js';
+import { type PeerRoutes, PeerUnreachableError } from './peerRoutes.js';
 import type { Recipient } from './recipient.js';
+import type { PeerBook } from './resolvePeer.js';
 import type { TaskContext } from './taskContext.js';
 import { SEND_TO_STRANGERS } from './telegramErrorClass.js';
+
+/** What is shared by the items of one bulk send, and how an item is routed. */
+export interface SendOptions {
+  readonly delayMs: number;
+  readonly signal: AbortSignal;
+  readonly attemptTimeoutMs: number;
+  /** Phone numbers each session has resolved (kept by the manager, across operations). */
+  readonly peers: PeerBook;
+  /** Who this operation has already sent to (one message per person). */
+  readonly claims: PeerClaims;
+  /**
+   * For a user id some sessions know and others do not (access hashes are per account): the
+   * sessions that must not take the item, and whether any session that can is still there.
+   */
+  readonly route?: {
+    readonly excluded: readonly string[];
+    readonly able: () => boolean;
+    readonly routes: PeerRoutes;
+  };
+}
 
 /**
  * One recipient, exactly once: one randomId for every attempt, and an idempotent `sending`
@@ -17,28 +40,69 @@ export async function sendToRecipient(
   ctx: TaskContext,
   recipient: Recipient,
   content: Content,
-  options: { delayMs: number; signal: AbortSignal; attemptTimeoutMs: number },
+  options: SendOptions,
 ): Promise<MessageResult> {
-  const { delayMs, signal } = options;
+  const { delayMs, route } = options;
+  let signal = options.signal;
+  let stopWatching = () => {};
+  if (route !== undefined) {
+    // The item fails, rather than waits for ever, once no session that knows its user is left.
+    const item = new AbortController();
+    const follow = () => item.abort(options.signal.reason);
+    if (options.signal.aborted) follow();
+    else options.signal.addEventListener('abort', follow, { once: true });
+    const unwatch = route.routes.watch(() => {
+      if (!route.able()) item.abort(new PeerUnreachableError());
+    });
+    stopWatching = () => {
+      unwatch();
+      options.signal.removeEventListener('abort', follow);
+    };
+    signal = item.signal;
+  }
   const randomId = ctx.newRandomId();
   let attempts = 0;
   let sessionUsed: string | null = null;
-  const task: TaskSpec<TelegramSession, 'sent' | 'already-sent'> = {
+  const task: TaskSpec<TelegramSession, DeliveryOutcome> = {
     kind: 'sending',
     requires: [SEND_TO_STRANGERS],
     key: `peer:${recipient.kind}:${recipient.normalized.toLowerCase()}`,
     idempotent: true,
     signal,
     attemptTimeoutMs: options.attemptTimeoutMs,
+    ...(route !== undefined ? { antiAffinity: route.excluded } : {}),
     ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
-    run: ({ worker, resource }) => {
+    run: ({ worker, resource, signal: attempt }) => {
       attempts++;
       sessionUsed = worker;
-      return deliver(resource.client, worker, recipient, content, randomId);
+      return deliver(
+        {
+          client: resource.client,
+          session: worker,
+          signal: attempt,
+          peers: options.peers,
+          claims: options.claims,
+        },
+        recipient,
+        content,
+        randomId,
+      );
     },
   };
   try {
-    await ctx.pool.submit(task);
+    const outcome = await ctx.pool.submit(task);
+    if (typeof outcome === 'object') {
+      return {
+        recipient: recipient.input,
+        success: false,
+        outcome: 'skipped',
+        sessionUsed: null,
+        error: DUPLICATE_RECIPIENT,
+        duplicateOf: outcome.duplicateOf,
+        attempts,
+        timestamp: ctx.clock.now(),
+      };
+    }
     return {
       recipient: recipient.input,
       success: true,
@@ -57,5 +121,10 @@ export async function sendToRecipient(
       attempts,
       timestamp: ctx.clock.now(),
     };
+  } finally {
+    stopWatching();
   }
 }
+
+/** The reason of a skipped item whose recipient another item of the same send already has. */
+export const DUPLICATE_RECIPIENT = 'duplicate recipient';

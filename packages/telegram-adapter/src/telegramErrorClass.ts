@@ -60,6 +60,9 @@ const targetErrors = new Set([
   'USER_PRIVACY_RESTRICTED',
   'USERNAME_NOT_OCCUPIED',
   'USERNAME_INVALID',
+  // A +phone recipient no account can be found by (or reach through ImportContacts).
+  'PHONE_NOT_OCCUPIED',
+  'PHONE_NUMBER_INVALID',
   'CHAT_WRITE_FORBIDDEN',
   'USER_IS_BLOCKED',
   'YOU_BLOCKED_USER',

@@ -12,14 +12,13 @@ import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
 import { judgeFailure, type SessionEffect } from './classifyFailure.js';
 import {
   surfaceFloodWaits,
-  type TelegramClientLike,
   type TelegramSession,
   type TelegramSessionSpec,
   tryEachRequestOnce,
 } from './clientLike.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
-import { type Content, uploadMedia } from './deliver.js';
+import type { Content } from './deliver.js';
 import { floodWaitRoute } from './floodWaitRoute.js';
 import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
@@ -44,9 +43,13 @@ import {
   type ScrapeGroupOptions,
 } from './operationOptions.js';
 import { OutageDeadline } from './outageDeadline.js';
-import { partitionRecipients } from './recipient.js';
+import { PeerClaims } from './peerClaims.js';
+import { PeerRoutes } from './peerRoutes.js';
+import { partitionRecipients, type Recipient } from './recipient.js';
+import { knowsUser, PeerBook } from './resolvePeer.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
-import { sendToRecipient } from './sendToRecipient.js';
+import { DUPLICATE_RECIPIENT, type SendOptions, sendToRecipient } from './sendToRecipient.js';
+import { SessionMedia } from './sessionMedia.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
 import type { TaskContext } from './taskContext.js';
@@ -113,6 +116,10 @@ export class TelegramSessionManager {
    * cannot move them. The pool keeps the pin itself but does not show it to `classify`.
    */
   readonly #pins = new Map<number, string>();
+  /** Phone numbers each session has resolved. */
+  readonly #peers = new PeerBook();
+  /** User-id items that only some sessions can serve, told when a session goes for good. */
+  readonly #routes = new PeerRoutes();
   readonly #options: TelegramSessionManagerOptions;
   readonly #taskContext: TaskContext;
   #strategyName: string;
@@ -217,8 +224,10 @@ export class TelegramSessionManager {
     this.#supervisor.unwatch(name);
     this.#holds.unregister(name);
     this.#quota.forget(name);
+    this.#peers.forget(name);
     this.#sessions.delete(name);
     this.#outage.check();
+    this.#routes.sessionGone();
   }
 
   sessionNames(): string[] {
@@ -346,22 +355,7 @@ export class TelegramSessionManager {
     return this.#bulkSend(recipients, options, checkMediaSendOptions, async () => {
       const caption = validateCaption(options.caption);
       const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
-      const uploads = new Map<string, Promise<import('telegram').Api.TypeInputFile>>();
-      return {
-        kind: 'media',
-        file,
-        caption,
-        upload: (session: string, client: TelegramClientLike) => {
-          let upload = uploads.get(session);
-          if (upload === undefined) {
-            upload = uploadMedia(client, file);
-            // A failed upload is not cached: the next attempt uploads again.
-            upload.catch(() => uploads.delete(session));
-            uploads.set(session, upload);
-          }
-          return upload;
-        },
-      } satisfies Content;
+      return { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content;
     });
   }
 
@@ -399,7 +393,7 @@ export class TelegramSessionManager {
           throw new ValidationError([{ field: 'recipients', reason: 'must be an array' }]);
         }
         const delayMs = options.delayMs ?? this.#options.delayMs ?? 2000;
-        const { valid, invalid, duplicates } = partitionRecipients(recipients);
+        const { valid, invalid, duplicates, duplicateOf } = partitionRecipients(recipients);
         if (invalid.length > 0 && options.skipInvalid === false) {
           throw new ValidationError(
             invalid.map((r) => ({ field: `recipients[${JSON.stringify(r.input)}]`, reason: r.reason })),
@@ -414,13 +408,22 @@ export class TelegramSessionManager {
         };
         for (const r of invalid) this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
         for (const r of invalid) record(skipped(r.input, r.reason, this.#clock.now()));
-        for (const d of duplicates) record(skipped(d, 'duplicate recipient', this.#clock.now()));
+        for (const d of duplicates) {
+          record({
+            ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()),
+            duplicateOf: duplicateOf.get(d) ?? d,
+          });
+        }
+        const claims = new PeerClaims();
         await Promise.all(
           valid.map((r) =>
             sendToRecipient(this.#taskContext, r, content, {
               delayMs,
               signal,
               attemptTimeoutMs: this.#sendTimeout(content),
+              peers: this.#peers,
+              claims,
+              ...this.#routeOf(r),
             }).then(record),
           ),
         );
@@ -431,6 +434,29 @@ export class TelegramSessionManager {
         this.#endOperation(controller);
       }
     }, controller);
+  }
+
+  /**
+   * Where a user-id item may go: only to the live sessions that can address the user, when
+   * some can. Access hashes are per account, so a user seen by one session (in a scrape, say)
+   * is `PEER_ID_INVALID` to the others. No route (any session) when no live session knows it.
+   */
+  #routeOf(recipient: Recipient): Pick<SendOptions, 'route'> {
+    if (recipient.kind !== 'user-id') return {};
+    const able = new Set<string>();
+    for (const [name, session] of this.#sessions) {
+      if (!this.#supervisor.allDead([name]) && knowsUser(session.client, recipient.normalized))
+        able.add(name);
+    }
+    if (able.size === 0) return {};
+    const alive = (name: string) => this.#sessions.has(name) && !this.#supervisor.allDead([name]);
+    return {
+      route: {
+        excluded: [...this.#sessions.keys()].filter((n) => !able.has(n)),
+        able: () => [...able].some(alive),
+        routes: this.#routes,
+      },
+    };
   }
 
   #sendTimeout(content: Content): number {
@@ -510,6 +536,10 @@ export class TelegramSessionManager {
 
   #onSessionDown(name: string): void {
     this.#monitor.sessionDown(name);
+    // Like the cancelling below, after the pool has finished with the failure at hand.
+    queueMicrotask(() => {
+      if (this.#supervisor.allDead([name])) this.#routes.sessionGone();
+    });
     this.#outage.check();
     // After the pool has finished with the failure that may have brought the session down:
     // cancelling the waiting work is a pool call of its own.

@@ -107,6 +107,9 @@ export class FakeTelegram {
   }
 
   async #invoke(session: string, request: Api.AnyRequest): Promise<unknown> {
+    // Uploads through invoke (the adapter's own uploader) are kept with those through getSender.
+    if (request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart)
+      return this.#upload(session, request);
     this.requests.push({ session, request });
     await this.onRequest(session, request);
     const peer = peerKey(request);

@@ -1,60 +1,59 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './harness.js';
+import { mediaFile, png, settleWithFiles } from './mediaFiles.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
-let h: Harness | undefined;
+let h: ScriptedHarness | undefined;
 afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
 });
 
-async function pngFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'media-send-'));
-  const b = Buffer.alloc(2048);
-  Buffer.from('\x89PNG\r\n\x1a\n', 'latin1').copy(b, 0);
-  b.write('IHDR', 12, 'latin1');
-  b.writeUInt32BE(64, 16);
-  b.writeUInt32BE(64, 20);
-  const path = join(dir, 'cat.png');
-  await writeFile(path, b);
-  return path;
-}
+const users = ['alice_one', 'bob_twooo', 'carol_three', 'dave_four'];
+const sentMedia = (h: ScriptedHarness) =>
+  h.telegram.deliveries.map((d) => d.request as Api.messages.SendMedia);
 
 describe('bulk media sends', () => {
-  it('uploads through getSender once per session and sends messages.SendMedia with an uploaded photo and caption', async () => {
-    h = harness({ sessions: 2 });
-    const path = await pngFile();
-    const report = await h.settle(
-      h.manager.sendMediaMessagesBulk(['alice_one', 'bob_twooo', 'carol_three', 'dave_four'], path, 'image', {
-        caption: 'look',
-      }),
+  it('uploads once per session and sends messages.SendMedia with the photo and caption to everyone', async () => {
+    h = scriptedHarness({ sessions: 2, users });
+    await h.ready();
+    const path = await mediaFile('cat.png', png());
+    const report = await settleWithFiles(
+      h.clock,
+      h.manager.sendMediaMessagesBulk(users, path, 'image', { caption: 'look' }),
     );
     expect(report.summary).toMatchObject({ sent: 4, failed: 0 });
-    const media = h.telegram.deliveries.map((d) => d.request as Api.messages.SendMedia);
+    const media = sentMedia(h);
     expect(media).toHaveLength(4);
     for (const m of media) {
       expect(m).toBeInstanceOf(Api.messages.SendMedia);
-      expect(m.media).toBeInstanceOf(Api.InputMediaUploadedPhoto);
+      expect(m.media instanceof Api.InputMediaUploadedPhoto || m.media instanceof Api.InputMediaPhoto).toBe(
+        true,
+      );
       expect(m.message).toBe('look');
     }
-    // One SaveFilePart per session (the file is one part), reused for every recipient of that session.
-    const parts = h.telegram.uploads.filter((u) => u.request instanceof Api.upload.SaveFilePart);
-    expect(parts.map((p) => p.session).sort()).toEqual(['s0', 's1']);
+    // Every recipient got a photo Telegram accepted.
+    for (const d of h.telegram.deliveries) expect(d.media).toBeInstanceOf(Api.MessageMediaPhoto);
+    // The file is one part: one SaveFilePart per session that sent, reused for its other recipients.
+    const sessions = [...new Set(h.telegram.deliveries.map((d) => d.session))].sort();
+    const parts = h.telegram.requests.filter((r) => r.request instanceof Api.upload.SaveFilePart);
+    expect(parts.map((p) => p.session).sort()).toEqual(sessions);
   });
 
-  it('sends a PDF as a document with its file name', async () => {
-    h = harness({ sessions: 1 });
-    const dir = await mkdtemp(join(tmpdir(), 'media-send-'));
-    const path = join(dir, 'report.pdf');
-    await writeFile(path, Buffer.from('%PDF-1.7\n...'));
-    await h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], path, 'document'));
-    const m = h.telegram.deliveries[0]!.request as Api.messages.SendMedia;
+  it('sends a PDF as a document with its file name and mime type', async () => {
+    h = scriptedHarness({ sessions: 1, users: ['alice_one'] });
+    await h.ready();
+    const path = await mediaFile('report.pdf', Buffer.from('%PDF-1.7\n...'));
+    const report = await settleWithFiles(
+      h.clock,
+      h.manager.sendMediaMessagesBulk(['alice_one'], path, 'document'),
+    );
+    expect(report.summary.sent).toBe(1);
+    const m = sentMedia(h)[0]!;
     expect(m.media).toBeInstanceOf(Api.InputMediaUploadedDocument);
     const doc = m.media as Api.InputMediaUploadedDocument;
     expect(doc.mimeType).toBe('application/pdf');
-    expect(doc.attributes[0]).toMatchObject({ fileName: 'report.pdf' });
+    expect(doc.attributes).toEqual([expect.objectContaining({ fileName: 'report.pdf' })]);
+    expect(h.telegram.deliveries[0]!.media).toBeInstanceOf(Api.MessageMediaDocument);
   });
 });

@@ -1,5 +1,12 @@
 export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
 export * from './errors.js';
+export {
+  type DurableBatchOptions,
+  type DurableOutcome,
+  type DurableRunContext,
+  type DurableTaskSpec,
+  runDurableBatch,
+} from './journal/durableBatch.js';
 export { MemoryJournal } from './journal/memoryJournal.js';
 export { checkItemTransition, isFinalItemState } from './journal/transitions.js';
 export {

@@ -26,6 +26,7 @@ describe('public surface of @switchyard/core', () => {
       | 'checkItemTransition'
       | 'createPool'
       | 'flushMicrotasks'
+      | 'runDurableBatch'
       | 'isFinalItemState'
       | 'seededRandom'
       | 'subState'

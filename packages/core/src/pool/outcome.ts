@@ -118,7 +118,7 @@ export function decideOutcome(
   }
 }
 
-const pinnedGoneWhy = 'its earlier outcome is unknown and its worker is gone';
+export const pinnedGoneWhy = 'its earlier outcome is unknown and its worker is gone';
 
 /** The transient retry schedule: p-retry's formula, at least 1 ms. */
 export function retryWait(retry: number, options: RetryOptions, random: Random): number {

@@ -634,7 +634,9 @@ class WorkerPool<R> implements Pool<R> {
     this.#endRun(task);
     this.#applyToWorker(decision, failure, w, now);
     if (!decision.retry) {
-      this.#fail(task, w, failure, latencyMs, error, decision.why);
+      const unknown = decision.failAs !== failure.kind;
+      const why = unknown ? `${decision.why}, after an attempt whose outcome is unknown` : decision.why;
+      this.#fail(task, w, unknown ? { kind: 'unknown-outcome' } : failure, latencyMs, error, why);
     } else {
       this.#emitFailed(task, w, failure, latencyMs, error, true);
       if (decision.pin && task.pinned !== w) {

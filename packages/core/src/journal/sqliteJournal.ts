@@ -184,7 +184,10 @@ class SqliteBackend implements JournalBackend {
       item: db.prepare<[string, string], ItemSql>(
         'SELECT seq, key, payload, state, updated_at FROM items WHERE batch_id = ? AND key = ?',
       ),
-      count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM items WHERE batch_id = ?'),
+      // The next position, from the primary key's index (a count(*) would read every row).
+      count: db.prepare<[string], { n: number }>(
+        'SELECT coalesce(max(seq), -1) + 1 AS n FROM items WHERE batch_id = ?',
+      ),
       insertItem: db.prepare(
         'INSERT INTO items (batch_id, seq, key, payload, state_name, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),

@@ -95,3 +95,45 @@ export class UnknownWorkerError extends SwitchyardError {
     this.workerId = workerId;
   }
 }
+
+/** The journal of durable batches cannot be used: its file is missing, unreadable, foreign or newer. */
+export class JournalOpenError extends SwitchyardError {
+  /** The journal's file. */
+  readonly path: string;
+  constructor(path: string, why: string, cause?: unknown) {
+    super('E_JOURNAL_OPEN', `journal ${path}: ${why}`, cause === undefined ? undefined : { cause });
+    this.path = path;
+  }
+}
+
+/** A batch is held by another live process, or by another open in this one. Nothing was run. */
+export class JournalLeaseError extends SwitchyardError {
+  readonly batchId: string;
+  constructor(batchId: string, holder: string) {
+    super('E_JOURNAL_LEASE', `batch "${batchId}" is already open in ${holder}; close it there first`);
+    this.batchId = batchId;
+  }
+}
+
+/** A batch exists with other content (or an item with another payload): a resume must run the same work. */
+export class JournalMismatchError extends SwitchyardError {
+  readonly batchId: string;
+  /** What differs: `kind`, `content` or `item`. */
+  readonly differs: 'kind' | 'content' | 'item';
+  constructor(batchId: string, differs: 'kind' | 'content' | 'item', detail: string) {
+    super('E_JOURNAL_MISMATCH', `batch "${batchId}" exists with another ${differs}: ${detail}`);
+    this.batchId = batchId;
+    this.differs = differs;
+  }
+}
+
+/** An item state change that the journal's rules forbid (a final state never changes). */
+export class JournalTransitionError extends SwitchyardError {
+  readonly batchId: string;
+  readonly key: string;
+  constructor(batchId: string, key: string, from: string, to: string, why: string) {
+    super('E_JOURNAL_TRANSITION', `batch "${batchId}", item "${key}": ${from} → ${to} refused: ${why}`);
+    this.batchId = batchId;
+    this.key = key;
+  }
+}

@@ -1,5 +1,25 @@
 export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
 export * from './errors.js';
+export {
+  type DurableBatchOptions,
+  type DurableOutcome,
+  type DurableRunContext,
+  type DurableTaskSpec,
+  runDurableBatch,
+} from './journal/durableBatch.js';
+export { MemoryJournal } from './journal/memoryJournal.js';
+export { checkItemTransition, isFinalItemState } from './journal/transitions.js';
+export {
+  type BatchSpec,
+  type BatchStatus,
+  FINAL_ITEM_STATES,
+  type ItemState,
+  type ItemStateName,
+  type Journal,
+  type JournalItem,
+  type JsonValue,
+  type OpenBatch,
+} from './journal/types.js';
 export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
 export { chainLongWaits, flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
 export type * from './types.js';

@@ -217,6 +217,13 @@ export interface TaskSpec<R, T> {
   affinity?: readonly string[];
   /** Worker ids that must never run this task (hard). */
   antiAffinity?: readonly string[];
+  /**
+   * Run only on this worker: the one where an earlier attempt, whose outcome is unknown, may
+   * have taken effect (a resumed durable batch retries it there, with the same idempotency key).
+   * When that worker is absent, dead, or goes before the task runs, the task fails with
+   * `unknown-outcome` instead of running elsewhere.
+   */
+  pinnedTo?: string;
   /** Cancels the task wherever it is: queued, running, or waiting to retry. */
   signal?: AbortSignal;
   /** Budget for the whole task from submission, on the injected clock. Expiry rejects with `TaskTimeoutError`. */
@@ -329,6 +336,28 @@ export interface PoolSnapshot {
 /** How an adapter reports a worker's connection. */
 export type ConnectionReport = 'connected' | 'disconnected' | 'dead';
 
+/** Options of `pool.process`. */
+export interface ProcessOptions {
+  /**
+   * Most tasks of this call that may be unsettled (queued, running or waiting to retry) before
+   * the source is read further. A whole number from 1 to 1,000,000. Default 1000.
+   *
+   * An `Observable` cannot be asked to wait: what it emits beyond the mark waits in a buffer, so
+   * give an `AsyncIterable` for a source too large for memory.
+   */
+  readonly highWaterMark?: number;
+}
+
+/** The outcome of one task of `pool.process`, like an entry of `Promise.allSettled`. */
+export type ProcessOutcome<T> =
+  | {
+      /** The task's position in the source, from 0. */
+      readonly index: number;
+      readonly status: 'fulfilled';
+      readonly value: T;
+    }
+  | { readonly index: number; readonly status: 'rejected'; readonly reason: unknown };
+
 export interface CloseOptions {
   /** true (default): let queued and running tasks finish. false: cancel queued tasks and abort running ones. */
   drain?: boolean | undefined;
@@ -358,6 +387,19 @@ export interface Pool<R> {
   /** Stops giving it work, waits for its in-flight tasks (which keep their results), then removes it. */
   removeWorker(id: string): Promise<void>;
   submit<T>(task: TaskSpec<R, T>): Promise<T>;
+  /**
+   * Run a stream of tasks of any length. The source (an `AsyncIterable`, an `Iterable` or an
+   * `Observable` of task specs) is read only while fewer than `highWaterMark` of this call's
+   * tasks are unsettled, so an iterable source runs in flat memory. Cold: nothing is read until
+   * the result is subscribed. One outcome per task, in the order tasks settle; it completes when
+   * the source has ended and every task has settled. Unsubscribing stops reading and cancels the
+   * tasks not settled yet. A source that throws stops the reading; the tasks already submitted
+   * settle, then the result errors with the source's error.
+   */
+  process<T>(
+    source: AsyncIterable<TaskSpec<R, T>> | Iterable<TaskSpec<R, T>> | Observable<TaskSpec<R, T>>,
+    options?: ProcessOptions,
+  ): Observable<ProcessOutcome<T>>;
   /** One hot stream of every load event; completes on `close()`. */
   readonly events$: Observable<LoadEvent>;
   snapshot(): PoolSnapshot;

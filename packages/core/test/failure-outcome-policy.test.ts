@@ -160,3 +160,20 @@ describe('decideOutcome', () => {
     );
   });
 });
+
+describe('a task whose earlier outcome is unknown', () => {
+  it('is still reported unknown-outcome when its transient or rate-limit retries run out; a permanent answer is kept', () => {
+    const pinned = task({ pinnedHere: true, retriesUsed: 3 });
+    expect(decideOutcome({ kind: 'transient' }, pinned, alive, half)).toMatchObject({
+      retry: false,
+      failAs: 'unknown-outcome',
+    });
+    expect(
+      decideOutcome({ kind: 'rate-limited', retryAfterMs: 10 ** 9 }, task({ pinnedHere: true }), alive, half),
+    ).toMatchObject({ retry: false, failAs: 'unknown-outcome' });
+    expect(decideOutcome({ kind: 'permanent' }, pinned, alive, half)).toMatchObject({ failAs: 'permanent' });
+    expect(decideOutcome({ kind: 'transient' }, task({ retriesUsed: 3 }), alive, half)).toMatchObject({
+      failAs: 'transient',
+    });
+  });
+});

@@ -7,6 +7,12 @@ describe('public surface of @switchyard/core', () => {
   it('exports exactly these values', () => {
     expectTypeOf<keyof typeof core>().toEqualTypeOf<
       | 'AttemptTimeoutError'
+      | 'FINAL_ITEM_STATES'
+      | 'JournalLeaseError'
+      | 'JournalMismatchError'
+      | 'JournalOpenError'
+      | 'JournalTransitionError'
+      | 'MemoryJournal'
       | 'PoolClosedError'
       | 'SwitchyardError'
       | 'TaskCancelledError'
@@ -17,13 +23,22 @@ describe('public surface of @switchyard/core', () => {
       | 'VirtualClock'
       | 'backoffDelay'
       | 'chainLongWaits'
+      | 'checkItemTransition'
       | 'createPool'
       | 'flushMicrotasks'
+      | 'runDurableBatch'
+      | 'isFinalItemState'
       | 'seededRandom'
       | 'subState'
       | 'systemClock'
       | 'topState'
       | 'workerMachine'
+    >();
+  });
+
+  it('keeps the SQLite journal behind its own entry point, so the pool needs no native module', () => {
+    expectTypeOf<keyof typeof import('@switchyard/core/sqlite')>().toEqualTypeOf<
+      'JOURNAL_SCHEMA_VERSION' | 'SqliteJournal'
     >();
   });
 

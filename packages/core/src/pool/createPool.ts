@@ -21,6 +21,8 @@ import type {
   LoadEvent,
   Pool,
   PoolSnapshot,
+  ProcessOptions,
+  ProcessOutcome,
   Random,
   RetryOptions,
   RunningTask,
@@ -58,7 +60,9 @@ import {
   defaultRetry,
   type EjectionOptions,
   ejectionMs,
+  pinnedGoneWhy,
 } from './outcome.js';
+import { processTasks } from './process.js';
 import { ReadyIndex } from './readyIndex.js';
 import { Scheduler } from './scheduler.js';
 import { SignalWatch } from './signals.js';
@@ -411,6 +415,11 @@ class WorkerPool<R> implements Pool<R> {
     if (s.signal?.aborted) {
       return Promise.reject(new TaskCancelledError(0, 'its signal was already aborted', s.signal.reason));
     }
+    const pin = s.pinnedTo === undefined ? undefined : this.#workers.get(s.pinnedTo);
+    if (s.pinnedTo !== undefined && (pin === undefined || pin.gone)) {
+      const why = `${pinnedGoneWhy} (${JSON.stringify(s.pinnedTo)} is ${pin === undefined ? 'not in the pool' : 'gone'})`;
+      return Promise.reject(new TaskFailedError(0, 'unknown-outcome', 0, new Error(why), why));
+    }
     return new Promise<T>((resolve, reject) => {
       const task = new Task<R>(
         this.#nextId++,
@@ -427,6 +436,10 @@ class WorkerPool<R> implements Pool<R> {
       if (this.#pendingHead !== undefined) this.#pendingHead.prevPending = task;
       this.#pendingHead = task;
       if (s.signal !== undefined) this.#signals.watch(s.signal, task);
+      if (pin !== undefined) {
+        task.pinned = pin;
+        pin.pin(task);
+      }
       if (s.timeoutMs !== undefined) {
         const ms = s.timeoutMs;
         task.deadline = this.#scheduler.after(ms, () => {
@@ -437,6 +450,13 @@ class WorkerPool<R> implements Pool<R> {
       this.#enqueue(task);
       this.#dispatcher.run();
     });
+  }
+
+  process<T>(
+    source: AsyncIterable<TaskSpec<R, T>> | Iterable<TaskSpec<R, T>> | Observable<TaskSpec<R, T>>,
+    options?: ProcessOptions,
+  ): Observable<ProcessOutcome<T>> {
+    return processTasks((spec) => this.submit(spec), source, options);
   }
 
   #enqueue(task: Task<R>): void {
@@ -614,7 +634,9 @@ class WorkerPool<R> implements Pool<R> {
     this.#endRun(task);
     this.#applyToWorker(decision, failure, w, now);
     if (!decision.retry) {
-      this.#fail(task, w, failure, latencyMs, error, decision.why);
+      const unknown = decision.failAs !== failure.kind;
+      const why = unknown ? `${decision.why}, after an attempt whose outcome is unknown` : decision.why;
+      this.#fail(task, w, unknown ? { kind: 'unknown-outcome' } : failure, latencyMs, error, why);
     } else {
       this.#emitFailed(task, w, failure, latencyMs, error, true);
       if (decision.pin && task.pinned !== w) {

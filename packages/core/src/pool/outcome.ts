@@ -26,6 +26,13 @@ export interface Decision {
   /** Why it does not (for the rejection's message). */
   readonly why: string;
   /**
+   * The failure the task is rejected with when it does not run again: the failure itself, except
+   * that a task whose earlier outcome is unknown (pinned here) and then runs out of transient or
+   * rate-limit retries is still `unknown-outcome` (its effect may have happened). A permanent
+   * answer is definitive and kept.
+   */
+  readonly failAs: Failure['kind'];
+  /**
    * Wait before the task is queued again, in ms: 0 only for moves to another worker (the worker
    * it failed on is backing off or dead, so this cannot loop); every other retry waits at least
    * 1 ms, so retries always yield to the event loop and a timeout can fire in between.
@@ -59,6 +66,7 @@ export function decideOutcome(
   const base = {
     retry: true,
     why: '',
+    failAs: failure.kind === 'permanent' || !task.pinnedHere ? failure.kind : 'unknown-outcome',
     waitMs: 0,
     newAttempt: true,
     pin: false,
@@ -118,7 +126,7 @@ export function decideOutcome(
   }
 }
 
-const pinnedGoneWhy = 'its earlier outcome is unknown and its worker is gone';
+export const pinnedGoneWhy = 'its earlier outcome is unknown and its worker is gone';
 
 /** The transient retry schedule: p-retry's formula, at least 1 ms. */
 export function retryWait(retry: number, options: RetryOptions, random: Random): number {

@@ -142,6 +142,7 @@ export const taskSpecSchema = z
     key: z.string().optional(),
     affinity: stringList.optional(),
     antiAffinity: stringList.optional(),
+    pinnedTo: z.string().min(1).optional(),
     signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
     timeoutMs: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
     attemptTimeoutMs: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),

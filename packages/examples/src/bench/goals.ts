@@ -1,5 +1,6 @@
 // The performance goals Switchyard is held to, checked against what this run measured.
 import { contenders } from './contenders.js';
+import type { JournalCostRow } from './journal.js';
 import type { HeapRow, ThroughputRow, WallTimeRow } from './pool.js';
 
 export interface GoalRow {
@@ -17,6 +18,7 @@ export function checkGoals(
   heap: readonly HeapRow[],
   bytesPerWorker: number,
   wall: WallTimeRow,
+  journal: readonly JournalCostRow[] = [],
 ): GoalRow[] {
   const rows: GoalRow[] = [];
   for (const r of throughput) {
@@ -50,5 +52,12 @@ export function checkGoals(
     measured: `${slower.toFixed(2)}×`,
     met: slower <= 1.1,
   });
+  for (const j of journal.filter((r) => r.synchronous === 'normal')) {
+    rows.push({
+      goal: '≤ 50 µs median per journal state change (SQLite, synchronous normal)',
+      measured: `${j.medianUs.toFixed(1)} µs`,
+      met: j.medianUs <= 50,
+    });
+  }
   return rows;
 }

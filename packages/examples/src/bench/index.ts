@@ -1,5 +1,6 @@
 import { contenders } from './contenders.js';
 import { checkGoals } from './goals.js';
+import { benchDurableBatch, benchJournalChanges } from './journal.js';
 import { benchHeap, benchThroughput, benchWallTime, benchWorkerHeap, names } from './pool.js';
 import { benchStrategies } from './strategies.js';
 
@@ -57,9 +58,27 @@ async function main(): Promise<void> {
   );
   console.log(`${SY} heap per idle worker (10,000 added): ${(perWorker / 1024).toFixed(2)} KB`);
 
+  console.log(
+    '\nJournal (SQLite, WAL): time per item state change (pending → attempting → done), awaited one at a time, and the file size per item.\n',
+  );
+  const journal = await benchJournalChanges();
+  console.table(
+    journal.map((j) => ({
+      synchronous: j.synchronous,
+      changes: fmt(j.changes),
+      'median µs': j.medianUs.toFixed(1),
+      'p99 µs': j.p99Us.toFixed(1),
+      'bytes/item': fmt(j.bytesPerItem),
+    })),
+  );
+  const durable = await benchDurableBatch();
+  console.log(
+    `A batch of ${fmt(durable.items)} no-op tasks on 12 workers: pool.process ${fmt(durable.plainPerSec)} items/s; as a durable batch on SQLite (3 writes per item) ${fmt(durable.durablePerSec)} items/s.`,
+  );
+
   console.log('\nGoals\n');
   console.table(
-    checkGoals(throughput, heap, perWorker, wall).map((g) => ({
+    checkGoals(throughput, heap, perWorker, wall, journal).map((g) => ({
       goal: g.goal,
       measured: g.measured,
       met: g.met ? 'yes' : 'NO',

@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  JournalLeaseError,
+  JournalMismatchError,
+  JournalOpenError,
+  JournalTransitionError,
+  MemoryJournal,
+} from '@switchyard/core';
+import { JOURNAL_SCHEMA_VERSION, SqliteJournal } from '@switchyard/core/sqlite';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let dir: string;
+const open: { close(): Promise<void> }[] = [];
+const children: ChildProcess[] = [];
+const journal = (path = join(dir, 'j.sqlite')) => {
+  const j = new SqliteJournal(path);
+  open.push(j);
+  return j;
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-journal-'));
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const j of open.splice(0)) await j.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const spec = { id: 'spring-sale', kind: 'send-text', content: { text: 'hi', sessions: ['a', 'b'] } };
+
+describe('the SQLite journal keeps batches across processes', () => {
+  it('creates its file on first use and gives back every item and state after a reopen', async () => {
+    const path = join(dir, 'campaigns.sqlite');
+    const first = new SqliteJournal(path);
+    const b = await first.open(spec);
+    expect(b.created).toBe(true);
+    await b.add([
+      { key: 'alice', payload: '@alice' },
+      { key: 'bob', payload: '@bob' },
+      { key: 'carol', payload: '@carol' },
+    ]);
+    await b.transition('alice', { state: 'attempting', worker: 'a', attempt: { randomId: '17' } });
+    await b.transition('alice', { state: 'done', result: { messageId: 5 } });
+    await b.transition('bob', { state: 'attempting', worker: 'b', attempt: { randomId: '18' } });
+    await b.setCursor('source', { read: 3 });
+    await first.close();
+
+    const second = journal(path);
+    const again = await second.open(spec);
+    expect(again.created).toBe(false);
+    expect((await again.items()).map((i) => [i.seq, i.key, i.state])).toEqual([
+      [0, 'alice', { state: 'done', result: { messageId: 5 } }],
+      [1, 'bob', { state: 'attempting', worker: 'b', attempt: { randomId: '18' } }],
+      [2, 'carol', { state: 'pending' }],
+    ]);
+    expect(await again.cursor('source')).toEqual({ read: 3 });
+    expect(await second.status(spec.id)).toMatchObject({
+      id: 'spring-sale',
+      kind: 'send-text',
+      total: 3,
+      done: 1,
+      attempting: 1,
+      pending: 1,
+      failed: 0,
+      skipped: 0,
+      unknown: 0,
+    });
+    expect(await second.spec(spec.id)).toEqual(spec);
+    expect((await second.list()).map((s) => s.id)).toEqual(['spring-sale']);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(JOURNAL_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('records a source read again after a resume once: known keys keep their state and position', async () => {
+    const b = await journal().open(spec);
+    await b.add([{ key: 'alice', payload: 1 }]);
+    await b.transition('alice', { state: 'skipped', reason: 'duplicate' });
+    const again = await b.add([
+      { key: 'alice', payload: 1 },
+      { key: 'bob', payload: 2 },
+      { key: 'bob', payload: 2 },
+    ]);
+    expect(again.map((i) => [i.seq, i.key, i.state.state])).toEqual([
+      [0, 'alice', 'skipped'],
+      [1, 'bob', 'pending'],
+      [1, 'bob', 'pending'],
+    ]);
+    await expect(
+      b.add([
+        { key: 'carol', payload: 3 },
+        { key: 'alice', payload: 9 },
+      ]),
+    ).rejects.toThrow(JournalMismatchError);
+    expect(await b.get('carol')).toBeUndefined();
+  });
+
+  it('refuses to change a final state, and to retry an unknown outcome anywhere but on its worker with its data', async () => {
+    for (const j of [journal(), new MemoryJournal()]) {
+      const b = await j.open(spec);
+      await b.add([
+        { key: 'x', payload: 0 },
+        { key: 'y', payload: 0 },
+      ]);
+      await b.transition('x', { state: 'failed', reason: 'blocked', code: 'USER_IS_BLOCKED' });
+      await b.transition('x', { state: 'failed', code: 'USER_IS_BLOCKED', reason: 'blocked' });
+      await expect(b.transition('x', { state: 'pending' })).rejects.toThrow(JournalTransitionError);
+      await expect(b.transition('x', { state: 'done', result: null })).rejects.toThrow(/failed is final/);
+      await b.transition('y', { state: 'unknown', reason: 'its worker is gone', worker: 'a', attempt: 7 });
+      await expect(b.transition('y', { state: 'attempting', worker: 'b', attempt: 7 })).rejects.toThrow(
+        /only its worker "a"/,
+      );
+      await expect(b.transition('y', { state: 'attempting', worker: 'a', attempt: 8 })).rejects.toThrow(
+        /reuse the recorded attempt/,
+      );
+      await expect(b.transition('y', { state: 'pending' })).rejects.toThrow(JournalTransitionError);
+      await b.transition('y', { state: 'attempting', worker: 'a', attempt: 7 });
+      expect((await b.get('y'))?.state).toEqual({ state: 'attempting', worker: 'a', attempt: 7 });
+      await j.close();
+    }
+  });
+
+  it('resumes only the same work: another kind or other content is refused, and nothing is recorded', async () => {
+    const j = journal();
+    const b = await j.open(spec);
+    await b.release();
+    await expect(j.open({ ...spec, content: { text: 'other' } })).rejects.toThrow(JournalMismatchError);
+    await expect(j.open({ ...spec, kind: 'scrape' })).rejects.toThrow(/it is a send-text batch, not scrape/);
+    // Object key order does not make content different.
+    const same = await j.open({ ...spec, content: { sessions: ['a', 'b'], text: 'hi' } });
+    expect(same.created).toBe(false);
+  });
+});
+
+describe('a batch is leased to one holder at a time', () => {
+  it('refuses a second open in the same process until the first is released', async () => {
+    const path = join(dir, 'j.sqlite');
+    const one = journal(path);
+    const two = journal(path);
+    const b = await one.open(spec);
+    await expect(one.open(spec)).rejects.toThrow(JournalLeaseError);
+    await expect(two.open(spec)).rejects.toThrow(/already open in this process/);
+    await b.release();
+    await expect(b.add([{ key: 'k', payload: 1 }])).rejects.toThrow(/was released/);
+    const again = await two.open(spec);
+    expect(again.created).toBe(false);
+  });
+
+  it('refuses while another live process holds it, and is free at once when that process is killed', async () => {
+    const path = join(dir, 'j.sqlite');
+    journal(path);
+    const holder = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./fixtures/holdBatch.mjs', import.meta.url)), path, spec.id],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(holder);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+      holder.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+    });
+    const j = journal(path);
+    await expect(j.open({ ...spec, content: { n: 1 }, kind: 'test' })).rejects.toThrow(
+      new RegExp(`already open in process ${holder.pid}`),
+    );
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    holder.kill('SIGKILL');
+    await exited;
+    const b = await j.open({ ...spec, content: { n: 1 }, kind: 'test' });
+    expect(b.created).toBe(false);
+  });
+});
+
+describe('bad journal files are refused with a clear error', () => {
+  it('names a missing folder', () => {
+    expect(() => new SqliteJournal(join(dir, 'nope', 'j.sqlite'))).toThrow(
+      /journal .*nope.*j\.sqlite: its folder .*nope does not exist/,
+    );
+  });
+
+  it('names a folder given as the file, and a file given as the folder', () => {
+    mkdirSync(join(dir, 'sub'));
+    expect(() => new SqliteJournal(join(dir, 'sub'))).toThrow(/it is not a file/);
+    writeFileSync(join(dir, 'plain'), 'x');
+    expect(() => new SqliteJournal(join(dir, 'plain', 'j.sqlite'))).toThrow(/is not a folder/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('names a read-only folder', () => {
+    const ro = join(dir, 'ro');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    try {
+      expect(() => new SqliteJournal(join(ro, 'j.sqlite'))).toThrow(/is not writable/);
+    } finally {
+      chmodSync(ro, 0o755);
+    }
+  });
+
+  it('refuses a corrupt file and leaves it as it was', () => {
+    const path = join(dir, 'j.sqlite');
+    writeFileSync(path, Buffer.alloc(4096, 7));
+    expect(() => new SqliteJournal(path)).toThrow(JournalOpenError);
+    expect(() => new SqliteJournal(path)).toThrow(/not a readable SQLite database/);
+  });
+
+  it("refuses another program's SQLite file without touching it", () => {
+    const path = join(dir, 'other.sqlite');
+    const db = new Database(path);
+    db.exec('CREATE TABLE notes (body TEXT)');
+    db.close();
+    expect(() => new SqliteJournal(path)).toThrow(/SQLite file of another program, not a Switchyard journal/);
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([
+      { name: 'notes' },
+    ]);
+    check.close();
+  });
+
+  it('refuses a journal written by a newer version', async () => {
+    const path = join(dir, 'j.sqlite');
+    await new SqliteJournal(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => new SqliteJournal(path)).toThrow(
+      new RegExp(
+        `schema version ${JOURNAL_SCHEMA_VERSION + 1} is newer than this version of Switchyard reads`,
+      ),
+    );
+  });
+
+  it('rejects bad options and bad items by field name', async () => {
+    expect(() => new SqliteJournal('')).toThrow(/journal\.path: must be a file path/);
+    expect(() => new SqliteJournal({ path: join(dir, 'j'), synchronous: 'off' as 'full' })).toThrow(
+      /journal\.synchronous/,
+    );
+    const b = await journal().open(spec);
+    await expect(b.add([{ key: '', payload: 1 }])).rejects.toThrow(/items\[0\]\.key/);
+    await expect(b.add([{ key: 'k', payload: undefined as unknown as null }])).rejects.toThrow(
+      /items\[0\]\.payload: must be JSON/,
+    );
+    await expect(journal(join(dir, 'k.sqlite')).open({ ...spec, id: '' })).rejects.toThrow(/batch\.id/);
+  });
+});

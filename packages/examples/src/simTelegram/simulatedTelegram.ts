@@ -41,6 +41,8 @@ interface Account {
   readonly randomIds: Set<string>;
   accepted: number;
   floodUntil: number;
+  /** Photos and documents this account made from its uploads, by id. */
+  readonly media: Map<string, Api.Photo | Api.Document>;
 }
 
 /**
@@ -70,6 +72,7 @@ export class SimulatedTelegram {
         randomIds: new Set(),
         accepted: 0,
         floodUntil: 0,
+        media: new Map(),
       });
     }
   }
@@ -118,6 +121,9 @@ export class SimulatedTelegram {
     if (request instanceof Api.contacts.ResolveUsername) return this.#resolve(request);
     if (request instanceof Api.messages.SendMessage || request instanceof Api.messages.SendMedia)
       return this.#send(account, request);
+    // Upload parts, as the adapter sends them through invoke: kept by Telegram, answered true.
+    if (request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart)
+      return true;
     throw new Error(`simulated Telegram: ${request.className} is not simulated`);
   }
 
@@ -175,7 +181,66 @@ export class SimulatedTelegram {
     });
     // Delivered, but the answer never arrives: the sender cannot know whether it went out.
     if (random() < profile.lostAnswerRate) this.#fail(account, 'TIMEOUT', request);
-    return new Api.Updates({ updates: [], users: [], chats: [], date: Math.floor(now / 1000), seq: 0 });
+    const date = Math.floor(now / 1000);
+    if (!(request instanceof Api.messages.SendMedia))
+      return new Api.Updates({ updates: [], users: [], chats: [], date, seq: 0 });
+    // The sent message, with the photo or document Telegram made of the upload: later sends of
+    // this session may carry it by id instead of uploading again.
+    const message = new Api.Message({
+      id: account.accepted,
+      peerId: new Api.PeerUser({ userId: returnBigInt(0) }),
+      date,
+      message: request.message,
+      media: this.#mediaOf(account, request.media),
+    });
+    return new Api.Updates({
+      updates: [new Api.UpdateNewMessage({ message, pts: account.accepted, ptsCount: 1 })],
+      users: [],
+      chats: [],
+      date,
+      seq: 0,
+    });
+  }
+
+  #mediaOf(account: Account, input: Api.TypeInputMedia): Api.TypeMessageMedia {
+    const made = account.media;
+    const next = () => returnBigInt(`${made.size + 1}`);
+    if (input instanceof Api.InputMediaUploadedPhoto) {
+      const photo = new Api.Photo({
+        id: next(),
+        accessHash: returnBigInt(7),
+        fileReference: Buffer.from([1]),
+        date: 0,
+        sizes: [new Api.PhotoSize({ type: 'x', w: 800, h: 600, size: 1000 })],
+        dcId: 2,
+      });
+      made.set(photo.id.toString(), photo);
+      return new Api.MessageMediaPhoto({ photo });
+    }
+    if (input instanceof Api.InputMediaUploadedDocument) {
+      const document = new Api.Document({
+        id: next(),
+        accessHash: returnBigInt(7),
+        fileReference: Buffer.from([1]),
+        date: 0,
+        mimeType: input.mimeType,
+        size: returnBigInt(1000),
+        dcId: 2,
+        attributes: input.attributes,
+      });
+      made.set(document.id.toString(), document);
+      return new Api.MessageMediaDocument({ document });
+    }
+    if (input instanceof Api.InputMediaPhoto || input instanceof Api.InputMediaDocument) {
+      const stored = made.get(
+        input.id instanceof Api.InputPhoto || input.id instanceof Api.InputDocument
+          ? input.id.id.toString()
+          : '',
+      );
+      if (stored instanceof Api.Photo) return new Api.MessageMediaPhoto({ photo: stored });
+      if (stored instanceof Api.Document) return new Api.MessageMediaDocument({ document: stored });
+    }
+    return new Api.MessageMediaEmpty();
   }
 
   #userOf(peer: unknown): string {

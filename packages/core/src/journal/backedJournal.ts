@@ -7,7 +7,7 @@ import {
   JournalTransitionError,
   ValidationError,
 } from '../errors.js';
-import { canonicalJson, checkItemTransition, sameJson } from './transitions.js';
+import { canonicalJson, checkItemTransition } from './transitions.js';
 import type {
   BatchSpec,
   BatchStatus,
@@ -323,13 +323,20 @@ export class BackedJournal implements Journal {
           const row = b.item(id, key);
           if (row === undefined)
             throw new ValidationError([{ field: 'key', reason: `no item "${key}" in batch "${id}"` }]);
+          // States are stored as canonical JSON: equal text is the same state, written again.
+          if (row.state === text) return toItem(row);
           const from = JSON.parse(row.state) as ItemState;
           const why = checkItemTransition(from, next);
           if (why !== undefined) throw new JournalTransitionError(id, key, from.state, next.state, why);
-          if (sameJson(from, next)) return toItem(row);
           b.updateItem(id, key, text, now);
           b.touchBatch(id, now);
-          return toItem({ ...row, state: text, updatedAt: now });
+          return {
+            seq: row.seq,
+            key: row.key,
+            payload: JSON.parse(row.payload) as JsonValue,
+            state: JSON.parse(text) as ItemState,
+            updatedAt: now,
+          };
         });
       },
       async setCursor(name, value) {

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../shared/cli.js';
+import { readCommandLine } from '../shared/cli.js';
 import { runCampaign } from './campaign.js';
 import type { Output } from './liveView.js';
 import { DEMO_USAGE, parseDemoOptions } from './options.js';
@@ -11,14 +11,9 @@ export interface DemoIo {
 
 /** The demo's command line: 0 on success, 2 for a bad option, 1 if the campaign failed. */
 export async function main(argv: readonly string[], io: DemoIo = process): Promise<number> {
-  let parsed: ReturnType<typeof parseDemoOptions>;
-  try {
-    parsed = parseDemoOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`switchyard demo: ${error.message}\nRun \`pnpm demo -- --help\` to list every option.\n`);
-    return 2;
-  }
+  const read = readCommandLine('demo', io.stderr, () => parseDemoOptions(argv));
+  if (read === undefined) return 2;
+  const parsed = read.value;
   if (parsed.help) {
     io.stdout.write(DEMO_USAGE);
     return 0;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SqliteJournal } from '@switchyard/core/sqlite';
 import { table } from '../demo/format.js';
-import { intOption, type OptionSpec, parseCommandLine, UsageError, usage } from '../shared/cli.js';
+import { intOption, type OptionSpec, parseCommandLine, readCommandLine, usage } from '../shared/cli.js';
 import { startOrderServers } from './orderServer.js';
 import { placeOrders } from './placeOrders.js';
 
@@ -120,22 +120,17 @@ export async function main(
   argv: readonly string[],
   io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } } = process,
 ): Promise<number> {
-  let values: ReturnType<typeof parseCommandLine>;
-  let orders: number;
-  let crashes: number;
-  let seed: number;
-  try {
-    values = parseCommandLine(argv, DURABLE_OPTIONS);
-    orders = intOption(values, 'orders', 1000, 1, 100_000);
-    crashes = intOption(values, 'crashes', 3, 0, 20);
-    seed = intOption(values, 'seed', 1, 0, 2 ** 31 - 1);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(
-      `switchyard example:durable: ${error.message}\nRun \`pnpm example:durable -- --help\` to list every option.\n`,
-    );
-    return 2;
-  }
+  const read = readCommandLine('example:durable', io.stderr, () => {
+    const values = parseCommandLine(argv, DURABLE_OPTIONS);
+    return {
+      values,
+      orders: intOption(values, 'orders', 1000, 1, 100_000),
+      crashes: intOption(values, 'crashes', 3, 0, 20),
+      seed: intOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+    };
+  });
+  if (read === undefined) return 2;
+  const { values, orders, crashes, seed } = read.value;
   if (typeof values.client === 'string') {
     await placeOrders(JSON.parse(values.client) as ClientArgs);
     return 0;

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { seededRandom } from '@switchyard/core';
 import type { StrategyName } from '@switchyard/strategies';
 import { table } from '../demo/format.js';
-import { intOption, type OptionSpec, parseCommandLine, UsageError, usage } from '../shared/cli.js';
+import { intOption, type OptionSpec, parseCommandLine, readCommandLine, usage } from '../shared/cli.js';
 import { type LoadTestResult, runLoadTest } from './loadTest.js';
 import { DEFAULT_UPSTREAMS, startUpstreams } from './upstreams.js';
 
@@ -44,24 +44,18 @@ export async function main(
   argv: readonly string[],
   io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } } = process,
 ): Promise<number> {
-  let values: ReturnType<typeof parseCommandLine>;
-  let requests: number;
-  let clients: number;
-  let capacity: number;
-  let seed: number;
-  try {
-    values = parseCommandLine(argv, HTTP_OPTIONS);
-    requests = intOption(values, 'requests', 10_000, 1, 1_000_000);
-    clients = intOption(values, 'clients', 48, 1, 10_000);
-    capacity = intOption(values, 'capacity', 16, 1, 10_000);
-    seed = intOption(values, 'seed', 1, 0, 2 ** 31 - 1);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(
-      `switchyard example:http: ${error.message}\nRun \`pnpm example:http -- --help\` to list every option.\n`,
-    );
-    return 2;
-  }
+  const read = readCommandLine('example:http', io.stderr, () => {
+    const values = parseCommandLine(argv, HTTP_OPTIONS);
+    return {
+      values,
+      requests: intOption(values, 'requests', 10_000, 1, 1_000_000),
+      clients: intOption(values, 'clients', 48, 1, 10_000),
+      capacity: intOption(values, 'capacity', 16, 1, 10_000),
+      seed: intOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+    };
+  });
+  if (read === undefined) return 2;
+  const { values, requests, clients, capacity, seed } = read.value;
   if (values.help === true) {
     io.stdout.write(
       usage(

@@ -73,3 +73,23 @@ export function usage(command: string, summary: string, specs: Readonly<Record<s
   });
   return `Usage: ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
 }
+
+/**
+ * Read a command line with `read`; a `UsageError` is written to `stderr` with the hint to run
+ * `pnpm <script> -- --help`, and gives `undefined` (the caller exits with code 2).
+ */
+export function readCommandLine<T>(
+  script: string,
+  stderr: { write(s: string): unknown },
+  read: () => T,
+): { readonly value: T } | undefined {
+  try {
+    return { value: read() };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderr.write(
+      `switchyard ${script}: ${error.message}\nRun \`pnpm ${script} -- --help\` to list every option.\n`,
+    );
+    return undefined;
+  }
+}

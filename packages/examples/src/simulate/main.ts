@@ -10,7 +10,7 @@ import {
   simulate,
   telegramScenario,
 } from '@switchyard/strategies/simulator';
-import { intOption, type OptionSpec, parseCommandLine, UsageError, usage } from '../shared/cli.js';
+import { intOption, type OptionSpec, parseCommandLine, readCommandLine, usage } from '../shared/cli.js';
 import { percentileChart } from './chart.js';
 
 export const SIMULATE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -29,31 +29,27 @@ export async function main(
   argv: readonly string[],
   io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } } = process,
 ): Promise<number> {
-  let seed: number;
-  let floodSeeds: number;
-  let out: string;
-  try {
+  const read = readCommandLine('simulate', io.stderr, () => {
     const values = parseCommandLine(argv, SIMULATE_OPTIONS);
-    if (values.help === true) {
-      io.stdout.write(
-        usage(
-          'pnpm simulate --',
-          "Runs the strategies package's simulator scenarios with every built-in strategy,\nprints the comparison table and writes an SVG chart of latency percentiles.",
-          SIMULATE_OPTIONS,
-        ),
-      );
-      return 0;
-    }
-    seed = intOption(values, 'seed', 1, 0, 2 ** 31 - 1);
-    floodSeeds = intOption(values, 'flood-seeds', 8, 1, 100);
-    out =
-      typeof values.out === 'string' && values.out.trim() !== '' ? values.out : 'switchyard-simulation.svg';
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(
-      `switchyard simulate: ${error.message}\nRun \`pnpm simulate -- --help\` to list every option.\n`,
+    return {
+      help: values.help === true,
+      seed: intOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+      floodSeeds: intOption(values, 'flood-seeds', 8, 1, 100),
+      out:
+        typeof values.out === 'string' && values.out.trim() !== '' ? values.out : 'switchyard-simulation.svg',
+    };
+  });
+  if (read === undefined) return 2;
+  const { seed, floodSeeds, out } = read.value;
+  if (read.value.help) {
+    io.stdout.write(
+      usage(
+        'pnpm simulate --',
+        "Runs the strategies package's simulator scenarios with every built-in strategy,\nprints the comparison table and writes an SVG chart of latency percentiles.",
+        SIMULATE_OPTIONS,
+      ),
     );
-    return 2;
+    return 0;
   }
   const started = performance.now();
   const results: SimResult[] = [];

@@ -193,9 +193,10 @@ describe('panic mode', () => {
   });
 
   it('never cuts a rate limit: an ejected worker that is also rate-limited waits that out', async () => {
-    const { clock, pool } = fleet(1, { ...options, baseEjectionMs: 10_000 });
+    const { clock, pool, events } = fleet(2, { ...options, baseEjectionMs: 10_000 });
     const first = track(
       pool.submit({
+        requires: ['w0'],
         run: async () => {
           await sleep(clock, 100);
           throw new Error('down');
@@ -206,13 +207,28 @@ describe('panic mode', () => {
     pool.backoffWorker('w0', 5000, 'flood-wait');
     await clock.advance(50);
     expect(first.ok).toBe(false);
-    // Ejected (0 of 1 healthy: panic mode), but its 5 s wait, ordered at 50, still holds.
-    expect(pool.snapshot().ejection).toMatchObject({ panic: true, ejected: 1 });
-    const next = track(pool.submit({ run: () => clock.now() }));
+    // w0 is ejected until 10 100 and must wait until 5 050 in any case; 1 of 2 healthy is no panic.
+    expect(stateOf(pool, 'w0')).toMatchObject({
+      state: 'backoff',
+      backoffUntil: 10_100,
+      ejectedUntil: 10_100,
+    });
+    expect(pool.snapshot().ejection.panic).toBe(false);
+    // w1 is told to wait a minute: none healthy, panic mode. It cuts w0's ejection, not its wait.
+    pool.backoffWorker('w1', 60_000, 'flood-wait');
+    expect(pool.snapshot().ejection).toMatchObject({ panic: true, ejected: 1, healthy: 0 });
+    expect(stateOf(pool, 'w0')).toMatchObject({ state: 'backoff', backoffUntil: 5050 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'worker-state',
+      worker: 'w0',
+      reason: 'panic',
+      backoffMs: 4950,
+    });
+    const next = track(pool.submit({ run: ({ worker }) => `${worker} at ${clock.now()}` }));
     await clock.advanceTo(5049);
     expect(next.done).toBe(false);
     await clock.advanceTo(5050);
-    expect(next.value).toBe(5050);
+    expect(next.value).toBe('w0 at 5050');
     await pool.close();
   });
 

@@ -173,9 +173,10 @@ class World {
       classify: (error, task) => this.classify(error, task.worker),
       limits: LIMITS,
       retry: { retries: 2, minTimeoutMs: 100, maxTimeoutMs: 1000, maxRateLimitWaitMs: 8000 },
-      // Half the runs let every worker be ejected, so panic mode comes and goes too.
+      // Half the runs let every worker be ejected, and half eject on a single failure, so panic
+      // mode comes and goes and lifts ejections, rate-limited workers' among them.
       ejection: {
-        consecutiveFailures: 3,
+        consecutiveFailures: (seed >> 1) % 2 === 0 ? 3 : 1,
         baseEjectionMs: 500,
         maxEjectionMs: 2000,
         maxEjectionPercent: seed % 2 === 0 ? 50 : 100,

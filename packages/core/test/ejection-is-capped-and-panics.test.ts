@@ -192,6 +192,20 @@ describe('panic mode', () => {
     await pool.close();
   });
 
+  it('ends when disconnected workers die and no longer count', async () => {
+    const { clock, pool, events } = fleet(4, { ...options, panicHysteresisPercent: 0 });
+    pool.reportConnection('w1', 'disconnected');
+    pool.reportConnection('w2', 'disconnected');
+    await runOn(pool, clock, 'w0', true);
+    expect(pool.snapshot().ejection).toMatchObject({ panic: true, healthy: 1, workers: 4 });
+    pool.reportConnection('w1', 'dead');
+    pool.reportConnection('w2', 'dead');
+    // w3 is 1 of 2: 50 %, the threshold, so panic mode is over at once.
+    expect(pool.snapshot().ejection).toMatchObject({ panic: false, healthy: 1, workers: 2 });
+    expect(events.filter((e) => e.type === 'panic-mode').at(-1)).toMatchObject({ active: false, workers: 2 });
+    await pool.close();
+  });
+
   it('never cuts a rate limit: an ejected worker that is also rate-limited waits that out', async () => {
     const { clock, pool, events } = fleet(2, { ...options, baseEjectionMs: 10_000 });
     const first = track(

@@ -368,7 +368,8 @@ class WorkerPool<R> implements Pool<R> {
       w.reportedBackoffUntil = until;
       if (from !== to || subState(prev) !== toSub || extended) this.#reportState(w, from, to, toSub, reason);
       this.#syncReady(w);
-      if (isUp(from) !== isUp(to)) this.#checkPanic();
+      // A disconnected worker that dies leaves the count of workers the shares are taken over.
+      if (isUp(from) !== isUp(to) || toSub === 'dead') this.#checkPanic();
     }
     this.#syncReady(w);
     if (reason === undefined && !this.#closed) this.#dispatcher.run();

@@ -183,7 +183,27 @@ export type LoadEvent =
       readonly reason: 'aborted' | 'timeout' | 'cleared' | 'closed';
     })
   /** A kind's start rate (`rates`) holds its queued tasks back until `until`. */
-  | (LoadEventBase & { readonly type: 'kind-throttled'; readonly kind: string; readonly until: number });
+  | (LoadEventBase & { readonly type: 'kind-throttled'; readonly kind: string; readonly until: number })
+  /**
+   * A worker reached its ejection's failure count but was not ejected: `ejected` workers are
+   * already out, and `maxEjected` (from `maxEjectionPercent`) may be at once.
+   */
+  | (LoadEventBase & {
+      readonly type: 'ejection-refused';
+      readonly worker: string;
+      readonly ejected: number;
+      readonly maxEjected: number;
+    })
+  /**
+   * Panic mode started (`active`) or ended: `healthy` of `workers` (those neither dead nor being
+   * removed) were ready or busy and not ejected. In panic mode ejected workers take tasks too.
+   */
+  | (LoadEventBase & {
+      readonly type: 'panic-mode';
+      readonly active: boolean;
+      readonly healthy: number;
+      readonly workers: number;
+    });
 
 export type LoadEventType = LoadEvent['type'];
 
@@ -291,6 +311,8 @@ export interface WorkerSnapshot {
   readonly weight: number;
   /** While in backoff: clock time when it ends. */
   readonly backoffUntil?: number;
+  /** While ejected as an outlier: clock time the ejection ends (in panic mode it takes tasks meanwhile). */
+  readonly ejectedUntil?: number;
   readonly removing: boolean;
   readonly stats: WorkerStats;
 }
@@ -330,7 +352,23 @@ export interface PoolSnapshot {
     /** Over the recent window of completed runs. */
     readonly latency: LatencyPercentiles;
   };
+  /** Outlier ejection now. */
+  readonly ejection: EjectionSnapshot;
   readonly closed: boolean;
+}
+
+/** Outlier ejection in `snapshot()`: how many are out, the cap, and panic mode. */
+export interface EjectionSnapshot {
+  /** Whether panic mode is on: too few workers are healthy, so ejected workers take tasks too. */
+  readonly panic: boolean;
+  /** Workers ejected now (in panic mode they still count as ejected). */
+  readonly ejected: number;
+  /** Most workers that may be ejected at once now (`maxEjectionPercent`); 0 when ejection is off. */
+  readonly maxEjected: number;
+  /** Workers ready or busy and not ejected. */
+  readonly healthy: number;
+  /** Workers the shares are taken over: those neither dead nor being removed. */
+  readonly workers: number;
 }
 
 /** How an adapter reports a worker's connection. */

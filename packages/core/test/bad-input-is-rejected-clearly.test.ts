@@ -68,6 +68,16 @@ describe('createPool options', () => {
     );
   });
 
+  it.each([
+    ['maxEjectionPercent', 101],
+    ['healthyPanicThreshold', -1],
+    ['panicHysteresisPercent', Number.NaN],
+  ])('ejection.%s outside 0 to 100 (%s)', (key, value) => {
+    const error = validationErrorOf(() => makePool({ ejection: { [key]: value } }));
+    expect(error.field).toBe(`options.ejection.${key}`);
+    expect(error.message).toContain('from 0 to 100');
+  });
+
   it('strategy.observe that is not a function', () => {
     const bad = { ...strategy(), observe: 5 } as never as Strategy;
     expect(validationErrorOf(() => makePool({ strategy: bad })).field).toBe('options.strategy.observe');

@@ -109,7 +109,9 @@ describe('pool properties under random fleets, tasks and faults', () => {
             e.to !== 'disconnected'
           ) {
             const until = backoffUntil.get(e.worker) ?? 0;
-            if (e.at !== until) violations.push(`${e.worker} left backoff at ${e.at}, not ${until}`);
+            // Panic mode lets an ejected worker back in before its ejection ends.
+            if (e.reason === 'panic') backoffUntil.set(e.worker, e.at);
+            else if (e.at !== until) violations.push(`${e.worker} left backoff at ${e.at}, not ${until}`);
           }
         });
         const checkCounters = () => {
@@ -217,5 +219,5 @@ describe('pool properties under random fleets, tasks and faults', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 });

@@ -378,7 +378,13 @@ describe('failures', () => {
       strategy: rotating(),
       clock,
       retry: { retries: 0 },
-      ejection: { consecutiveFailures: 2, baseEjectionMs: 1000, maxEjectionMs: 10_000 },
+      // One worker ejected is none healthy: panic mode would let it back in at once.
+      ejection: {
+        consecutiveFailures: 2,
+        baseEjectionMs: 1000,
+        maxEjectionMs: 10_000,
+        healthyPanicThreshold: 0,
+      },
     });
     pool.addWorker({ id: 'w', resource: null });
     const events: LoadEvent[] = [];

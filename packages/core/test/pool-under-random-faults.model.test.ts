@@ -117,8 +117,10 @@ interface WorkerRec {
   removed: boolean;
   dead: boolean;
   disconnected: boolean;
-  /** No run may start here before this clock time. */
+  /** No run may start here before this clock time (panic mode may bring it forward to `heldUntil`). */
   backoffUntil: number;
+  /** End of the latest rate limit or `backoffWorker` wait: nothing, not even panic mode, cuts it. */
+  heldUntil: number;
   /** The last `to` of its worker-state events. */
   lastState: WorkerState;
 }
@@ -155,6 +157,9 @@ class World {
   readonly errorTask = new WeakMap<Error, TaskRec>();
   closeState: CloseState = 'open';
   eventsCompleted = false;
+  /** Panic mode as its last `panic-mode` event said. */
+  panic = false;
+  panicModes = 0;
 
   constructor(seed: number) {
     const pick = seededRandom(seed);
@@ -168,7 +173,14 @@ class World {
       classify: (error, task) => this.classify(error, task.worker),
       limits: LIMITS,
       retry: { retries: 2, minTimeoutMs: 100, maxTimeoutMs: 1000, maxRateLimitWaitMs: 8000 },
-      ejection: { consecutiveFailures: 3, baseEjectionMs: 500, maxEjectionMs: 2000 },
+      // Half the runs let every worker be ejected, and half eject on a single failure, so panic
+      // mode comes and goes and lifts ejections, rate-limited workers' among them.
+      ejection: {
+        consecutiveFailures: (seed >> 1) % 2 === 0 ? 3 : 1,
+        baseEjectionMs: 500,
+        maxEjectionMs: 2000,
+        maxEjectionPercent: seed % 2 === 0 ? 50 : 100,
+      },
     });
     this.pool.events$.subscribe({
       next: (e) => this.onEvent(e),
@@ -200,6 +212,7 @@ class World {
       dead: false,
       disconnected: false,
       backoffUntil: Number.NEGATIVE_INFINITY,
+      heldUntil: Number.NEGATIVE_INFINITY,
       lastState: 'connected',
     });
     this.pool.addWorker({ id, resource: `resource of ${id}`, capacity, capabilities });
@@ -234,6 +247,7 @@ class World {
   backoffWorker(id: string, ms: number): void {
     const w = this.workers.get(id)!;
     w.backoffUntil = Math.max(w.backoffUntil, this.clock.now() + ms);
+    w.heldUntil = Math.max(w.heldUntil, this.clock.now() + ms);
     this.pool.backoffWorker(id, ms);
   }
 
@@ -333,6 +347,7 @@ class World {
     if (w.lastState === 'backoff' || w.lastState === 'disconnected')
       this.violate(`${at}: its last worker-state event said ${w.lastState}`);
     if (now < w.backoffUntil) this.violate(`${at}: the worker backs off until ${w.backoffUntil}`);
+    if (now < w.heldUntil) this.violate(`${at}: the worker is held until ${w.heldUntil}`);
     for (const cap of rec.plan.requires)
       if (!w.capabilities.includes(cap)) this.violate(`${at}: the worker lacks ${cap}`);
     if (rec.unknownOn !== undefined) {
@@ -404,8 +419,10 @@ class World {
     const rec = this.errorTask.get(error);
     if (w !== undefined) {
       if (failure.kind === 'worker-fatal') w.dead = true;
-      if (failure.kind === 'rate-limited' && failure.scope !== 'task' && !w.dead)
+      if (failure.kind === 'rate-limited' && failure.scope !== 'task' && !w.dead) {
         w.backoffUntil = Math.max(w.backoffUntil, this.clock.now() + failure.retryAfterMs);
+        w.heldUntil = Math.max(w.heldUntil, this.clock.now() + failure.retryAfterMs);
+      }
     }
     if (failure.kind === 'unknown-outcome' && rec !== undefined) rec.unknownOn ??= workerId;
     return failure;
@@ -417,13 +434,28 @@ class World {
       case 'worker-state': {
         const w = this.workers.get(e.worker);
         if (w === undefined) break;
-        if (e.to === 'backoff' && e.backoffMs !== undefined)
+        if (e.reason === 'panic') {
+          // Panic mode brings an ejection's end forward, to now or to the end of a rate limit.
+          const until = e.to === 'backoff' ? e.at + (e.backoffMs ?? 0) : e.at;
+          if (!this.panic) this.violate(`${e.worker} let in by panic mode outside panic mode`);
+          if (until < w.heldUntil)
+            this.violate(`panic mode cut ${e.worker}'s wait, held until ${w.heldUntil}`);
+          w.backoffUntil = until;
+        } else if (e.to === 'backoff' && e.backoffMs !== undefined)
           w.backoffUntil = Math.max(w.backoffUntil, e.at + e.backoffMs);
         if (e.from === 'backoff' && (e.to === 'connected' || e.to === 'busy') && e.at !== w.backoffUntil)
           this.violate(`${e.worker} left backoff at ${e.at}, its backoff ends at ${w.backoffUntil}`);
         w.lastState = e.to;
         break;
       }
+      case 'panic-mode':
+        if (e.active === this.panic) this.violate(`panic-mode ${e.active} twice in a row`);
+        this.panic = e.active;
+        this.panicModes++;
+        break;
+      case 'ejection-refused':
+        if (e.ejected < e.maxEjected) this.violate(`ejection of ${e.worker} refused below the cap`);
+        break;
       case 'task-succeeded':
         this.terminalEvent(e.task, 'succeeded');
         break;
@@ -489,6 +521,16 @@ class World {
     expect('metrics.succeeded', snap.metrics.succeeded, count.resolved);
     expect('metrics.failed', snap.metrics.failed, count.failed);
     expect('metrics.cancelled', snap.metrics.cancelled, count.cancelled);
+    if (this.closeState !== 'closed') {
+      expect('ejection.panic', snap.ejection.panic, this.panic);
+      let counted = 0;
+      for (const w of this.workers.values()) if (!w.dead && !w.removeCalled) counted++;
+      expect('ejection.workers', snap.ejection.workers, counted);
+      if (snap.ejection.healthy + snap.ejection.ejected > counted)
+        this.violate(
+          `snapshot ejection counts ${snap.ejection.healthy} healthy and ${snap.ejection.ejected} ejected of ${counted}`,
+        );
+    }
     for (const [kind, c] of byKind) {
       expect(`inFlightByKind.${kind}`, snap.metrics.inFlightByKind[kind] ?? 0, c.running);
       // queuedByKind may leave out tasks waiting on a retry timer; it never counts more than wait.
@@ -785,6 +827,7 @@ describe('the pool under random faults (model-based)', () => {
           }
           await fc.asyncModelRun(() => ({ model, real: world }), commands);
           await world.close(closeOptions);
+          panicModesSeen += world.panicModes;
         },
       ),
       {
@@ -796,5 +839,10 @@ describe('the pool under random faults (model-based)', () => {
         endOnFailure: process.env.POOL_MODEL_SHRINK === '0',
       },
     );
+    // The runs must reach panic mode, or its invariants above were never put to the test.
+    if (process.env.POOL_MODEL_PATH === undefined && panicModesSeen === 0)
+      throw new Error('no run entered panic mode');
   }, 600_000);
 });
+
+let panicModesSeen = 0;

@@ -58,6 +58,24 @@ describe('public surface of @switchyard/core', () => {
     expectTypeOf<core.Pool<unknown>>().toHaveProperty('pending').toEqualTypeOf<number>();
   });
 
+  it('names every load event type, ejection refusals and panic mode included', () => {
+    expectTypeOf<core.LoadEventType>().toEqualTypeOf<
+      | 'worker-added'
+      | 'worker-removed'
+      | 'worker-updated'
+      | 'worker-state'
+      | 'task-queued'
+      | 'task-assigned'
+      | 'task-succeeded'
+      | 'task-failed'
+      | 'task-cancelled'
+      | 'kind-throttled'
+      | 'ejection-refused'
+      | 'panic-mode'
+    >();
+    expectTypeOf<core.PoolSnapshot>().toHaveProperty('ejection').toEqualTypeOf<core.EjectionSnapshot>();
+  });
+
   it('leaves operation kinds to adapters', () => {
     expectTypeOf<core.TaskSpec<unknown, unknown>['kind']>().toEqualTypeOf<string | undefined>();
   });

@@ -1,5 +1,7 @@
 import {
   createPool,
+  type EjectionOptions,
+  type EjectionSnapshot,
   type Failure,
   type LoadEvent,
   type Pool,
@@ -49,7 +51,36 @@ describe('public types', () => {
     const handle = (e: LoadEvent) => {
       if (e.type === 'task-succeeded') expectTypeOf(e.latencyMs).toEqualTypeOf<number>();
       if (e.type === 'worker-state') expectTypeOf(e.to).toEqualTypeOf<WorkerState>();
+      if (e.type === 'panic-mode') {
+        expectTypeOf(e.active).toEqualTypeOf<boolean>();
+        expectTypeOf(e.healthy).toEqualTypeOf<number>();
+        expectTypeOf(e.workers).toEqualTypeOf<number>();
+      }
+      if (e.type === 'ejection-refused') {
+        expectTypeOf(e.worker).toEqualTypeOf<string>();
+        expectTypeOf(e.ejected).toEqualTypeOf<number>();
+        expectTypeOf(e.maxEjected).toEqualTypeOf<number>();
+      }
     };
     expectTypeOf(handle).toBeFunction();
+  });
+
+  it('types the ejection cap, panic mode and their snapshot', () => {
+    expectTypeOf<EjectionOptions>().toHaveProperty('maxEjectionPercent').toEqualTypeOf<number>();
+    expectTypeOf<EjectionOptions>().toHaveProperty('healthyPanicThreshold').toEqualTypeOf<number>();
+    expectTypeOf<EjectionOptions>().toHaveProperty('panicHysteresisPercent').toEqualTypeOf<number>();
+    const pool = createPool({
+      strategy: { name: 'x', select: (_t, c) => c[0] },
+      ejection: { maxEjectionPercent: 50, healthyPanicThreshold: 50, panicHysteresisPercent: 10 },
+    });
+    expectTypeOf(pool.snapshot().ejection).toEqualTypeOf<EjectionSnapshot>();
+    expectTypeOf<EjectionSnapshot>().toEqualTypeOf<{
+      readonly panic: boolean;
+      readonly ejected: number;
+      readonly maxEjected: number;
+      readonly healthy: number;
+      readonly workers: number;
+    }>();
+    expectTypeOf(pool.snapshot().workers[0]!.ejectedUntil).toEqualTypeOf<number | undefined>();
   });
 });

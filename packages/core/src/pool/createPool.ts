@@ -16,6 +16,7 @@ import type {
   Clock,
   CloseOptions,
   ConnectionReport,
+  EjectionSnapshot,
   Failure,
   FailureKind,
   LoadEvent,
@@ -49,19 +50,12 @@ import { subState, topState, type WorkerEvent } from '../worker/machine.js';
 import { memoizedWorkerLogic } from '../worker/memoizedLogic.js';
 import { capabilitySet, WorkerRecord } from '../worker/record.js';
 import { Dispatcher } from './dispatcher.js';
+import { defaultEjection, type EjectionOptions, ejectionCap, ejectionMs, inPanic } from './ejection.js';
 import { EventBus } from './eventBus.js';
 import { Lanes } from './lanes.js';
 import { type KindCounters, Metrics } from './metrics.js';
 import type { PoolOptions } from './options.js';
-import {
-  type Decision,
-  decideOutcome,
-  defaultEjection,
-  defaultRetry,
-  type EjectionOptions,
-  ejectionMs,
-  pinnedGoneWhy,
-} from './outcome.js';
+import { type Decision, decideOutcome, defaultRetry, pinnedGoneWhy } from './outcome.js';
 import { processTasks } from './process.js';
 import { ReadyIndex } from './readyIndex.js';
 import { Scheduler } from './scheduler.js';
@@ -115,6 +109,10 @@ class WorkerPool<R> implements Pool<R> {
   /** The worker whose actor the pool is sending an event to (its own changes are handled after). */
   #sendingTo: Worker<R> | undefined;
   #paused = false;
+  /** Panic mode: too few workers are healthy, so ejected workers take tasks too. */
+  #panic = false;
+  /** Set while panic mode is being entered or left (its own events to actors must not re-enter it). */
+  #panicking = false;
   #closing = false;
   /** Set once draining is over: nothing new starts. */
   #halted = false;
@@ -211,6 +209,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#emitWorkerInfo('worker-added', w);
     if (w.debugging) w.log.debug({ capacity: w.capacity }, 'worker added');
     this.#syncReady(w);
+    this.#checkPanic();
     this.#dispatcher.run();
   }
 
@@ -241,6 +240,7 @@ class WorkerPool<R> implements Pool<R> {
       w.whenRemoved = { promise, resolve };
       w.removing = true;
       this.#syncReady(w);
+      this.#checkPanic();
       this.#failPinned(w, 'its worker was removed');
       if (w.debugging) w.log.debug({ inFlight: w.inFlight }, 'removing worker');
       if (w.inFlight === 0) this.#finishRemoval(w);
@@ -253,6 +253,7 @@ class WorkerPool<R> implements Pool<R> {
   #finishRemoval(w: Worker<R>): void {
     this.#failPinned(w, 'its worker was removed');
     this.#ready.remove(w);
+    w.ejectionWake = this.#scheduler.cancel(w.ejectionWake);
     w.actor.stop();
     this.#workers.delete(w.id);
     this.#bus.emit({ type: 'worker-removed', at: this.#clock.now(), worker: w.id });
@@ -280,7 +281,9 @@ class WorkerPool<R> implements Pool<R> {
       throw new ValidationError([{ field: 'ms', reason: 'must be a finite number ≥ 0' }]);
     }
     checkReason(reason);
-    this.#send(w, { type: 'RATE_LIMITED', now: this.#clock.now(), retryAfterMs: ms }, reason ?? 'backoff');
+    const now = this.#clock.now();
+    if (!w.dead) w.heldUntil = Math.max(w.heldUntil, now + ms);
+    this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, reason ?? 'backoff');
   }
 
   updateWorker(id: string, update: WorkerUpdate): void {
@@ -364,6 +367,9 @@ class WorkerPool<R> implements Pool<R> {
       w.reported = snap.value;
       w.reportedBackoffUntil = until;
       if (from !== to || subState(prev) !== toSub || extended) this.#reportState(w, from, to, toSub, reason);
+      this.#syncReady(w);
+      // A disconnected worker that dies leaves the count of workers the shares are taken over.
+      if (isUp(from) !== isUp(to) || toSub === 'dead') this.#checkPanic();
     }
     this.#syncReady(w);
     if (reason === undefined && !this.#closed) this.#dispatcher.run();
@@ -590,6 +596,12 @@ class WorkerPool<R> implements Pool<R> {
     const latencyMs = now - task.startedAt;
     w.stats.success(latencyMs);
     w.stats.ejections = 0;
+    // A worker that panic mode let back in has proved itself: its ejection is over.
+    if (w.ejectionWake !== undefined) {
+      w.ejectionWake = this.#scheduler.cancel(w.ejectionWake);
+      w.ejectedUntil = 0;
+      this.#checkPanic();
+    }
     this.#metrics.latency.add(latencyMs);
     this.#metrics.succeeded++;
     task.counters.completed++;
@@ -657,6 +669,7 @@ class WorkerPool<R> implements Pool<R> {
   /** What a failure does to its worker: a backoff, death, or an ejection after repeated failures. */
   #applyToWorker(decision: Decision, failure: Failure, w: Worker<R>, now: number): void {
     if (decision.backoffWorkerMs !== undefined) {
+      if (!w.dead) w.heldUntil = Math.max(w.heldUntil, now + decision.backoffWorkerMs);
       this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: decision.backoffWorkerMs }, 'rate-limited');
     }
     if (decision.killWorker) this.#kill(w, 'worker-fatal');
@@ -666,13 +679,90 @@ class WorkerPool<R> implements Pool<R> {
       !w.dead
     ) {
       const ms = ejectionMs(w.stats.consecutiveFailures, w.stats.ejections, this.#ejection);
-      if (ms !== undefined) {
-        w.stats.ejections++;
-        w.stats.consecutiveFailures = 0;
-        w.log.warn({ ms, failures: this.#ejection.consecutiveFailures }, 'outlier ejected into backoff');
-        this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, 'ejected');
+      if (ms !== undefined) this.#eject(w, ms, now, this.#ejection);
+    }
+  }
+
+  /**
+   * Eject a worker for `ms`, unless that would eject more workers than `maxEjectionPercent`
+   * allows (then the refusal is reported). In panic mode an ejected worker keeps taking tasks.
+   */
+  #eject(w: Worker<R>, ms: number, now: number, options: EjectionOptions): void {
+    w.stats.consecutiveFailures = 0;
+    if (!(w.ejectedUntil > now)) {
+      const { ejected, members } = this.#health(now);
+      const cap = ejectionCap(members, options);
+      if (ejected >= cap) {
+        w.log.warn({ ejected, maxEjected: cap }, 'outlier not ejected: too many workers are ejected');
+        if (this.#bus.wants('ejection-refused'))
+          this.#bus.emit({ type: 'ejection-refused', at: now, worker: w.id, ejected, maxEjected: cap });
+        return;
       }
     }
+    w.stats.ejections++;
+    w.ejectedUntil = Math.max(w.ejectedUntil, now + ms);
+    w.log.warn({ ms, failures: options.consecutiveFailures }, 'outlier ejected into backoff');
+    if (this.#panic) this.#wakeAtEjectionEnd(w, now);
+    else this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: ms }, 'ejected');
+    this.#checkPanic();
+  }
+
+  /** Ejected, healthy and counted workers: counted are those neither dead nor being removed. */
+  #health(now: number): { ejected: number; healthy: number; members: number } {
+    let ejected = 0;
+    let healthy = 0;
+    let members = 0;
+    for (const w of this.#workers.values()) {
+      if (w.gone) continue;
+      members++;
+      if (w.ejectedUntil > now) ejected++;
+      else if (isUp(w.state)) healthy++;
+    }
+    return { ejected, healthy, members };
+  }
+
+  /** Enter or leave panic mode when the healthy share has crossed its threshold. */
+  #checkPanic(): void {
+    const options = this.#ejection;
+    if (options === undefined || this.#panicking || this.#closed) return;
+    const now = this.#clock.now();
+    const { healthy, members } = this.#health(now);
+    const panic = inPanic(this.#panic, healthy, members, options);
+    if (panic === this.#panic) return;
+    this.#panic = panic;
+    this.#log.warn(
+      { healthy, workers: members },
+      panic ? 'panic mode: ejected workers take tasks' : 'panic mode over',
+    );
+    if (this.#bus.wants('panic-mode'))
+      this.#bus.emit({ type: 'panic-mode', at: now, active: panic, healthy, workers: members });
+    this.#panicking = true;
+    try {
+      for (const w of this.#workers.values()) {
+        if (w.gone || !(w.ejectedUntil > now)) continue;
+        if (panic) {
+          // Cut the ejection, never a rate limit or a backoffWorker wait.
+          this.#send(w, { type: 'SHORTEN_BACKOFF', now, until: Math.max(now, w.heldUntil) }, 'panic');
+          this.#wakeAtEjectionEnd(w, now);
+        } else {
+          w.ejectionWake = this.#scheduler.cancel(w.ejectionWake);
+          this.#send(w, { type: 'RATE_LIMITED', now, retryAfterMs: w.ejectedUntil - now }, 'ejected');
+        }
+      }
+    } finally {
+      this.#panicking = false;
+    }
+    this.#dispatcher.run();
+  }
+
+  /** In panic mode, an ejected worker's ejection still ends on time: then it counts as healthy again. */
+  #wakeAtEjectionEnd(w: Worker<R>, now: number): void {
+    this.#scheduler.cancel(w.ejectionWake);
+    w.ejectionWake = this.#scheduler.after(w.ejectedUntil - now, () => {
+      w.ejectionWake = undefined;
+      w.ejectedUntil = 0;
+      this.#checkPanic();
+    });
   }
 
   #classifyError(error: unknown, task: Task<R>, w: Worker<R>): Failure {
@@ -872,6 +962,7 @@ class WorkerPool<R> implements Pool<R> {
   // ─── observability ──────────────────────────────────────────────────────────
 
   snapshot(): PoolSnapshot {
+    const now = this.#clock.now();
     const workers: WorkerSnapshot[] = [];
     for (const w of this.#workers.values()) {
       const snap = w.actor.getSnapshot();
@@ -886,6 +977,7 @@ class WorkerPool<R> implements Pool<R> {
         capabilities: [...w.capabilities],
         weight: w.weight,
         ...(state === 'backoff' ? { backoffUntil: snap.context.backoffUntil } : {}),
+        ...(!w.gone && w.ejectedUntil > now ? { ejectedUntil: w.ejectedUntil } : {}),
         removing: w.removing,
         stats: w.stats.view(),
       });
@@ -896,7 +988,7 @@ class WorkerPool<R> implements Pool<R> {
       queued: this.size,
       inFlight: m.running,
       running: this.runningTasks(),
-      throttled: m.throttled(this.#clock.now()),
+      throttled: m.throttled(now),
       paused: this.#paused,
       metrics: {
         inFlightByKind: m.byKind('running'),
@@ -911,8 +1003,15 @@ class WorkerPool<R> implements Pool<R> {
         rateLimited: m.rateLimited,
         latency: m.latencyPercentiles(),
       },
+      ejection: this.#ejectionSnapshot(now),
       closed: this.#closed,
     };
+  }
+
+  #ejectionSnapshot(now: number): EjectionSnapshot {
+    const { ejected, healthy, members } = this.#health(now);
+    const cap = this.#ejection === undefined ? 0 : ejectionCap(members, this.#ejection);
+    return { panic: this.#panic, ejected, maxEjected: cap, healthy, workers: members };
   }
 
   // ─── shutdown ───────────────────────────────────────────────────────────────
@@ -973,6 +1072,11 @@ class WorkerPool<R> implements Pool<R> {
     for (const w of waiters) w.resolve();
     this.#bus.complete();
   }
+}
+
+/** Ready or busy: a worker that can run tasks (counted healthy unless it is ejected). */
+function isUp(state: WorkerSnapshot['state']): boolean {
+  return state === 'connected' || state === 'busy';
 }
 
 /** A spec with nothing but `run`: the common case, accepted without a schema pass. */

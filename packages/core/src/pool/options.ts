@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, Failure, Random, RetryOptions, Strategy, TaskView } from '../types.js';
-import type { EjectionOptions } from './outcome.js';
+import type { EjectionOptions } from './ejection.js';
 import type { RateLimit } from './startRate.js';
 
 export type { EjectionOptions, RateLimit };
@@ -15,7 +15,10 @@ export interface PoolOptions<R> {
   limits?: Readonly<Record<string, number>>;
   /** Transient retries: p-retry's options and schedule. */
   retry?: Partial<RetryOptions>;
-  /** Outlier ejection; `false` turns it off. */
+  /**
+   * Outlier ejection, its cap (`maxEjectionPercent`) and its panic mode (`healthyPanicThreshold`,
+   * `panicHysteresisPercent`); `false` turns it all off.
+   */
   ejection?: Partial<EjectionOptions> | false;
   /** Injected time. Default: the system clock. Waits of any length are supported. */
   clock?: Clock;

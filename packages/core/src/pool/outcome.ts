@@ -143,36 +143,6 @@ export function retryWait(retry: number, options: RetryOptions, random: Random):
   return Math.max(MIN_WAIT_MS, ms);
 }
 
-/** Outlier ejection's policy. */
-export interface EjectionOptions {
-  /** Consecutive failures (transient or unknown-outcome) that eject a worker into backoff. Default 5. */
-  consecutiveFailures: number;
-  /** First ejection's length; each further one doubles it. Default 10 s. */
-  baseEjectionMs: number;
-  /** Longest ejection. Default 5 minutes. A success resets the growth. */
-  maxEjectionMs: number;
-}
-
-export const defaultEjection: EjectionOptions = {
-  consecutiveFailures: 5,
-  baseEjectionMs: 10_000,
-  maxEjectionMs: 300_000,
-};
-
-/** How long to eject a worker after `consecutiveFailures` failures in a row, its `ejections`-th time; undefined: not yet. */
-export function ejectionMs(
-  consecutiveFailures: number,
-  ejections: number,
-  options: EjectionOptions,
-): number | undefined {
-  if (consecutiveFailures < options.consecutiveFailures) return undefined;
-  return backoffDelay(
-    ejections + 1,
-    { minMs: options.baseEjectionMs, maxMs: options.maxEjectionMs, factor: 2, jitter: 'none' },
-    Math.random,
-  );
-}
-
 export const defaultRetry: RetryOptions = {
   retries: 3,
   minTimeoutMs: 1000,

@@ -14,6 +14,8 @@ export const LOAD_EVENT_TYPES = [
   'task-failed',
   'task-cancelled',
   'kind-throttled',
+  'ejection-refused',
+  'panic-mode',
 ] as const satisfies readonly LoadEventType[];
 // Fails to compile when a LoadEvent type is missing from the list above.
 const _allListed: Exclude<LoadEventType, (typeof LOAD_EVENT_TYPES)[number]> extends never ? true : never =
@@ -44,6 +46,12 @@ export const retrySchema = z
   .partial()
   .strict();
 
+// A refinement, not z.number(): inside the `false | {…}` union a wrong type (NaN included) would
+// otherwise be reported on `ejection` rather than on the field itself.
+const percent = z
+  .any()
+  .refine((n) => typeof n === 'number' && n >= 0 && n <= 100, 'must be a number from 0 to 100');
+
 export const ejectionSchema = z.union([
   z.literal(false),
   z
@@ -51,6 +59,9 @@ export const ejectionSchema = z.union([
       consecutiveFailures: posInt,
       baseEjectionMs: ms,
       maxEjectionMs: ms,
+      maxEjectionPercent: percent,
+      healthyPanicThreshold: percent,
+      panicHysteresisPercent: percent,
     })
     .partial()
     .strict(),

@@ -7,6 +7,7 @@ import type { WorkerState } from '../types.js';
  *
  *   connected ─(in-flight reaches capacity)→ busy ─(a slot frees)→ connected
  *   connected | busy | backoff ─(RATE_LIMITED n ms)→ backoff ─(after exactly n ms)→ connected | busy
+ *   backoff ─(SHORTEN_BACKOFF until t)→ backoff until t, or connected | busy when t is not after now
  *   any ─(CONNECTION_LOST)→ disconnected.reconnecting ─(CONNECTION_RESTORED)→ connected | busy
  *   any ─(FATAL)→ disconnected.dead (never leaves)
  *
@@ -36,6 +37,8 @@ export type WorkerEvent =
   | { readonly type: 'TASK_FINISHED' }
   /** Back off for exactly `retryAfterMs` from `now`. A later deadline extends; an earlier one is ignored. */
   | { readonly type: 'RATE_LIMITED'; readonly now: number; readonly retryAfterMs: number }
+  /** End a backoff at `until` instead, if that is earlier (the pool's panic mode lifts an ejection). */
+  | { readonly type: 'SHORTEN_BACKOFF'; readonly now: number; readonly until: number }
   | { readonly type: 'CONNECTION_LOST' }
   /** `now` lets a backoff that was still running when the connection dropped resume for its remaining time. */
   | { readonly type: 'CONNECTION_RESTORED'; readonly now: number }
@@ -59,6 +62,15 @@ export const workerMachine = setup({
       event.type === 'RATE_LIMITED' && event.now + event.retryAfterMs > context.backoffUntil,
     stillBackingOff: ({ context, event }) =>
       event.type === 'CONNECTION_RESTORED' && context.backoffUntil > event.now,
+    shortensBackoff: ({ context, event }) =>
+      event.type === 'SHORTEN_BACKOFF' && event.until < context.backoffUntil,
+    endsBackoffNow: ({ context, event }) =>
+      event.type === 'SHORTEN_BACKOFF' && event.until < context.backoffUntil && event.until <= event.now,
+    fullAndEndsBackoffNow: ({ context, event }) =>
+      event.type === 'SHORTEN_BACKOFF' &&
+      event.until < context.backoffUntil &&
+      event.until <= event.now &&
+      context.inFlight >= context.capacity,
     fullWithNewCapacity: ({ context, event }) =>
       event.type === 'SET_CAPACITY' && context.inFlight >= event.capacity,
   },
@@ -71,6 +83,11 @@ export const workerMachine = setup({
       return { backoffUntil: until, backoffMs: until - event.now };
     }),
     clearBackoff: assign({ backoffUntil: 0, backoffMs: 0 }),
+    shortenBackoff: assign(({ event }) =>
+      event.type === 'SHORTEN_BACKOFF'
+        ? { backoffUntil: event.until, backoffMs: event.until - event.now }
+        : {},
+    ),
     resumeBackoff: assign({
       backoffMs: ({ context, event }) =>
         event.type === 'CONNECTION_RESTORED' ? context.backoffUntil - event.now : context.backoffMs,
@@ -134,6 +151,11 @@ export const workerMachine = setup({
       },
       on: {
         RATE_LIMITED: { guard: 'extendsBackoff', target: 'backoff', reenter: true, actions: 'extendBackoff' },
+        SHORTEN_BACKOFF: [
+          { guard: 'fullAndEndsBackoffNow', target: 'busy', actions: 'clearBackoff' },
+          { guard: 'endsBackoffNow', target: 'connected', actions: 'clearBackoff' },
+          { guard: 'shortensBackoff', target: 'backoff', reenter: true, actions: 'shortenBackoff' },
+        ],
       },
     },
     disconnected: {
@@ -148,6 +170,7 @@ export const workerMachine = setup({
               { target: '#worker.connected', actions: 'clearBackoff' },
             ],
             RATE_LIMITED: { actions: 'extendBackoff' },
+            SHORTEN_BACKOFF: { guard: 'shortensBackoff', actions: 'shortenBackoff' },
           },
         },
         dead: {

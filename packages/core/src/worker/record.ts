@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Actor, SnapshotFrom } from 'xstate';
+import type { Wake } from '../pool/scheduler.js';
 import { WorkerStatsTracker } from '../pool/stats.js';
 import type { WorkerState, WorkerView } from '../types.js';
 import type { WorkerMachine } from './machine.js';
@@ -43,6 +44,12 @@ export class WorkerRecord<R, Task extends RunLink<Task>> implements WorkerView {
   readyPos = -1;
   /** Stamp of the last filtered candidate list this worker was put in. */
   mark = 0;
+  /** Clock time an outlier ejection of this worker ends; 0 when it is not ejected. */
+  ejectedUntil = 0;
+  /** Latest end of a backoff ordered by anything but ejection (a rate limit, `backoffWorker`): panic mode never cuts it. */
+  heldUntil = 0;
+  /** The pool's wake-up at `ejectedUntil` while panic mode lets this ejected worker take tasks. */
+  ejectionWake: Wake | undefined;
   /** Per pace key: earliest clock time the next such task may start here. */
   paceNext: Map<string, number> | undefined;
   /** Aborts the runs of this worker that have no signal or timeout of their own; made on first use. */

@@ -1,6 +1,6 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mediaFile, png, settleWithFiles } from './mediaFiles.js';
+import { mediaFile, png } from './mediaFiles.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { FaultContext } from './scriptedTelegram.js';
 
@@ -69,11 +69,7 @@ describe('a send the report calls failed', () => {
     await h.ready();
     slow(h, ['upload.SaveFilePart'], 5 * 60_000);
     const path = await mediaFile('offer.png', png());
-    const report = await settleWithFiles(
-      h.clock,
-      h.manager.sendMediaMessagesBulk(['alice_one'], path, 'image'),
-      90_000,
-    );
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], path, 'image'), 90_000);
     expect(report.results.get('alice_one')).toMatchObject({ success: false, outcome: 'failed' });
     await h.clock.advance(10 * 60_000);
     // The upload itself went through; no message followed it.

@@ -1,6 +1,6 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mediaFile, png, settleWithFiles } from './mediaFiles.js';
+import { mediaFile, png } from './mediaFiles.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { FaultContext } from './scriptedTelegram.js';
 
@@ -33,7 +33,7 @@ describe('a bulk media send', () => {
     h = scriptedHarness({ sessions: 3, users: names });
     await h.ready();
     const path = await mediaFile('offer.png', png(300 * 1024));
-    const report = await settleWithFiles(h.clock, h.manager.sendMediaMessagesBulk(names, path, 'image'));
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(names, path, 'image'));
     expect(report.summary).toMatchObject({ sent: 300, failed: 0 });
     eachGotOnePhoto(h, names);
     // 300 KB is 3 parts of 128 KB (GramJS's part size below 100 MB): 3 per session.
@@ -62,7 +62,7 @@ describe('a bulk media send', () => {
     h = scriptedHarness({ sessions: 1, users: names, delayMs: 60_000 });
     await h.ready();
     const path = await mediaFile('offer.png', png());
-    const report = await settleWithFiles(h.clock, h.manager.sendMediaMessagesBulk(names, path, 'image'));
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(names, path, 'image'));
     expect(report.summary).toMatchObject({ sent: 90, failed: 0 });
     expect(h.clock.now()).toBeGreaterThan(h.telegram.uploadTtlMs);
     eachGotOnePhoto(h, names);
@@ -81,7 +81,7 @@ describe('a bulk media send', () => {
       return new Promise<void>((resolve) => h!.clock.setTimeout(resolve, 2 * 3600_000));
     };
     const path = await mediaFile('offer.png', png());
-    const report = await settleWithFiles(h.clock, h.manager.sendMediaMessagesBulk(names, path, 'image'));
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(names, path, 'image'));
     expect(report.summary).toMatchObject({ sent: 3, failed: 0 });
     eachGotOnePhoto(h, names);
     expect(uploads(h)).toHaveLength(2);
@@ -102,7 +102,7 @@ describe('a bulk media send', () => {
         ? { rpc: 'FILE_REFERENCE_EXPIRED' }
         : undefined;
     const path = await mediaFile('offer.png', png());
-    const report = await settleWithFiles(h.clock, h.manager.sendMediaMessagesBulk(names, path, 'image'));
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(names, path, 'image'));
     expect(report.summary).toMatchObject({ sent: 40, failed: 0 });
     eachGotOnePhoto(h, names);
     // The first upload, and one more after the reference and the old parts were both refused.
@@ -119,10 +119,7 @@ describe('a bulk media send', () => {
       if (e.type === 'task-failed') failures.push(e.code);
     });
     const path = await mediaFile('offer.png', png());
-    const report = await settleWithFiles(
-      h.clock,
-      h.manager.sendMediaMessagesBulk(['alice_one'], path, 'image'),
-    );
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], path, 'image'));
     expect(report.results.get('alice_one')).toMatchObject({ success: true });
     expect(failures).toEqual(['FLOOD_WAIT']);
     expect(h.telegram.deliveries[0]!.at).toBeGreaterThanOrEqual(30_000);

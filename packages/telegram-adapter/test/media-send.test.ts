@@ -1,6 +1,6 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mediaFile, png, settleWithFiles } from './mediaFiles.js';
+import { mediaFile, png } from './mediaFiles.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;
@@ -18,10 +18,7 @@ describe('bulk media sends', () => {
     h = scriptedHarness({ sessions: 2, users });
     await h.ready();
     const path = await mediaFile('cat.png', png());
-    const report = await settleWithFiles(
-      h.clock,
-      h.manager.sendMediaMessagesBulk(users, path, 'image', { caption: 'look' }),
-    );
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(users, path, 'image', { caption: 'look' }));
     expect(report.summary).toMatchObject({ sent: 4, failed: 0 });
     const media = sentMedia(h);
     expect(media).toHaveLength(4);
@@ -44,10 +41,7 @@ describe('bulk media sends', () => {
     h = scriptedHarness({ sessions: 1, users: ['alice_one'] });
     await h.ready();
     const path = await mediaFile('report.pdf', Buffer.from('%PDF-1.7\n...'));
-    const report = await settleWithFiles(
-      h.clock,
-      h.manager.sendMediaMessagesBulk(['alice_one'], path, 'document'),
-    );
+    const report = await h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], path, 'document'));
     expect(report.summary.sent).toBe(1);
     const m = sentMedia(h)[0]!;
     expect(m.media).toBeInstanceOf(Api.InputMediaUploadedDocument);

@@ -34,39 +34,3 @@ export function mp3(size = 4096): Buffer {
   b.write('ID3', 0, 'latin1');
   return b;
 }
-
-/**
- * Run virtual time until `promise` settles, letting real file reads finish in between (the
- * harness's `settle` stops at the first moment no timer is pending, which a read can be).
- */
-export async function settleWithFiles<T>(
-  clock: {
-    advance(ms: number): Promise<void>;
-    advanceTo(at: number): Promise<void>;
-    nextTimerAt(): number | undefined;
-    now(): number;
-  },
-  promise: PromiseLike<T>,
-  limitMs = 24 * 3600_000,
-): Promise<T> {
-  let done = false;
-  const p = Promise.resolve(promise).finally(() => {
-    done = true;
-  });
-  p.catch(() => {});
-  const end = clock.now() + limitMs;
-  let idle = 0;
-  while (!done && clock.now() < end && idle < 1000) {
-    await clock.advance(0);
-    if (done) break;
-    const at = clock.nextTimerAt();
-    if (at === undefined || at > end) {
-      idle++;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      continue;
-    }
-    idle = 0;
-    await clock.advanceTo(at);
-  }
-  return p;
-}

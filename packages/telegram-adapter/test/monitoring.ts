@@ -1,16 +1,10 @@
 import type { MonitoredMessage } from '../src/chatMonitor.js';
 import type { ScriptedHarness } from './scriptedHarness.js';
+import { elapse } from './settle.js';
 
 /** Let GramJS's update dispatch and the monitor's requests run (real turns), then `ms` of virtual time. */
-export async function flush(h: ScriptedHarness, ms = 0): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    await h.clock.advance(0);
-  }
-  for (let t = 0; t < ms; t += 100) {
-    await h.clock.advance(100);
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  }
+export function flush(h: ScriptedHarness, ms = 0): Promise<void> {
+  return elapse(h.clock, ms);
 }
 
 /** Start monitoring `chat` and collect what is delivered; resolves once a session watches it. */

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseGroupRef } from '../src/groupRef.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
-import { settleWhenIdle } from './settleWhenIdle.js';
 
 let h: ScriptedHarness | undefined;
 afterEach(async () => {
@@ -30,9 +29,6 @@ async function setup(options: Parameters<typeof scriptedHarness>[0] = {}): Promi
   return h;
 }
 
-const settle = <T>(h: ScriptedHarness, p: PromiseLike<T>, limitMs?: number) =>
-  settleWhenIdle(h.clock, p, limitMs);
-
 describe('group references', () => {
   it.each([
     ['@big_group', { kind: 'public', username: 'big_group' }],
@@ -54,7 +50,7 @@ describe('group references', () => {
 describe('scraping', () => {
   it('pages through participants 200 at a time up to maxMembers', async () => {
     const h = await setup();
-    const result = await settle(h, h.manager.scrapeGroupMembers('@big_group', { maxMembers: 450 }));
+    const result = await h.settle(h.manager.scrapeGroupMembers('@big_group', { maxMembers: 450 }));
     expect(result.members).toHaveLength(450);
     expect(result).toMatchObject({ complete: true, memberCount: 450 });
     const pages = h.telegram.requests
@@ -65,7 +61,7 @@ describe('scraping', () => {
       [200, 200],
       [400, 50],
     ]);
-    const capped = await settle(h, h.manager.scrapeGroupMembers('big_group', { maxMembers: 250 }));
+    const capped = await h.settle(h.manager.scrapeGroupMembers('big_group', { maxMembers: 250 }));
     expect(capped.members).toHaveLength(250);
     expect(capped).toMatchObject({ complete: false, incompleteReason: 'max-members', memberCount: 450 });
   });
@@ -73,12 +69,10 @@ describe('scraping', () => {
   it('writes members as CSV or JSONL with mode 0600', async () => {
     const h = await setup();
     const dir = await mkdtemp(join(tmpdir(), 'members-'));
-    await settle(
-      h,
+    await h.settle(
       h.manager.scrapeGroupMembers('small_group', { output: { path: join(dir, 'm.csv'), format: 'csv' } }),
     );
-    const result = await settle(
-      h,
+    const result = await h.settle(
       h.manager.scrapeGroupMembers('small_group', {
         output: { path: join(dir, 'm.jsonl'), format: 'jsonl' },
       }),
@@ -101,21 +95,21 @@ describe('scraping', () => {
     const h = await setup();
     h.telegram.fault = ({ request }) =>
       request instanceof Api.channels.GetParticipants ? { rpc: 'CHANNEL_PRIVATE' } : undefined;
-    await expect(settle(h, h.manager.scrapeGroupMembers('big_group'))).rejects.toThrow(/CHANNEL_PRIVATE/);
+    await expect(h.settle(h.manager.scrapeGroupMembers('big_group'))).rejects.toThrow(/CHANNEL_PRIVATE/);
   });
 });
 
 describe('join and scrape', () => {
   it('joins a public group with a real channels.JoinChannel and treats USER_ALREADY_PARTICIPANT as joined', async () => {
     const h = await setup({ sessions: 1 });
-    const first = await settle(h, h.manager.joinAndScrapeGroup('t.me/small_group'));
+    const first = await h.settle(h.manager.joinAndScrapeGroup('t.me/small_group'));
     expect(first).toMatchObject({ success: true, joinStatus: 'joined', complete: true });
     const join1 = h.telegram.requests.find((r) => r.request instanceof Api.channels.JoinChannel)!
       .request as Api.channels.JoinChannel;
     const smallGroup = h.telegram.channel(Number((join1.channel as Api.InputChannel).channelId.toString()));
     expect(smallGroup.username).toBe('small_group');
     expect(smallGroup.members).toContain(h.telegram.selfId('s0'));
-    const again = await settle(h, h.manager.joinAndScrapeGroup('@small_group'));
+    const again = await h.settle(h.manager.joinAndScrapeGroup('@small_group'));
     expect(again).toMatchObject({ success: true, joinStatus: 'already-member' });
     // The three members and the account that joined.
     expect(again.members).toHaveLength(4);
@@ -124,10 +118,10 @@ describe('join and scrape', () => {
 
   it('imports t.me/+HASH and t.me/joinchat/HASH invites', async () => {
     const h = await setup({ sessions: 1 });
-    const viaPlus = await settle(h, h.manager.joinAndScrapeGroup('https://t.me/+AbCdEfGh12'));
+    const viaPlus = await h.settle(h.manager.joinAndScrapeGroup('https://t.me/+AbCdEfGh12'));
     expect(viaPlus).toMatchObject({ joinStatus: 'joined' });
     expect(viaPlus.members).toHaveLength(4);
-    const viaJoinchat = await settle(h, h.manager.joinAndScrapeGroup('t.me/joinchat/AbCdEfGh12'));
+    const viaJoinchat = await h.settle(h.manager.joinAndScrapeGroup('t.me/joinchat/AbCdEfGh12'));
     expect(viaJoinchat).toMatchObject({ joinStatus: 'already-member' });
     expect(viaJoinchat.members).toHaveLength(4);
     const imports = h.telegram.requests.filter((r) => r.request instanceof Api.messages.ImportChatInvite);
@@ -139,7 +133,7 @@ describe('join and scrape', () => {
 
   it('reports INVITE_REQUEST_SENT as pending, with no members', async () => {
     const h = await setup({ sessions: 1 });
-    const r = await settle(h, h.manager.joinAndScrapeGroup('t.me/+NeedsApproval1'));
+    const r = await h.settle(h.manager.joinAndScrapeGroup('t.me/+NeedsApproval1'));
     expect(r).toMatchObject({
       success: true,
       joinStatus: 'pending',
@@ -156,8 +150,7 @@ describe('join and scrape', () => {
       session === 's0' && request instanceof Api.channels.JoinChannel
         ? { rpc: 'CHANNELS_TOO_MUCH' }
         : undefined;
-    const report = await settle(
-      h,
+    const report = await h.settle(
       h.manager.safeBulkScrapeWithRotation(['third_group', 'fourth_group', 'fifth_group']),
     );
     expect(report.summary).toMatchObject({ total: 3, succeeded: 3, failed: 0, incomplete: 0 });
@@ -171,7 +164,7 @@ describe('bulk scraping with quotas', () => {
     const h = await setup({ sessions: 2, dailyScrapeQuota: 1 });
     const names = ['big_group', 'small_group', 'third_group', 'fourth_group', 'fifth_group'];
     const op = h.manager.safeBulkScrapeWithRotation(names, { maxMembers: 5, delayMs: 0 });
-    const report = await settle(h, op, 3 * 24 * 3600_000);
+    const report = await h.settle(op, 3 * 24 * 3600_000);
     expect(report.summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
     expect(h.clock.now()).toBeGreaterThanOrEqual(2 * 24 * 3600_000);
     expect(report.results.size).toBe(5);
@@ -187,7 +180,7 @@ describe('bulk scraping with quotas', () => {
     });
     const seen: string[] = [];
     op.results$.subscribe((r) => seen.push(r.group));
-    await settle(h, op);
+    await h.settle(op);
     expect(seen.sort()).toEqual(['small_group', 'third_group']);
     expect((await readFile(join(dir, 'third_group.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(10);
   });

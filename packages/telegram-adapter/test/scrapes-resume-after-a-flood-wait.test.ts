@@ -2,7 +2,6 @@ import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { FaultContext } from './scriptedTelegram.js';
-import { settleWhenIdle } from './settleWhenIdle.js';
 
 let h: ScriptedHarness | undefined;
 afterEach(async () => {
@@ -53,10 +52,7 @@ describe('a flood wait in the middle of a scrape', () => {
     });
     await h.ready();
     h.telegram.fault = floodOnPage(3, 30 * 60);
-    const result = await settleWhenIdle(
-      h.clock,
-      h.manager.joinAndScrapeGroup('big_group', { maxMembers: 2000 }),
-    );
+    const result = await h.settle(h.manager.joinAndScrapeGroup('big_group', { maxMembers: 2000 }));
     const seen = pages(h);
     expect(seen.map((p) => p.offset)).toEqual([0, 200, 400, 400, 600, 800, 1000]);
     // Pages 1–3 on the session that joined; the flood wait moved the rest to the other one.
@@ -83,7 +79,7 @@ describe('a flood wait in the middle of a scrape', () => {
     });
     await h.ready();
     h.telegram.fault = floodOnPage(2, 30 * 60);
-    const result = await settleWhenIdle(h.clock, h.manager.joinAndScrapeGroup('t.me/+PrivateHash1'));
+    const result = await h.settle(h.manager.joinAndScrapeGroup('t.me/+PrivateHash1'));
     expect(pages(h).map((p) => p.offset)).toEqual([0, 200, 200, 400]);
     expect(count(h, 'messages.ImportChatInvite')).toBe(1);
     expect(quotaUsed(h, ['s0', 's1'], 5)).toBe(1);
@@ -104,10 +100,7 @@ describe('a flood wait in the middle of a scrape', () => {
       });
     const scrape = async (harness: ScriptedHarness) => {
       await harness.ready();
-      return settleWhenIdle(
-        harness.clock,
-        harness.manager.scrapeGroupMembers('big_group', { deepSearch: true }),
-      );
+      return harness.settle(harness.manager.scrapeGroupMembers('big_group', { deepSearch: true }));
     };
     h = setup(false);
     const uninterrupted = await scrape(h);

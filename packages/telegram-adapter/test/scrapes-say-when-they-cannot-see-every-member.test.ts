@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
-import { settleWhenIdle } from './settleWhenIdle.js';
 
 let h: ScriptedHarness | undefined;
 afterEach(async () => {
@@ -45,10 +44,7 @@ describe('a scrape that cannot see every member says so', () => {
       },
     });
     await h.ready();
-    const result = await settleWhenIdle(
-      h.clock,
-      h.manager.scrapeGroupMembers('mixed_group', { deepSearch: true }),
-    );
+    const result = await h.settle(h.manager.scrapeGroupMembers('mixed_group', { deepSearch: true }));
     expect(result).toMatchObject({
       success: true,
       complete: false,

@@ -1,14 +1,22 @@
+import { Writable } from 'node:stream';
 import { seededRandom, VirtualClock } from '@switchyard/core';
+import { type Logger, pino } from 'pino';
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { TelegramSessionSpec } from '../src/clientLike.js';
 import type { TelegramSessionManagerOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { captureLogs, type Harness, settler } from './harness.js';
 import { type RequestRecord, ScriptedTelegram } from './scriptedTelegram.js';
+import { settle } from './settle.js';
 
-export interface ScriptedHarness extends Omit<Harness, 'telegram'> {
+export interface ScriptedHarness {
+  readonly clock: VirtualClock;
   readonly telegram: ScriptedTelegram;
+  readonly manager: TelegramSessionManager;
+  /** Every line the manager logged (pino, trace level). */
+  readonly logs: string[];
+  /** Run virtual time until `promise` settles (or `limitMs` passes). */
+  settle<T>(promise: PromiseLike<T>, limitMs?: number): Promise<T>;
   /** Let every reachable session finish GramJS's `connect()` (a few turns of the event loop). */
   ready(): Promise<void>;
 }
@@ -67,7 +75,29 @@ export function scriptedHarness(
     }
     throw new Error('sessions did not connect');
   };
-  return { clock, telegram, manager, logs, settle: settler(clock), ready };
+  return {
+    clock,
+    telegram,
+    manager,
+    logs,
+    settle: (promise, limitMs) => settle(clock, promise, limitMs),
+    ready,
+  };
+}
+
+/** A pino logger at trace level whose every line lands in `logs`. */
+export function captureLogs(): { logs: string[]; logger: Logger } {
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'trace' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+  );
+  return { logs, logger };
 }
 
 /**

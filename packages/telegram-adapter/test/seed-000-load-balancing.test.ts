@@ -1,7 +1,7 @@
 // Seed 000's test list (tests/test_load_balancing.py), ported to the TelegramSessionManager API.
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoLiveSessionError } from '../src/adapterErrors.js';
-import { occupy, sendSequentially } from './harness.js';
+import { occupy, sendSequentially } from './poolWork.js';
 import { type ScriptedHarness, scriptedHarness, turnsUntil } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;

@@ -2,7 +2,7 @@
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../src/chatMonitor.js';
-import { occupy } from './harness.js';
+import { occupy } from './poolWork.js';
 import { type ScriptedHarness, scriptedHarness, turnsUntil } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;

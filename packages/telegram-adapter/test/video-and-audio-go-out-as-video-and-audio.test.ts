@@ -2,7 +2,7 @@ import { Api } from 'telegram';
 import { CustomFile } from 'telegram/client/uploads.js';
 import { getAttributes } from 'telegram/Utils.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mediaFile, mp3, mp4, settleWithFiles } from './mediaFiles.js';
+import { mediaFile, mp3, mp4 } from './mediaFiles.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;
@@ -15,7 +15,7 @@ afterEach(async () => {
 async function sendOne(path: string, type: 'video' | 'audio' | 'document') {
   h = scriptedHarness({ sessions: 1, users: ['alice_one'] });
   await h.ready();
-  const report = await settleWithFiles(h.clock, h.manager.sendMediaMessagesBulk(['alice_one'], path, type));
+  const report = await h.settle(h.manager.sendMediaMessagesBulk(['alice_one'], path, type));
   expect(report.summary.sent).toBe(1);
   const delivery = h.telegram.deliveries[0]!;
   const request = (delivery.request as Api.messages.SendMedia).media as Api.InputMediaUploadedDocument;

@@ -8,6 +8,14 @@ export interface BulkSendOptions {
   /** true (default): invalid recipients are skipped with a reason. false: any invalid recipient rejects the whole call and nothing is sent. */
   skipInvalid?: boolean;
   signal?: AbortSignal;
+  /**
+   * Record this send as a campaign with this id (1–200 characters) in the manager's `journal`,
+   * so it survives a crash: calling again with the same id and the same content (text or media,
+   * caption, recipient list, `skipInvalid`) resumes it and sends only to those not yet sent;
+   * different content throws a `ValidationError` naming `campaign`. Needs the manager's
+   * `journal`. See `resumeCampaign`.
+   */
+  campaign?: string;
 }
 
 export interface MediaSendOptions extends BulkSendOptions {
@@ -54,6 +62,8 @@ const bulkSendShape = {
   delayMs: delayMs.optional(),
   skipInvalid: z.boolean().optional(),
   signal: signal.optional(),
+  // Its type and length are checked by checkCampaignId, with the reason a journal is needed.
+  campaign: z.unknown().optional(),
 };
 
 const bulkSendSchema = z.object(bulkSendShape).strict();

@@ -174,7 +174,7 @@ export function claimedPeerOf(item: JournalItem): string | undefined {
 /** The result of an item finished before this call, from the journal alone. */
 export function resultFromJournal(item: JournalItem, duplicateOf?: string): MessageResult | undefined {
   const s = item.state;
-  const base = { recipient: item.key, timestamp: item.updatedAt };
+  const base = { recipient: item.key, timestamp: item.updatedAt, fromJournal: true };
   switch (s.state) {
     case 'done': {
       const r = s.result as { sessionUsed?: unknown; attempts?: unknown };

@@ -18,6 +18,8 @@ export interface MessageResult {
    */
   readonly duplicateOf?: string;
   readonly attempts: number;
+  /** True when a campaign's earlier run settled this item: the result is read from the journal. */
+  readonly fromJournal?: boolean;
   /** Clock time when the result was settled. */
   readonly timestamp: number;
 }

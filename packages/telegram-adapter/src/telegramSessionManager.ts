@@ -482,7 +482,8 @@ export class TelegramSessionManager {
    */
   async campaignStatus(id: string): Promise<CampaignStatus | undefined> {
     const journal = this.#journal?.journal;
-    const status = await journal?.status(checkCampaignId(id, journal));
+    const checked = checkCampaignId(id, journal);
+    const status = await journal!.status(checked);
     return status === undefined ? undefined : campaignStatus(status);
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { BatchStatus, Journal, JournalItem, JsonValue, OpenBatch } from '@switchyard/core';
 import { JournalMismatchError, ValidationError } from '@switchyard/core';
 import { SqliteJournal } from '@switchyard/core/sqlite';
@@ -113,14 +112,6 @@ export async function openCampaign(
     }
     throw error;
   }
-}
-
-/** A fingerprint of the recipient list, so a resume is checked to run the same list. */
-export function recipientsDigest(recipients: readonly unknown[]): JsonValue {
-  const hash = createHash('sha256')
-    .update(JSON.stringify(recipients.map(payloadOf)))
-    .digest('hex');
-  return { count: recipients.length, sha256: hash };
 }
 
 /** What the journal records of a recipient as given. */

@@ -26,7 +26,7 @@ import {
   claimedPeerOf,
   openCampaign,
   openJournal,
-  recipientsDigest,
+  payloadOf,
   recordRecipients,
   recordResult,
   resultFromJournal,
@@ -455,7 +455,9 @@ export class TelegramSessionManager {
         const stored = spec.content as Record<string, JsonValue>;
         const batch = await openCampaign(journal!, campaign, spec.kind, spec.content);
         try {
-          const recipients = (await batch.items()).map((i) => i.payload as string | number);
+          const recipients = Array.isArray(stored.recipients)
+            ? (stored.recipients as (string | number)[])
+            : [];
           const skipInvalid = stored.skipInvalid !== false;
           const content: Content =
             spec.kind === SEND_TEXT
@@ -534,7 +536,9 @@ export class TelegramSessionManager {
         if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
           batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
             ...prepared.campaign.content,
-            recipients: recipientsDigest(recipients),
+            // The list itself, so that resumeCampaign has it even when a crash came before its
+            // items were recorded.
+            recipients: recipients.map(payloadOf),
           });
         }
         const journal = batch === undefined ? undefined : await recordRecipients(batch, recipients);

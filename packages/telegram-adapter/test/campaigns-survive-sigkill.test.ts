@@ -94,8 +94,8 @@ describe('a campaign process killed with SIGKILL at random points', () => {
           let mode: 'start' | 'resume' = 'start';
           for (;;) {
             const want = laneKills < quota;
-            // Most of a campaign takes about a second after it starts sending.
-            const run = await runChild(dir, mode, seed++, want ? Math.floor(random() * 600) : undefined);
+            // A whole campaign takes a few seconds after it starts sending.
+            const run = await runChild(dir, mode, seed++, want ? Math.floor(random() * 400) : undefined);
             // After every run, killed or not: nobody got two messages.
             const delivered = checkNoDuplicates(dir);
             if (run.killed) {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const sessions = names.map((name) => ({ name, client: telegram.client(name) }));
   telegram.persistTo(telegramFile);
   // Small real latencies, so that a kill lands before, during or after a request.
-  telegram.onRequest = () => new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(random() * 6)));
+  telegram.onRequest = () => new Promise((resolve) => setTimeout(resolve, 3 + Math.floor(random() * 10)));
   const manager = new TelegramSessionManager({
     sessions,
     journal,

@@ -4,6 +4,8 @@ import { SqliteJournal } from '@switchyard/core/sqlite';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { BigInteger } from './deliver.js';
 import type { MessageResult } from './messageResult.js';
+import type { GroupScrapeResult, JoinRecord, ScrapeState } from './scrapeGroupTask.js';
+import type { Member } from './scrapeMembers.js';
 import { UNKNOWN_OUTCOME } from './sendToRecipient.js';
 
 /**
@@ -19,7 +21,7 @@ export type CampaignJournalOption =
 /** A campaign as the journal describes it. */
 export interface CampaignStatus {
   readonly id: string;
-  /** `send-text` or `send-media`. */
+  /** `send-text`, `send-media`, `scrape` or `join-and-scrape`. */
   readonly kind: string;
   /** Items recorded (recipients as given, repeats counted once). */
   readonly total: number;
@@ -272,4 +274,94 @@ export async function recordRecipients(
   }
   await batch.markSourceDone();
   return out;
+}
+
+// ---------------------------------------------------------------- scrape campaigns
+
+/** Campaign kinds of the scrapes: `bulkScrapeGroups`, and `safeBulkScrapeWithRotation` (joins first). */
+export const SCRAPE_GROUPS = 'scrape';
+export const JOIN_AND_SCRAPE_GROUPS = 'join-and-scrape';
+
+/** The journal's cursor that keeps a group's scrape state. */
+export const scrapeCursor = (key: string) => `scrape:${key}`;
+
+/** A scrape's state as the journal keeps it. */
+export function saveScrapeState(state: ScrapeState): JsonValue {
+  const p = state.progress;
+  return {
+    members: [...p.members.values()] as unknown as JsonValue,
+    seen: [...p.seen],
+    pass: p.pass,
+    offset: p.offset,
+    memberCount: p.memberCount ?? null,
+    asked: p.asked,
+    hidden: p.hidden,
+    joined:
+      state.joined === undefined ? null : { session: state.joined.session, status: state.joined.status },
+  };
+}
+
+/** A scrape's state from the journal, or undefined when none was kept. */
+export function restoreScrapeState(value: JsonValue | undefined): ScrapeState | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as unknown as {
+    members: Member[];
+    seen: string[];
+    pass: number;
+    offset: number;
+    memberCount: number | null;
+    asked: boolean;
+    hidden: boolean;
+    joined: JoinRecord | null;
+  };
+  return {
+    progress: {
+      members: new Map(v.members.map((m) => [m.id, m])),
+      seen: new Set(v.seen),
+      pass: v.pass,
+      offset: v.offset,
+      memberCount: v.memberCount ?? undefined,
+      asked: v.asked,
+      hidden: v.hidden,
+    },
+    ...(v.joined === null ? {} : { joined: v.joined }),
+  };
+}
+
+/** A group's result, finished by an earlier run, from the journal; undefined when it is not final. */
+export function scrapeResultFromJournal(item: JournalItem): GroupScrapeResult | undefined {
+  const s = item.state;
+  if (s.state === 'done') return s.result as unknown as GroupScrapeResult;
+  if (s.state === 'failed' || s.state === 'skipped' || s.state === 'unknown') {
+    return {
+      group: item.key,
+      success: false,
+      members: [],
+      complete: false,
+      sessionUsed: null,
+      error: s.state === 'failed' ? (s.code ?? s.reason) : s.reason,
+      attempts: 0,
+      timestamp: item.updatedAt,
+    };
+  }
+  return undefined;
+}
+
+/** Record a group's result; a scrape interrupted by cancellation is left for a resume. */
+export async function recordScrape(
+  batch: OpenBatch,
+  key: string,
+  result: GroupScrapeResult,
+  interrupted: boolean,
+): Promise<void> {
+  if (result.success) {
+    await batch.transition(key, { state: 'done', result: result as unknown as JsonValue });
+    return;
+  }
+  if (interrupted) return;
+  const reason = result.error ?? 'failed';
+  await batch.transition(
+    key,
+    CODE.test(reason) ? { state: 'failed', reason, code: reason } : { state: 'failed', reason },
+  );
 }

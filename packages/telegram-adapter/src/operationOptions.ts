@@ -43,6 +43,15 @@ export interface BulkScrapeOptions {
   /** Delay between two scrapes of one session. */
   delayMs?: number;
   signal?: AbortSignal;
+  /**
+   * Record these scrapes as a campaign with this id (1–200 characters) in the manager's
+   * `journal`: each group's result, its join, and the page its scrape reached. Calling again
+   * with the same id, groups and options resumes it: finished groups are read from the journal,
+   * joined groups are not joined again, and an interrupted scrape continues from its page with
+   * the members it had (no duplicates). Different groups or options throw a `ValidationError`
+   * naming `campaign`. Needs the manager's `journal`.
+   */
+  campaign?: string;
 }
 
 // Every schema is strict: an unknown key (a misspelt option, or one of a feature not built
@@ -91,6 +100,7 @@ const bulkScrapeSchema = z
     format: format.optional(),
     delayMs: delayMs.optional(),
     signal: signal.optional(),
+    campaign: z.unknown().optional(),
   })
   .strict();
 

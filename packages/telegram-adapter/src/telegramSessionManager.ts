@@ -24,15 +24,23 @@ import {
   campaignStatus,
   checkCampaignId,
   claimedPeerOf,
+  JOIN_AND_SCRAPE_GROUPS,
+  keyOf,
   openCampaign,
   openJournal,
   payloadOf,
   recordRecipients,
   recordResult,
+  recordScrape,
+  restoreScrapeState,
   resultFromJournal,
+  SCRAPE_GROUPS,
   SEND_MEDIA,
   SEND_TEXT,
   type SendAttempt,
+  saveScrapeState,
+  scrapeCursor,
+  scrapeResultFromJournal,
 } from './campaign.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
@@ -447,6 +455,14 @@ export class TelegramSessionManager {
         const journal = this.#journal?.journal;
         const campaign = checkCampaignId(id, journal);
         const spec = await journal!.spec(campaign);
+        if (spec?.kind === SCRAPE_GROUPS || spec?.kind === JOIN_AND_SCRAPE_GROUPS) {
+          throw new ValidationError([
+            {
+              field: 'campaign',
+              reason: `${JSON.stringify(campaign)} is a scrape campaign: resume it with bulkScrapeGroups (or safeBulkScrapeWithRotation) given the same groups, options and campaign`,
+            },
+          ]);
+        }
         if (spec === undefined || (spec.kind !== SEND_TEXT && spec.kind !== SEND_MEDIA)) {
           throw new ValidationError([
             { field: 'campaign', reason: `the journal has no send campaign ${JSON.stringify(campaign)}` },
@@ -628,10 +644,18 @@ export class TelegramSessionManager {
         await batch?.release();
       }
     }, controller);
-    const run = Promise.resolve(operation).catch(() => undefined);
+    this.#trackCampaign(operation);
+    return operation;
+  }
+
+  /** Keep a running operation until it settles, so shutdown waits for its last journal writes. */
+  #trackCampaign(operation: PromiseLike<unknown>): void {
+    const run = Promise.resolve(operation).then(
+      () => undefined,
+      () => undefined,
+    );
     this.#campaignRuns.add(run);
     void run.finally(() => this.#campaignRuns.delete(run));
-    return operation;
   }
 
   /**
@@ -805,7 +829,8 @@ export class TelegramSessionManager {
     defaults: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
     const controller = this.#operationController();
-    return new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
+    const operation = new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
+      let batch: OpenBatch | undefined;
       try {
         this.#assertOpen();
         const options = { ...defaults, ...checkBulkScrapeOptions(given) };
@@ -814,15 +839,54 @@ export class TelegramSessionManager {
           throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
         }
         const refs = groups.map((g, i) => parseGroupRef(g, `groups.${i}`));
+        const campaignId =
+          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
         this.#assertLive();
+        if (campaignId !== undefined) {
+          batch = await openCampaign(
+            this.#journal!.journal,
+            campaignId,
+            options.join === true ? JOIN_AND_SCRAPE_GROUPS : SCRAPE_GROUPS,
+            {
+              groups: groups.map(payloadOf),
+              maxMembers: options.maxMembers ?? null,
+              deepSearch: options.deepSearch === true,
+              join: options.join === true,
+              outputDir: options.outputDir ?? null,
+              format: options.format ?? 'csv',
+            },
+          );
+        }
+        const b = batch;
+        const journal = b === undefined ? undefined : await recordRecipients(b, groups);
         const results = new Map<string, GroupScrapeResult>();
+        const started = new Set<string>();
         await Promise.all(
-          refs.map(async (ref) => {
+          refs.map(async (ref, i) => {
+            const key = keyOf(groups[i]);
+            // A group listed twice is one journal item, scraped once.
+            if (journal !== undefined && started.has(key)) return;
+            started.add(key);
+            const item = journal?.get(key);
+            const before = item === undefined ? undefined : scrapeResultFromJournal(item);
+            if (before !== undefined) {
+              results.set(ref.input, before);
+              emit(before);
+              return;
+            }
+            const resumed =
+              b === undefined ? undefined : restoreScrapeState(await b.cursor(scrapeCursor(key)));
             const r = await scrapeGroupTask(
               this.#taskContext,
               ref,
               { ...options, join: options.join === true || ref.kind === 'invite' },
               signal,
+              b === undefined
+                ? undefined
+                : {
+                    ...(resumed === undefined ? {} : { resumed }),
+                    checkpoint: (state) => b.setCursor(scrapeCursor(key), saveScrapeState(state)),
+                  },
             );
             if (options.outputDir && r.success && r.joinStatus !== 'pending') {
               const format = options.format ?? 'csv';
@@ -832,6 +896,7 @@ export class TelegramSessionManager {
                 format,
               );
             }
+            if (b !== undefined) await recordScrape(b, key, r, signal.aborted);
             results.set(ref.input, r);
             emit(r);
           }),
@@ -854,8 +919,11 @@ export class TelegramSessionManager {
         };
       } finally {
         this.#endOperation(controller);
+        await batch?.release();
       }
     }, controller);
+    this.#trackCampaign(operation);
+    return operation;
   }
 
   // ---------------------------------------------------------------- monitoring

@@ -12,7 +12,7 @@ import { readPersistedDeliveries } from './scriptedTelegram.js';
 // (`pnpm test:crash` sets 200).
 const KILLS = Number(process.env.SWITCHYARD_CRASH_KILLS ?? '25');
 /** Campaigns run side by side, each in its own folder (journal, Telegram file). */
-const LANES = 4;
+const LANES = 2;
 const CHILD = fileURLToPath(new URL('../.tsbuild-test/crash/test/crash/campaignChild.js', import.meta.url));
 
 const dirs: string[] = [];

@@ -25,6 +25,7 @@ export interface CampaignStatus {
   readonly kind: string;
   /** Items recorded (recipients as given, repeats counted once). */
   readonly total: number;
+  /** Items finished successfully: messages sent, or (for a scrape campaign) groups scraped. */
   readonly sent: number;
   readonly failed: number;
   /** Invalid or duplicate recipients. */

@@ -46,6 +46,8 @@ describe('public types', () => {
     expectTypeOf<SendOptions['campaign']>().toEqualTypeOf<string | undefined>();
     type MediaOptions = NonNullable<Parameters<TelegramSessionManager['sendMediaMessagesBulk']>[3]>;
     expectTypeOf<MediaOptions['campaign']>().toEqualTypeOf<string | undefined>();
+    type ScrapeOptions = NonNullable<Parameters<TelegramSessionManager['bulkScrapeGroups']>[1]>;
+    expectTypeOf<ScrapeOptions['campaign']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<TelegramSessionManager['resumeCampaign']>().parameters.toEqualTypeOf<[string]>();
     expectTypeOf<ReturnType<TelegramSessionManager['resumeCampaign']>>().toEqualTypeOf<
       ReturnType<TelegramSessionManager['sendTextMessagesBulk']>

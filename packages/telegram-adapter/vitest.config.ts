@@ -6,6 +6,8 @@ export default defineProject({
   test: {
     name: 'telegram-adapter',
     include: ['test/**/*.test.ts'],
+    // Builds dist and the crash test's child process, which run in processes of their own.
+    globalSetup: ['test/crash/buildCrashChild.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.test.json' },
   },
 });

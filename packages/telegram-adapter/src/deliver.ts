@@ -30,6 +30,12 @@ export interface DeliveryContext {
   readonly signal: AbortSignal;
   readonly peers: PeerBook;
   readonly claims: PeerClaims;
+  /**
+   * Called right before each `SendMessage`/`SendMedia` leaves (the peer resolved, the file
+   * uploaded) with the resolved peer's key; the request leaves only once it has resolved. A
+   * campaign records the attempt durably here.
+   */
+  readonly beforeSend?: (peer: string | undefined) => Promise<void>;
 }
 
 /**
@@ -55,9 +61,11 @@ export async function deliver(
   if (duplicateOf !== undefined) return { duplicateOf };
   try {
     if (content.kind === 'text') {
+      await ctx.beforeSend?.(key);
+      signal.throwIfAborted();
       await client.invoke(new Api.messages.SendMessage({ peer, message: content.message, randomId }));
     } else {
-      await sendMedia(ctx, peer, content, randomId);
+      await sendMedia(ctx, peer, key, content, randomId);
     }
     return 'sent';
   } catch (error) {
@@ -75,12 +83,17 @@ export async function deliver(
 async function sendMedia(
   ctx: DeliveryContext,
   peer: Api.TypeInputPeer,
+  key: string | undefined,
   content: Extract<Content, { kind: 'media' }>,
   randomId: BigInteger,
 ): Promise<void> {
   const { client, session, signal } = ctx;
   const send = async (prepared: PreparedMedia) => {
     signal.throwIfAborted();
+    if (ctx.beforeSend !== undefined) {
+      await ctx.beforeSend(key);
+      signal.throwIfAborted();
+    }
     const answer = await client.invoke(
       new Api.messages.SendMedia({ peer, media: prepared.media, message: content.caption, randomId }),
     );

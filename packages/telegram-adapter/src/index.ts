@@ -3,6 +3,7 @@
 // test/public-surface.test-d.ts).
 export { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
 export type { BulkOperation } from './bulkOperation.js';
+export type { CampaignJournalOption, CampaignStatus } from './campaign.js';
 export type { MonitoredMessage } from './chatMonitor.js';
 export type {
   EntityLike,

@@ -1,6 +1,7 @@
-import type { Clock, Random, RetryOptions, Strategy } from '@switchyard/core';
+import type { Clock, Journal, Random, RetryOptions, Strategy } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { type CampaignJournalOption, isJournal } from './campaign.js';
 import type { TelegramSessionSpec } from './clientLike.js';
 import type { ReconnectOptions } from './connectionSupervisor.js';
 import type { BigInteger } from './deliver.js';
@@ -57,6 +58,15 @@ export interface TelegramSessionManagerOptions {
   logger?: Logger;
   /** Source of `randomId`s. Default: GramJS's cryptographically random longs. */
   randomId?: () => BigInteger;
+  /**
+   * Where campaigns (bulk sends given `{ campaign }`) are recorded so they survive a crash: a
+   * SQLite file path (created on first use; its folder must exist and be writable), `{ path,
+   * synchronous }` (`'normal'`, the default, survives a crash or kill of the process; `'full'`
+   * also a power loss), or a `Journal` from `@switchyard/core` (e.g. `MemoryJournal`). A file
+   * that cannot be opened throws core's `JournalOpenError` here. A file journal is closed by
+   * `shutdown()`; a `Journal` object given here is left open for its owner.
+   */
+  journal?: CampaignJournalOption;
 }
 
 const positiveInt = (what: string) =>
@@ -114,6 +124,21 @@ const optionsSchema = z
     random: z.function().optional(),
     logger: z.unknown().optional(),
     randomId: z.function().optional(),
+    journal: z
+      .union(
+        [
+          z.string().min(1, 'must be a file path'),
+          z
+            .object({
+              path: z.string().min(1, 'must be a file path'),
+              synchronous: z.enum(['normal', 'full'], { error: "must be 'normal' or 'full'" }).optional(),
+            })
+            .strict(),
+          z.custom<Journal>(isJournal),
+        ],
+        { error: 'must be a file path, { path, synchronous } or a Journal' },
+      )
+      .optional(),
   } satisfies Record<keyof TelegramSessionManagerOptions, unknown>)
   // An unknown key (a misspelt option, or one of a feature not built yet) is an error, not ignored.
   .strict();

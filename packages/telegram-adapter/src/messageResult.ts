@@ -2,7 +2,11 @@
 export interface MessageResult {
   readonly recipient: string;
   readonly success: boolean;
-  readonly outcome: 'sent' | 'failed' | 'skipped';
+  /**
+   * `unknown` only in a campaign (see `campaign`): a send that may have left, whose session was
+   * gone or dead when it was resumed, so it is never sent again (`error` is `UNKNOWN_OUTCOME`).
+   */
+  readonly outcome: 'sent' | 'failed' | 'skipped' | 'unknown';
   /** The session that sent it, or the last one that tried; null when none did. */
   readonly sessionUsed: string | null;
   /** Why it failed or was skipped: a Telegram error code (e.g. `USER_PRIVACY_RESTRICTED`) or a validation reason. */
@@ -14,6 +18,8 @@ export interface MessageResult {
    */
   readonly duplicateOf?: string;
   readonly attempts: number;
+  /** True when a campaign's earlier run settled this item: the result is read from the journal. */
+  readonly fromJournal?: boolean;
   /** Clock time when the result was settled. */
   readonly timestamp: number;
 }
@@ -23,6 +29,8 @@ export interface BulkSendSummary {
   readonly sent: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Campaign sends whose outcome is unknown (see `MessageResult.outcome`); 0 outside campaigns. */
+  readonly unknown: number;
   readonly bySession: Readonly<Record<string, { readonly sent: number; readonly failed: number }>>;
   /** Failures and skips counted by reason. */
   readonly byError: Readonly<Record<string, number>>;
@@ -38,12 +46,14 @@ export function summarize(results: Iterable<MessageResult>): BulkSendSummary {
   let sent = 0;
   let failed = 0;
   let skipped = 0;
+  let unknown = 0;
   const bySession: Record<string, { sent: number; failed: number }> = {};
   const byError: Record<string, number> = {};
   for (const r of results) {
     total++;
     if (r.outcome === 'sent') sent++;
     else if (r.outcome === 'failed') failed++;
+    else if (r.outcome === 'unknown') unknown++;
     else skipped++;
     if (r.sessionUsed !== null && r.outcome !== 'skipped') {
       const s = bySession[r.sessionUsed] ?? { sent: 0, failed: 0 };
@@ -53,5 +63,5 @@ export function summarize(results: Iterable<MessageResult>): BulkSendSummary {
     }
     if (r.error !== undefined) byError[r.error] = (byError[r.error] ?? 0) + 1;
   }
-  return { total, sent, failed, skipped, bySession, byError };
+  return { total, sent, failed, skipped, unknown, bySession, byError };
 }

@@ -8,6 +8,14 @@ export interface BulkSendOptions {
   /** true (default): invalid recipients are skipped with a reason. false: any invalid recipient rejects the whole call and nothing is sent. */
   skipInvalid?: boolean;
   signal?: AbortSignal;
+  /**
+   * Record this send as a campaign with this id (1–200 characters) in the manager's `journal`,
+   * so it survives a crash: calling again with the same id and the same content (text or media,
+   * caption, recipient list, `skipInvalid`) resumes it and sends only to those not yet sent;
+   * different content throws a `ValidationError` naming `campaign`. Needs the manager's
+   * `journal`. See `resumeCampaign`.
+   */
+  campaign?: string;
 }
 
 export interface MediaSendOptions extends BulkSendOptions {
@@ -35,6 +43,15 @@ export interface BulkScrapeOptions {
   /** Delay between two scrapes of one session. */
   delayMs?: number;
   signal?: AbortSignal;
+  /**
+   * Record these scrapes as a campaign with this id (1–200 characters) in the manager's
+   * `journal`: each group's result, its join, and the page its scrape reached. Calling again
+   * with the same id, groups and options resumes it: finished groups are read from the journal,
+   * joined groups are not joined again, and an interrupted scrape continues from its page with
+   * the members it had (no duplicates). Different groups or options throw a `ValidationError`
+   * naming `campaign`. Needs the manager's `journal`.
+   */
+  campaign?: string;
 }
 
 // Every schema is strict: an unknown key (a misspelt option, or one of a feature not built
@@ -54,6 +71,8 @@ const bulkSendShape = {
   delayMs: delayMs.optional(),
   skipInvalid: z.boolean().optional(),
   signal: signal.optional(),
+  // Its type and length are checked by checkCampaignId, with the reason a journal is needed.
+  campaign: z.unknown().optional(),
 };
 
 const bulkSendSchema = z.object(bulkSendShape).strict();
@@ -81,6 +100,7 @@ const bulkScrapeSchema = z
     format: format.optional(),
     delayMs: delayMs.optional(),
     signal: signal.optional(),
+    campaign: z.unknown().optional(),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import {
   type Member,
   newScrapeProgress,
   type ScrapeOutcome,
+  type ScrapeProgress,
   scrapeMembers,
 } from './scrapeMembers.js';
 import type { TaskContext } from './taskContext.js';
@@ -56,14 +57,17 @@ export async function scrapeGroupTask(
   ref: GroupRef,
   options: { maxMembers?: number; deepSearch?: boolean; join?: boolean; delayMs?: number },
   signal: AbortSignal | undefined,
+  durable?: DurableScrape,
 ): Promise<GroupScrapeResult> {
   // Checked at the entry point (operationOptions.ts).
   const maxMembers = options.maxMembers ?? 10_000;
   let attempts = 0;
   let sessionUsed: string | null = null;
-  const progress = newScrapeProgress();
+  const progress = durable?.resumed?.progress ?? newScrapeProgress();
   let quotaTaken = false;
-  let joined: { readonly session: string; readonly status: JoinStatus } | undefined;
+  let joined: JoinRecord | undefined = durable?.resumed?.joined;
+  const checkpoint =
+    durable === undefined ? undefined : () => durable.checkpoint({ progress, ...(joined ? { joined } : {}) });
   // Sessions that found they cannot see the group: the next submission avoids them.
   const notMembers: string[] = [];
   const submit = () =>
@@ -90,6 +94,7 @@ export async function scrapeGroupTask(
         if ((options.join || ref.kind === 'invite') && joined === undefined) {
           const result = await joinGroup(client, ref);
           joined = { session: worker, status: result.status };
+          await checkpoint?.();
           if (result.status === 'pending') return { outcome: pendingOutcome(), joinStatus: result.status };
           peer = result.peer;
         }
@@ -102,6 +107,7 @@ export async function scrapeGroupTask(
             maxMembers,
             signal: runSignal,
             ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
+            ...(checkpoint ? { checkpoint } : {}),
           },
           progress,
         );
@@ -146,6 +152,24 @@ export async function scrapeGroupTask(
       timestamp: ctx.clock.now(),
     };
   }
+}
+
+/** A join made for a scrape: by which session, and how it went. */
+export interface JoinRecord {
+  readonly session: string;
+  readonly status: JoinStatus;
+}
+
+/** Where a campaign's scrape is: the members and page it reached, and its join. */
+export interface ScrapeState {
+  readonly progress: ScrapeProgress;
+  readonly joined?: JoinRecord;
+}
+
+/** For a campaign's scrape: the state it resumes from, and where each step is kept. */
+export interface DurableScrape {
+  readonly resumed?: ScrapeState;
+  checkpoint(state: ScrapeState): Promise<void>;
 }
 
 /** Whether some session not in `excluded` is neither dead nor being removed. */

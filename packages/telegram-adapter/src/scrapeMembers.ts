@@ -26,6 +26,11 @@ export interface ScrapeOptions {
   readonly signal?: AbortSignal;
   /** Called after each page, for progress. */
   readonly onPage?: (collected: number) => void;
+  /**
+   * Called after each page is taken into `progress` (awaited before the next request), so a
+   * campaign can keep the place it reached.
+   */
+  readonly checkpoint?: () => Promise<void>;
 }
 
 /** Letters and digits: the usual way past the ~10,000-per-filter cap. */
@@ -148,6 +153,7 @@ export async function scrapeMembers(
       progress.hidden = true;
     }
     options.onPage?.(members.size);
+    await options.checkpoint?.();
     return outcome(progress, options, false);
   }
   if (!(peer instanceof Api.InputPeerChannel)) {
@@ -188,6 +194,7 @@ export async function scrapeMembers(
       add(page.participants.map(participantUserId), page.users);
       options.onPage?.(members.size);
       progress.offset += page.participants.length;
+      await options.checkpoint?.();
       if (progress.offset >= page.count) break;
     }
   }

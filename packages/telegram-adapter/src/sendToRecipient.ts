@@ -1,6 +1,6 @@
-import type { TaskSpec } from '@switchyard/core';
+import { TaskFailedError, type TaskSpec, TaskTimeoutError } from '@switchyard/core';
 import type { TelegramSession } from './clientLike.js';
-import { type Content, type DeliveryOutcome, deliver } from './deliver.js';
+import { type BigInteger, type Content, type DeliveryOutcome, deliver } from './deliver.js';
 import { errorCode } from './errorCode.js';
 import type { MessageResult } from './messageResult.js';
 import type { PeerClaims } from './peerClaims.js';
@@ -28,6 +28,16 @@ export interface SendOptions {
     readonly able: () => boolean;
     readonly routes: PeerRoutes;
   };
+  /** For a campaign item: its recorded attempt to reuse, and where to record a new one. */
+  readonly durable?: DurableSend;
+}
+
+/** How a campaign item is sent: the attempt it resumes, and the hook that records attempts. */
+export interface DurableSend {
+  /** The attempt left `attempting` by an earlier run: retried only on its session, with its randomId. */
+  readonly resumed?: { readonly session: string; readonly randomId: BigInteger };
+  /** Record `attempting(session, randomId, peer)` durably; the send leaves only after it resolves. */
+  record(session: string, randomId: BigInteger, peer: string | undefined): Promise<void>;
 }
 
 /**
@@ -60,7 +70,9 @@ export async function sendToRecipient(
     };
     signal = item.signal;
   }
-  const randomId = ctx.newRandomId();
+  const durable = options.durable;
+  const randomId = durable?.resumed?.randomId ?? ctx.newRandomId();
+  let recorded = durable?.resumed !== undefined;
   let attempts = 0;
   let sessionUsed: string | null = null;
   const task: TaskSpec<TelegramSession, DeliveryOutcome> = {
@@ -71,6 +83,7 @@ export async function sendToRecipient(
     signal,
     attemptTimeoutMs: options.attemptTimeoutMs,
     ...(route !== undefined ? { antiAffinity: route.excluded } : {}),
+    ...(durable?.resumed !== undefined ? { pinnedTo: durable.resumed.session } : {}),
     ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
     run: ({ worker, resource, signal: attempt }) => {
       attempts++;
@@ -82,6 +95,14 @@ export async function sendToRecipient(
           signal: attempt,
           peers: options.peers,
           claims: options.claims,
+          ...(durable === undefined
+            ? {}
+            : {
+                beforeSend: async (peer: string | undefined) => {
+                  await durable.record(worker, randomId, peer);
+                  recorded = true;
+                },
+              }),
         },
         recipient,
         content,
@@ -112,6 +133,17 @@ export async function sendToRecipient(
       timestamp: ctx.clock.now(),
     };
   } catch (error) {
+    if (durable !== undefined && recorded && mayHaveLeft(error)) {
+      return {
+        recipient: recipient.input,
+        success: false,
+        outcome: 'unknown',
+        sessionUsed: durable.resumed?.session ?? sessionUsed,
+        error: UNKNOWN_OUTCOME,
+        attempts,
+        timestamp: ctx.clock.now(),
+      };
+    }
     return {
       recipient: recipient.input,
       success: false,
@@ -124,6 +156,17 @@ export async function sendToRecipient(
   } finally {
     stopWatching();
   }
+}
+
+/** The error of a campaign send that may have left and will never be sent again. */
+export const UNKNOWN_OUTCOME = 'UNKNOWN_OUTCOME';
+
+/** The pool gave up on an attempt that may have reached Telegram (its outcome unknown, or its budget spent). */
+function mayHaveLeft(error: unknown): boolean {
+  return (
+    (error instanceof TaskFailedError && error.failure === 'unknown-outcome') ||
+    error instanceof TaskTimeoutError
+  );
 }
 
 /** The reason of a skipped item whose recipient another item of the same send already has. */

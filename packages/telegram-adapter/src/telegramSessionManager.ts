@@ -1,12 +1,47 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import type { Clock, Failure, Pool, PoolSnapshot, Random, Strategy, TaskView } from '@switchyard/core';
+import type {
+  Clock,
+  Failure,
+  Journal,
+  JsonValue,
+  OpenBatch,
+  Pool,
+  PoolSnapshot,
+  Random,
+  Strategy,
+  TaskView,
+} from '@switchyard/core';
 import { createPool, SwitchyardError, systemClock, ValidationError } from '@switchyard/core';
 import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
 import { generateRandomLong } from 'telegram/Helpers.js';
 import { ManagerShutDownError, NoConnectedSessionError, NoLiveSessionError } from './adapterErrors.js';
 import { BulkOperation } from './bulkOperation.js';
+import {
+  attemptOf,
+  type CampaignStatus,
+  campaignStatus,
+  checkCampaignId,
+  claimedPeerOf,
+  JOIN_AND_SCRAPE_GROUPS,
+  keyOf,
+  openCampaign,
+  openJournal,
+  payloadOf,
+  recordRecipients,
+  recordResult,
+  recordScrape,
+  restoreScrapeState,
+  resultFromJournal,
+  SCRAPE_GROUPS,
+  SEND_MEDIA,
+  SEND_TEXT,
+  type SendAttempt,
+  saveScrapeState,
+  scrapeCursor,
+  scrapeResultFromJournal,
+} from './campaign.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
 import { judgeFailure, type SessionEffect } from './classifyFailure.js';
@@ -48,7 +83,12 @@ import { PeerRoutes } from './peerRoutes.js';
 import { partitionRecipients, type Recipient } from './recipient.js';
 import { knowsUser, PeerBook } from './resolvePeer.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
-import { DUPLICATE_RECIPIENT, type SendOptions, sendToRecipient } from './sendToRecipient.js';
+import {
+  DUPLICATE_RECIPIENT,
+  type DurableSend,
+  type SendOptions,
+  sendToRecipient,
+} from './sendToRecipient.js';
 import { SessionMedia } from './sessionMedia.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
@@ -124,6 +164,10 @@ export class TelegramSessionManager {
   readonly #taskContext: TaskContext;
   #strategyName: string;
   #shutdown: Promise<void> | undefined;
+  /** Where campaigns are recorded, and whether the manager opened it (and so closes it). */
+  readonly #journal: { readonly journal: Journal; readonly owned: boolean } | undefined;
+  /** Campaign operations running now: shutdown lets them record their last states first. */
+  readonly #campaignRuns = new Set<Promise<unknown>>();
 
   constructor(options: TelegramSessionManagerOptions) {
     this.#options = checkManagerOptions(options);
@@ -135,6 +179,9 @@ export class TelegramSessionManager {
       random: this.#random,
     });
     this.#strategyName = name;
+    // Opened before anything connects: a bad file throws here and nothing is sent.
+    this.#journal =
+      options.journal === undefined ? undefined : openJournal(options.journal, () => this.#clock.now());
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'telegram-adapter' });
     this.pool = createPool<TelegramSession>({
       strategy,
@@ -340,10 +387,14 @@ export class TelegramSessionManager {
     message: string,
     options: BulkSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(recipients, options, checkBulkSendOptions, async () => ({
-      kind: 'text',
-      message: validateMessageText(message),
-    }));
+    return this.#bulkSend(checkBulkSendOptions, options, async () => {
+      const text = validateMessageText(message);
+      return {
+        recipients,
+        content: { kind: 'text', message: text },
+        campaign: { kind: SEND_TEXT, content: { message: text, skipInvalid: options.skipInvalid !== false } },
+      };
+    });
   }
 
   sendMediaMessagesBulk(
@@ -352,10 +403,17 @@ export class TelegramSessionManager {
     mediaType: MediaType,
     options: MediaSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(recipients, options, checkMediaSendOptions, async () => {
+    return this.#bulkSend(checkMediaSendOptions, options, async () => {
       const caption = validateCaption(options.caption);
       const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
-      return { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content;
+      return {
+        recipients,
+        content: { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content,
+        campaign: {
+          kind: SEND_MEDIA,
+          content: { mediaPath, mediaType, caption, skipInvalid: options.skipInvalid !== false },
+        },
+      };
     });
   }
 
@@ -377,18 +435,109 @@ export class TelegramSessionManager {
     return Object.fromEntries([...results].map(([r, res]) => [r, res.success]));
   }
 
+  // ---------------------------------------------------------------- campaigns
+
+  /**
+   * Continue a campaign with what the journal holds alone (its text or media, its recipients),
+   * for example after a restart. Returns what the bulk send returns; its results include the
+   * items finished before, read from the journal. An item left mid-send is retried only on the
+   * session that was sending it, with the same `randomId`; when that session is not in this
+   * manager or is dead, it is reported `unknown` and never sent from another session. Rejects
+   * with a `ValidationError` naming `campaign` when the journal has no such campaign, and with
+   * core's `JournalLeaseError` while another process (or call) runs it. A media campaign reads
+   * its file again from the path it was given.
+   */
+  resumeCampaign(id: string): BulkOperation<MessageResult, BulkSendReport> {
+    return this.#bulkSend(
+      () => ({}),
+      {},
+      async () => {
+        const journal = this.#journal?.journal;
+        const campaign = checkCampaignId(id, journal);
+        const spec = await journal!.spec(campaign);
+        if (spec?.kind === SCRAPE_GROUPS || spec?.kind === JOIN_AND_SCRAPE_GROUPS) {
+          throw new ValidationError([
+            {
+              field: 'campaign',
+              reason: `${JSON.stringify(campaign)} is a scrape campaign: resume it with bulkScrapeGroups (or safeBulkScrapeWithRotation) given the same groups, options and campaign`,
+            },
+          ]);
+        }
+        if (spec === undefined || (spec.kind !== SEND_TEXT && spec.kind !== SEND_MEDIA)) {
+          throw new ValidationError([
+            { field: 'campaign', reason: `the journal has no send campaign ${JSON.stringify(campaign)}` },
+          ]);
+        }
+        const stored = spec.content as Record<string, JsonValue>;
+        const batch = await openCampaign(journal!, campaign, spec.kind, spec.content);
+        try {
+          const recipients = Array.isArray(stored.recipients)
+            ? (stored.recipients as (string | number)[])
+            : [];
+          const skipInvalid = stored.skipInvalid !== false;
+          const content: Content =
+            spec.kind === SEND_TEXT
+              ? { kind: 'text', message: validateMessageText(stored.message) }
+              : await (async () => {
+                  const caption = validateCaption(stored.caption ?? '');
+                  const file = await checkMediaFile(String(stored.mediaPath), stored.mediaType as MediaType, {
+                    premium: this.#options.premium === true,
+                  });
+                  return { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content;
+                })();
+          return { recipients, content, options: { skipInvalid }, batch };
+        } catch (error) {
+          await batch.release();
+          throw error;
+        }
+      },
+    );
+  }
+
+  /**
+   * A campaign's counts from the journal, or undefined when the journal has no campaign with
+   * this id. Throws a `ValidationError` naming `campaign` when the manager has no `journal`.
+   */
+  async campaignStatus(id: string): Promise<CampaignStatus | undefined> {
+    const journal = this.#journal?.journal;
+    const checked = checkCampaignId(id, journal);
+    const status = await journal!.status(checked);
+    return status === undefined ? undefined : campaignStatus(status);
+  }
+
+  /** Every campaign in the journal, oldest first. Needs the manager's `journal`. */
+  async listCampaigns(): Promise<CampaignStatus[]> {
+    const journal = this.#journal?.journal;
+    if (journal === undefined) checkCampaignId('list', journal);
+    return (await journal!.list()).map(campaignStatus);
+  }
+
   #bulkSend<O extends BulkSendOptions>(
-    recipients: readonly (string | number)[],
-    options: O,
     check: (options: unknown) => O,
-    prepare: () => Promise<Content>,
+    given: O,
+    prepare: () => Promise<{
+      recipients: readonly (string | number)[];
+      content: Content;
+      /** What a campaign records: its kind and content (the recipients' digest is added). */
+      campaign?: { kind: string; content: Record<string, JsonValue> };
+      /** A campaign opened by `resumeCampaign`, with the options it was recorded with. */
+      batch?: OpenBatch;
+      options?: BulkSendOptions;
+    }>,
   ): BulkOperation<MessageResult, BulkSendReport> {
     const controller = this.#operationController();
-    return new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal) => {
+    const operation = new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal) => {
+      let batch: OpenBatch | undefined;
       try {
         this.#assertOpen();
-        check(options);
-        this.#follow(controller, options.signal);
+        check(given);
+        const campaignId =
+          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
+        this.#follow(controller, given.signal);
+        const prepared = await prepare();
+        batch = prepared.batch;
+        const options: BulkSendOptions = { ...given, ...prepared.options };
+        const { recipients, content } = prepared;
         if (!Array.isArray(recipients)) {
           throw new ValidationError([{ field: 'recipients', reason: 'must be an array' }]);
         }
@@ -399,41 +548,114 @@ export class TelegramSessionManager {
             invalid.map((r) => ({ field: `recipients[${JSON.stringify(r.input)}]`, reason: r.reason })),
           );
         }
-        const content = await prepare();
         this.#assertLive();
+        if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
+          batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
+            ...prepared.campaign.content,
+            // The list itself, so that resumeCampaign has it even when a crash came before its
+            // items were recorded.
+            recipients: recipients.map(payloadOf),
+          });
+        }
+        const journal = batch === undefined ? undefined : await recordRecipients(batch, recipients);
         const results = new Map<string, MessageResult>();
         const record = (r: MessageResult) => {
           results.set(r.recipient, r);
           emit(r);
         };
+        /** Settle an item without sending: from the journal when it is final there, else recorded now. */
+        const settleSkipped = async (result: MessageResult) => {
+          const item = journal?.get(result.recipient);
+          const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
+          if (before !== undefined) return record(before);
+          if (batch !== undefined)
+            await recordResult(batch, result.recipient, result, undefined, undefined, false);
+          record(result);
+        };
         for (const r of invalid) this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
-        for (const r of invalid) record(skipped(r.input, r.reason, this.#clock.now()));
+        for (const r of invalid) await settleSkipped(skipped(r.input, r.reason, this.#clock.now()));
         for (const d of duplicates) {
-          record({
-            ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()),
-            duplicateOf: duplicateOf.get(d) ?? d,
-          });
+          const first = duplicateOf.get(d) ?? d;
+          // An exact repeat is the same journal item as its first listing, which is sent.
+          if (journal !== undefined && first === d) continue;
+          await settleSkipped({ ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()), duplicateOf: first });
         }
         const claims = new PeerClaims();
+        // One message per person across a resume: people reached (or maybe reached) before stay claimed.
+        for (const item of journal?.values() ?? []) {
+          const peer = claimedPeerOf(item);
+          if (peer !== undefined) claims.claim(peer, item.key);
+        }
         await Promise.all(
-          valid.map((r) =>
-            sendToRecipient(this.#taskContext, r, content, {
+          valid.map(async (r) => {
+            const item = journal?.get(r.input);
+            const before = item === undefined ? undefined : resultFromJournal(item);
+            if (before !== undefined) return record(before);
+            const resumed = item === undefined ? undefined : attemptOf(item);
+            let attempt: { session: string; data: SendAttempt } | undefined =
+              resumed === undefined
+                ? undefined
+                : {
+                    session: resumed.session,
+                    data: { randomId: resumed.randomId.toString(), peer: resumed.peer },
+                  };
+            const b = batch;
+            const durable: DurableSend | undefined =
+              b === undefined
+                ? undefined
+                : {
+                    ...(resumed === undefined ? {} : { resumed }),
+                    record: async (session, randomId, peer) => {
+                      const data = { randomId: randomId.toString(), peer: peer ?? null };
+                      await b.transition(r.input, {
+                        state: 'attempting',
+                        worker: session,
+                        attempt: { ...data },
+                      });
+                      attempt = { session, data };
+                    },
+                  };
+            const result = await sendToRecipient(this.#taskContext, r, content, {
               delayMs,
               signal,
               attemptTimeoutMs: this.#sendTimeout(content),
               peers: this.#peers,
               claims,
               ...this.#routeOf(r),
-            }).then(record),
-          ),
+              ...(durable === undefined ? {} : { durable }),
+            });
+            if (b !== undefined)
+              await recordResult(
+                b,
+                r.input,
+                result,
+                attempt?.data.peer ?? undefined,
+                attempt,
+                signal.aborted,
+              );
+            record(result);
+          }),
         );
         const summary = summarize(results.values());
         this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
         return { results, summary };
       } finally {
         this.#endOperation(controller);
+        await batch?.release();
       }
     }, controller);
+    this.#trackCampaign(operation);
+    return operation;
+  }
+
+  /** Keep a running operation until it settles, so shutdown waits for its last journal writes. */
+  #trackCampaign(operation: PromiseLike<unknown>): void {
+    const run = Promise.resolve(operation).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#campaignRuns.add(run);
+    void run.finally(() => this.#campaignRuns.delete(run));
   }
 
   /**
@@ -607,7 +829,8 @@ export class TelegramSessionManager {
     defaults: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
     const controller = this.#operationController();
-    return new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
+    const operation = new BulkOperation<GroupScrapeResult, BulkScrapeReport>(async (emit, signal) => {
+      let batch: OpenBatch | undefined;
       try {
         this.#assertOpen();
         const options = { ...defaults, ...checkBulkScrapeOptions(given) };
@@ -616,15 +839,54 @@ export class TelegramSessionManager {
           throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
         }
         const refs = groups.map((g, i) => parseGroupRef(g, `groups.${i}`));
+        const campaignId =
+          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
         this.#assertLive();
+        if (campaignId !== undefined) {
+          batch = await openCampaign(
+            this.#journal!.journal,
+            campaignId,
+            options.join === true ? JOIN_AND_SCRAPE_GROUPS : SCRAPE_GROUPS,
+            {
+              groups: groups.map(payloadOf),
+              maxMembers: options.maxMembers ?? null,
+              deepSearch: options.deepSearch === true,
+              join: options.join === true,
+              outputDir: options.outputDir ?? null,
+              format: options.format ?? 'csv',
+            },
+          );
+        }
+        const b = batch;
+        const journal = b === undefined ? undefined : await recordRecipients(b, groups);
         const results = new Map<string, GroupScrapeResult>();
+        const started = new Set<string>();
         await Promise.all(
-          refs.map(async (ref) => {
+          refs.map(async (ref, i) => {
+            const key = keyOf(groups[i]);
+            // A group listed twice is one journal item, scraped once.
+            if (journal !== undefined && started.has(key)) return;
+            started.add(key);
+            const item = journal?.get(key);
+            const before = item === undefined ? undefined : scrapeResultFromJournal(item);
+            if (before !== undefined) {
+              results.set(ref.input, before);
+              emit(before);
+              return;
+            }
+            const resumed =
+              b === undefined ? undefined : restoreScrapeState(await b.cursor(scrapeCursor(key)));
             const r = await scrapeGroupTask(
               this.#taskContext,
               ref,
               { ...options, join: options.join === true || ref.kind === 'invite' },
               signal,
+              b === undefined
+                ? undefined
+                : {
+                    ...(resumed === undefined ? {} : { resumed }),
+                    checkpoint: (state) => b.setCursor(scrapeCursor(key), saveScrapeState(state)),
+                  },
             );
             if (options.outputDir && r.success && r.joinStatus !== 'pending') {
               const format = options.format ?? 'csv';
@@ -634,6 +896,7 @@ export class TelegramSessionManager {
                 format,
               );
             }
+            if (b !== undefined) await recordScrape(b, key, r, signal.aborted);
             results.set(ref.input, r);
             emit(r);
           }),
@@ -656,8 +919,11 @@ export class TelegramSessionManager {
         };
       } finally {
         this.#endOperation(controller);
+        await batch?.release();
       }
     }, controller);
+    this.#trackCampaign(operation);
+    return operation;
   }
 
   // ---------------------------------------------------------------- monitoring
@@ -692,6 +958,9 @@ export class TelegramSessionManager {
       this.#holds.clear();
       await this.pool.close({ drain: false });
       await monitoring;
+      // Campaigns record their last states and give their leases up before the journal closes.
+      await Promise.all([...this.#campaignRuns]);
+      if (this.#journal?.owned) await this.#journal.journal.close();
       if (this.#options.connect !== false) {
         await Promise.all(
           [...this.#sessions.values()].map((s) => s.client.disconnect().catch(() => undefined)),

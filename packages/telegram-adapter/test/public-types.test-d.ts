@@ -1,5 +1,7 @@
 import type {
   BulkSendReport,
+  CampaignJournalOption,
+  CampaignStatus,
   MessageResult,
   TelegramClientLike,
   TelegramSessionManager,
@@ -31,5 +33,43 @@ describe('public types', () => {
     expectTypeOf<BulkSendReport['results']>().toEqualTypeOf<Map<string, MessageResult>>();
     expectTypeOf<MessageResult>().toHaveProperty('sessionUsed');
     expectTypeOf<MessageResult>().toHaveProperty('attempts');
+  });
+
+  it('campaigns: a journal option, a campaign id on bulk sends, resume, status and list', () => {
+    expectTypeOf<TelegramSessionManagerOptions['journal']>().toEqualTypeOf<
+      CampaignJournalOption | undefined
+    >();
+    expectTypeOf<'campaigns.sqlite'>().toMatchTypeOf<CampaignJournalOption>();
+    expectTypeOf<{ path: string; synchronous: 'full' }>().toMatchTypeOf<CampaignJournalOption>();
+    expectTypeOf<import('@switchyard/core').MemoryJournal>().toMatchTypeOf<CampaignJournalOption>();
+    type SendOptions = NonNullable<Parameters<TelegramSessionManager['sendTextMessagesBulk']>[2]>;
+    expectTypeOf<SendOptions['campaign']>().toEqualTypeOf<string | undefined>();
+    type MediaOptions = NonNullable<Parameters<TelegramSessionManager['sendMediaMessagesBulk']>[3]>;
+    expectTypeOf<MediaOptions['campaign']>().toEqualTypeOf<string | undefined>();
+    type ScrapeOptions = NonNullable<Parameters<TelegramSessionManager['bulkScrapeGroups']>[1]>;
+    expectTypeOf<ScrapeOptions['campaign']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<TelegramSessionManager['resumeCampaign']>().parameters.toEqualTypeOf<[string]>();
+    expectTypeOf<ReturnType<TelegramSessionManager['resumeCampaign']>>().toEqualTypeOf<
+      ReturnType<TelegramSessionManager['sendTextMessagesBulk']>
+    >();
+    expectTypeOf<ReturnType<TelegramSessionManager['campaignStatus']>>().toEqualTypeOf<
+      Promise<CampaignStatus | undefined>
+    >();
+    expectTypeOf<ReturnType<TelegramSessionManager['listCampaigns']>>().toEqualTypeOf<
+      Promise<CampaignStatus[]>
+    >();
+    expectTypeOf<CampaignStatus>().toEqualTypeOf<{
+      readonly id: string;
+      readonly kind: string;
+      readonly total: number;
+      readonly sent: number;
+      readonly failed: number;
+      readonly skipped: number;
+      readonly pending: number;
+      readonly unknown: number;
+      readonly startedAt: number;
+      readonly updatedAt: number;
+    }>();
+    expectTypeOf<MessageResult['outcome']>().toEqualTypeOf<'sent' | 'failed' | 'skipped' | 'unknown'>();
   });
 });

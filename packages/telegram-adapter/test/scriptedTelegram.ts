@@ -10,6 +10,7 @@
 // account and the peer, so one account's hash fails on another), contacts, the randomIds it
 // has seen, basic-group and private message ids, whether dialogs were loaded, uploaded file
 // parts (which expire on the injected clock).
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { Clock } from '@switchyard/core';
 import { Api, TelegramClient } from 'telegram';
 import { Logger, LogLevel } from 'telegram/extensions/Logger.js';
@@ -40,6 +41,30 @@ export interface Delivery {
   /** The message id the sending account saw. */
   readonly messageId: number;
   readonly at: number;
+}
+
+/** A delivery as `persistTo` keeps it in its file. */
+export interface PersistedDelivery {
+  readonly session: string;
+  readonly peer: string;
+  readonly randomId: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+/** The deliveries a `persistTo` file holds (none when it does not exist); a torn last line is ignored. */
+export function readPersistedDeliveries(path: string): PersistedDelivery[] {
+  if (!existsSync(path)) return [];
+  const out: PersistedDelivery[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line === '') continue;
+    try {
+      out.push(JSON.parse(line) as PersistedDelivery);
+    } catch {
+      // A process killed mid-write leaves a partial line: that delivery was never answered.
+    }
+  }
+  return out;
 }
 
 /** One request that reached Telegram. */
@@ -360,6 +385,33 @@ export class ScriptedTelegram {
    * The real TelegramClient of session `name` (made once, as the adapter makes clients):
    * floodSleepThreshold 0, finite connectionRetries, GramJS's logger silenced.
    */
+  // ---------------------------------------------------------------- persistence across processes
+
+  #persistPath: string | undefined;
+
+  /**
+   * Keep what Telegram remembers of sends in a file, so it outlives the process (a test that
+   * kills it): each account's seen randomIds, and every delivery, one JSON line each
+   * (`PersistedDelivery`). Loads what the file already holds; then appends each delivery
+   * synchronously as Telegram accepts it, before answering. Accounts are named by session.
+   */
+  persistTo(path: string): void {
+    for (const d of readPersistedDeliveries(path)) this.#account(d.session).randomIds.add(d.randomId);
+    this.#persistPath = path;
+  }
+
+  #persist(delivery: Delivery): void {
+    if (this.#persistPath === undefined) return;
+    const line: PersistedDelivery = {
+      session: delivery.session,
+      peer: delivery.peer,
+      randomId: delivery.randomId,
+      text: delivery.text,
+      at: delivery.at,
+    };
+    appendFileSync(this.#persistPath, `${JSON.stringify(line)}\n`);
+  }
+
   client(name: string, secrets: { sessionString?: string; apiHash?: string } = {}): TelegramClient {
     const account = this.#account(name);
     const existing = account.clients[0];
@@ -809,6 +861,7 @@ export class ScriptedTelegram {
       messageId,
       at: this.clock.now(),
     });
+    this.#persist(this.deliveries[this.deliveries.length - 1]!);
     const users = target.kind === 'user' ? [target.userId] : [];
     return new Api.Updates({
       updates: [new Api.UpdateMessageID({ id: messageId, randomId: returnBigInt(randomId) }), update],

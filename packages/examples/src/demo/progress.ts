@@ -46,16 +46,18 @@ export function combineSummaries(summaries: readonly BulkSendSummary[]): BulkSen
   let sent = 0;
   let failed = 0;
   let skipped = 0;
+  let unknown = 0;
   for (const s of summaries) {
     total += s.total;
     sent += s.sent;
     failed += s.failed;
     skipped += s.skipped;
+    unknown += s.unknown;
     for (const [name, t] of Object.entries(s.bySession)) {
       const into = bySession[name] ?? { sent: 0, failed: 0 };
       bySession[name] = { sent: into.sent + t.sent, failed: into.failed + t.failed };
     }
     for (const [reason, n] of Object.entries(s.byError)) byError[reason] = (byError[reason] ?? 0) + n;
   }
-  return { total, sent, failed, skipped, bySession, byError };
+  return { total, sent, failed, skipped, unknown, bySession, byError };
 }

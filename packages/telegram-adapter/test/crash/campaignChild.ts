@@ -1,0 +1,46 @@
+// A campaign in a process of its own, for the crash test: it runs the built adapter (`dist`)
+// against the scripted Telegram on the real clock, with the journal in a SQLite file and the
+// scripted Telegram's deliveries and seen randomIds in a file of their own, so both outlive a
+// SIGKILL. Arguments: <journal file> <telegram file> <start|resume> <seed>.
+// Prints `sending` once the campaign has started, and a JSON summary when it has finished.
+import { seededRandom, systemClock } from '@switchyard/core';
+import { TelegramSessionManager } from '@switchyard/telegram-adapter';
+import { ScriptedTelegram } from '../scriptedTelegram.js';
+import { CAMPAIGN, crashRecipients } from './crashCampaign.js';
+
+async function main(): Promise<void> {
+  const [journal, telegramFile, mode, seedText] = process.argv.slice(2);
+  if (journal === undefined || telegramFile === undefined || (mode !== 'start' && mode !== 'resume'))
+    throw new Error('usage: campaignChild <journal> <telegram file> <start|resume> <seed>');
+  const random = seededRandom(Number(seedText ?? '1'));
+  const telegram = new ScriptedTelegram({ clock: systemClock });
+  // The same users, then the same accounts, in the same order on every run: the same ids.
+  for (const username of crashRecipients()) telegram.addUser({ username });
+  const names = Array.from({ length: CAMPAIGN.sessions }, (_, i) => `s${i}`);
+  const sessions = names.map((name) => ({ name, client: telegram.client(name) }));
+  telegram.persistTo(telegramFile);
+  // Small real latencies, so that a kill lands before, during or after a request.
+  telegram.onRequest = () => new Promise((resolve) => setTimeout(resolve, 3 + Math.floor(random() * 10)));
+  const manager = new TelegramSessionManager({
+    sessions,
+    journal,
+    delayMs: 0,
+    fleetSendsPerSecond: 10_000,
+  });
+  const op =
+    mode === 'start'
+      ? manager.sendTextMessagesBulk(crashRecipients(), CAMPAIGN.text, { campaign: CAMPAIGN.id })
+      : manager.resumeCampaign(CAMPAIGN.id);
+  process.stdout.write('sending\n');
+  const { summary } = await op;
+  await manager.shutdown();
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    process.exit(1);
+  },
+);

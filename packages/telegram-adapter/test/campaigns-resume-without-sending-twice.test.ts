@@ -6,9 +6,9 @@ import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { captureLogs, settler } from './harness.js';
-import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { captureLogs, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
+import { settle } from './settle.js';
 
 const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
 
@@ -91,7 +91,8 @@ describe('a campaign interrupted by shutdown', () => {
 
     const m = restart(h, journal);
     await connectedAll(m);
-    const again = await settler(h.clock)(
+    const again = await settle(
+      h.clock,
       m.sendTextMessagesBulk(users, 'spring sale', { campaign: 'spring-sale' }),
     );
     expect(h.telegram.deliveries).toHaveLength(users.length);
@@ -123,7 +124,7 @@ describe('a campaign interrupted by shutdown', () => {
     const op = m.resumeCampaign('spring-sale');
     const streamed: string[] = [];
     op.results$.subscribe((r) => streamed.push(r.recipient));
-    const report = await settler(h.clock)(op);
+    const report = await settle(h.clock, op);
     expect(deliveredOnce(h.telegram).size).toBe(users.length);
     expect(h.telegram.deliveries.every((d) => d.text === 'spring sale')).toBe(true);
     expect(report.summary).toMatchObject({ total: 9, sent: 8, skipped: 1, unknown: 0 });
@@ -177,7 +178,7 @@ describe('a send left mid-request by a crash', () => {
     const before = sendsTo(h!.telegram, peer).length;
     const m = restart(h!, journal);
     await connectedAll(m);
-    const report = await settler(h!.clock)(m.resumeCampaign('c1'));
+    const report = await settle(h!.clock, m.resumeCampaign('c1'));
     const retries = sendsTo(h!.telegram, peer).slice(before);
     expect(retries.length).toBeGreaterThanOrEqual(1);
     for (const r of retries) {
@@ -196,7 +197,7 @@ describe('a send left mid-request by a crash', () => {
     const other = session === 's0' ? 's1' : 's0';
     const m = restart(h!, journal, [other]);
     await connectedAll(m);
-    const report = await settler(h!.clock)(m.resumeCampaign('c1'));
+    const report = await settle(h!.clock, m.resumeCampaign('c1'));
     expect(sendsTo(h!.telegram, peer).slice(before)).toEqual([]);
     expect(report.results.get('lost_answer')).toMatchObject({
       outcome: 'unknown',
@@ -208,7 +209,7 @@ describe('a send left mid-request by a crash', () => {
     expect(await m.campaignStatus('c1')).toMatchObject({ sent: users.length, unknown: 1, pending: 0 });
     expect(await journal.status('c1')).toMatchObject({ unknown: 1 });
     // A later resume reports it from the journal and still sends nothing to it.
-    const later = await settler(h!.clock)(m.resumeCampaign('c1'));
+    const later = await settle(h!.clock, m.resumeCampaign('c1'));
     expect(later.results.get('lost_answer')?.outcome).toBe('unknown');
     expect(sendsTo(h!.telegram, peer).slice(before)).toEqual([]);
   });

@@ -5,8 +5,8 @@ import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { captureLogs, settler } from './harness.js';
-import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { captureLogs, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { settle } from './settle.js';
 
 let h: ScriptedHarness | undefined;
 const others: TelegramSessionManager[] = [];
@@ -70,7 +70,7 @@ describe('a scrape campaign interrupted mid-scrape', () => {
     for (let i = 0; i < 100 && m.getSessionInfo('s0').connection !== 'connected'; i++)
       await new Promise((resolve) => setImmediate(resolve));
     const mark = h.telegram.requests.length;
-    const report = await settler(h.clock)(m.safeBulkScrapeWithRotation(['big_group'], options));
+    const report = await settle(h.clock, m.safeBulkScrapeWithRotation(['big_group'], options));
     // From the page it had reached, not from the start.
     expect(offsets(h, mark)).toEqual([200, 400]);
     expect(joins(h)).toBe(1);
@@ -87,7 +87,7 @@ describe('a scrape campaign interrupted mid-scrape', () => {
 
     // Finished: a later call reads it from the journal and asks Telegram nothing.
     const again = h.telegram.requests.length;
-    const later = await settler(h.clock)(m.safeBulkScrapeWithRotation(['big_group'], options));
+    const later = await settle(h.clock, m.safeBulkScrapeWithRotation(['big_group'], options));
     expect(later.results.get('big_group')?.members).toHaveLength(451);
     expect(h.telegram.requests.length).toBe(again);
   });

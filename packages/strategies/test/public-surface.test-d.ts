@@ -37,7 +37,7 @@ describe('public surface', () => {
 
   it('@switchyard/strategies/testing exports the conformance kit', () => {
     expectTypeOf<keyof typeof import('@switchyard/strategies/testing')>().toEqualTypeOf<
-      'describeStrategyConformance' | 'countingCandidates' | 'FakeFleet' | 'makeTask'
+      'describeStrategyConformance' | 'countingCandidates' | 'FakeFleet' | 'makeTask' | 'runTraffic'
     >();
   });
 

@@ -24,11 +24,13 @@ export interface TrafficOptions {
   warmupMs?: number;
   /** Seed of the strategy's `random`. Default 1. */
   seed?: number;
+  /** Count only picks from this index on (earlier picks still run). Default 0. */
+  countFrom?: number;
   /** Called before each pick with the fleet, to add, remove or back off workers at given times. */
   before?: (fleet: FakeFleet, pick: number, now: number) => void;
 }
 
-/** Picks per worker id, counted over the run (and how many went to each worker in each window). */
+/** Picks per worker id, counted over the run from `countFrom`. */
 export interface TrafficResult {
   counts: Map<string, number>;
   /** Fraction of all picks per worker. */
@@ -72,8 +74,10 @@ export function runTraffic(
     const w = strategy.select(task, fleet.candidates());
     if (w === undefined) continue;
     const worker = fleet.workers.get(w.id)!;
-    counts.set(w.id, (counts.get(w.id) ?? 0) + 1);
-    total++;
+    if (i >= (options.countFrom ?? 0)) {
+      counts.set(w.id, (counts.get(w.id) ?? 0) + 1);
+      total++;
+    }
     fleet.assign(task, worker);
     const now = clock.now();
     const at = now + Math.max(0, service(w.id, now));

@@ -22,8 +22,9 @@ const TIE_BAND = 0.5;
  * candidates and take the cheaper, where
  *   cost = (peakEwmaLatency + 1) × (inFlight / (weight × slowStart) + 1).
  * Peak EWMA jumps to a slow sample at once and decays with τ (`decayMs`) toward the worker's
- * latency EWMA, so a worker that slows down is avoided within one response and an idle worker
- * does not look faster than it is; failures and rate limits are charged as large latencies. Two
+ * latency EWMA, which itself fades toward the mean latency with the age of the worker's last
+ * sample: a worker that slows down is avoided within one response, an idle worker does not look
+ * faster than it is, and a worker avoided for being slow is tried again after a few τ; failures and rate limits are charged as large latencies. Two
  * costs within 50 % of each other count as equal.
  *
  * Weights are proportions at every load level, as in Envoy's weighted least request: the two
@@ -38,8 +39,12 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
   const common = resolveCommon('p2cPeakEwma', options, 10_000);
   const table = statsTable('p2cPeakEwma', options, common);
   const unknownPenalty = options.unknownPenaltyMs ?? 10_000;
+  const tauMs = options.decayMs ?? 10_000;
   /** Running upper bound of weight × slow start over the candidates seen. */
   let bound = 0;
+  /** Mean EWMA latency of the workers with samples, refreshed at most every 250 ms. */
+  let meanLatency = 0;
+  let meanAt = Number.NEGATIVE_INFINITY;
 
   const mass = (w: WorkerView, now: number): number =>
     effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
@@ -47,8 +52,13 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
   const cost = (w: WorkerView, now: number): number => {
     const s = table.get(w.id);
     const pending = w.inFlight;
-    // The peak decays toward the worker's EWMA, not to 0: a worker left idle does not look faster than it is.
-    let latency = s !== undefined && s.samples > 0 ? Math.max(table.peakCost(s, now), s.ewma) : 0;
+    let latency = 0;
+    if (s !== undefined && s.samples > 0) {
+      // The peak decays toward the worker's EWMA, and that fades toward the mean with the age of
+      // its last sample: an idle worker neither looks faster than it is nor stays shunned forever.
+      const c = Math.exp(-Math.max(0, now - s.ewmaAt) / tauMs);
+      latency = Math.max(table.peakCost(s, now), c * s.ewma + (1 - c) * meanLatency);
+    }
     if (latency === 0 && pending > 0) latency = unknownPenalty;
     // With no latency known yet (idle, unknown), pending alone still orders workers.
     return (latency + 1) * (pending / mass(w, now) + 1);
@@ -87,6 +97,10 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
     const n = candidates.length;
     if (n <= 1) return candidates[0];
     const now = common.clock.now();
+    if (now - meanAt >= 250) {
+      meanLatency = table.meanLatency() ?? 0;
+      meanAt = now;
+    }
     const i = draw(candidates, n, -1, now);
     const j = draw(candidates, n, i, now);
     const a = candidates[i]!;

@@ -37,7 +37,12 @@ describe('public surface', () => {
 
   it('@switchyard/strategies/testing exports the conformance kit', () => {
     expectTypeOf<keyof typeof import('@switchyard/strategies/testing')>().toEqualTypeOf<
-      'describeStrategyConformance' | 'countingCandidates' | 'FakeFleet' | 'makeTask' | 'runTraffic'
+      | 'describeStrategyConformance'
+      | 'describeBalancingProperties'
+      | 'countingCandidates'
+      | 'FakeFleet'
+      | 'makeTask'
+      | 'runTraffic'
     >();
   });
 

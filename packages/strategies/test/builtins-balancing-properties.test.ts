@@ -6,6 +6,7 @@ import {
   p2cPeakEwma,
   performanceBased,
   roundRobin,
+  smoothWeightedRoundRobin,
   weightedResponseTime,
 } from '@switchyard/strategies';
 import { describeBalancingProperties } from '@switchyard/strategies/testing';
@@ -45,4 +46,9 @@ describeBalancingProperties('consistentHash', (ctx) => consistentHash(ctx), {
 describeBalancingProperties('adaptive', (ctx) => adaptive(ctx), {
   ...all,
   weights: { notApplicable: `its default arms include leastLoaded: ${idleTies}` },
+});
+describeBalancingProperties('smoothWeightedRoundRobin', (ctx) => smoothWeightedRoundRobin(ctx), {
+  ...all,
+  newWorker: { slowStartMs: 0 },
+  recoveredWorker: { slowStartMs: 0 },
 });

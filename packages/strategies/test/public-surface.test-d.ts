@@ -13,6 +13,7 @@ describe('public surface', () => {
       | 'p2cPeakEwma'
       | 'performanceBased'
       | 'roundRobin'
+      | 'smoothWeightedRoundRobin'
       | 'weightedResponseTime'
       | 'createStrategy'
       | 'strategyNames'

@@ -59,6 +59,10 @@ interface Entry {
  * pool where every load is 0, and its share there grows with the factor. Capacity 0 counts as
  * full (never NaN).
  *
+ * Weights count only once workers carry work: while the pool is idle or lightly loaded every
+ * load is 0 (or ties), ties rotate, and workers weighted 1:2 get equal picks. For weights as
+ * proportions at every load level use `p2cPeakEwma` or `smoothWeightedRoundRobin`.
+ *
  * Inside a pool (with `observe`) it keeps a binary min-heap of workers keyed by (load, rotation
  * order), updated from load events, and a pick costs O(log n): the top of the heap, checked
  * against the candidates (`has`) and the live view. Each key is a lower bound of the worker's

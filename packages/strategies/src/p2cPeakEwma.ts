@@ -14,7 +14,7 @@ export interface P2cPeakEwmaOptions extends CommonStrategyOptions, OutcomeCostOp
   unknownPenaltyMs?: number;
 }
 
-/** Two costs within this relative distance count as equal. */
+/** Two latencies within this relative distance count as equal. */
 const TIE_BAND = 0.5;
 
 /**
@@ -24,8 +24,9 @@ const TIE_BAND = 0.5;
  * Peak EWMA jumps to a slow sample at once and decays with τ (`decayMs`) toward the worker's
  * latency EWMA, which itself fades toward the mean latency with the age of the worker's last
  * sample: a worker that slows down is avoided within one response, an idle worker does not look
- * faster than it is, and a worker avoided for being slow is tried again after a few τ; failures and rate limits are charged as large latencies. Two
- * costs within 50 % of each other count as equal.
+ * faster than it is, and a worker avoided for being slow is tried again after a few τ; failures
+ * and rate limits are charged as large latencies. Latencies within 50 % of each other count as
+ * equal, and then the lower load alone decides (by more than half a task per unit of weight).
  *
  * Weights are proportions at every load level, as in Envoy's weighted least request: the two
  * candidates are drawn with probability ∝ weight × slowStart (not uniformly), and a tie (an idle
@@ -49,9 +50,9 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
   const mass = (w: WorkerView, now: number): number =>
     effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
 
-  const cost = (w: WorkerView, now: number): number => {
+  /** Latency part of the cost (ms + 1). */
+  const latencyOf = (w: WorkerView, now: number): number => {
     const s = table.get(w.id);
-    const pending = w.inFlight;
     let latency = 0;
     if (s !== undefined && s.samples > 0) {
       // The peak decays toward the worker's EWMA, and that fades toward the mean with the age of
@@ -59,10 +60,13 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
       const c = Math.exp(-Math.max(0, now - s.ewmaAt) / tauMs);
       latency = Math.max(table.peakCost(s, now), c * s.ewma + (1 - c) * meanLatency);
     }
-    if (latency === 0 && pending > 0) latency = unknownPenalty;
     // With no latency known yet (idle, unknown), pending alone still orders workers.
-    return (latency + 1) * (pending / mass(w, now) + 1);
+    if (latency === 0 && w.inFlight > 0) latency = unknownPenalty;
+    return latency + 1;
   };
+
+  /** Load part of the cost: in-flight work per unit of weight × slow start, plus one. */
+  const loadOf = (w: WorkerView, now: number): number => w.inFlight / mass(w, now) + 1;
 
   /** An index drawn with probability ∝ weight × slow start, other than `skip`. */
   const draw = (candidates: Candidates, n: number, skip: number, now: number): number => {
@@ -105,9 +109,15 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
     const j = draw(candidates, n, i, now);
     const a = candidates[i]!;
     const b = candidates[j]!;
-    // b must be cheaper by more than the tie band: costs that differ only by peak decay or by a
-    // task in flight count as equal, and equal costs go to the first drawn (∝ weight).
-    return cost(b, now) * (1 + TIE_BAND) < cost(a, now) ? b : a;
+    const la = latencyOf(a, now);
+    const lb = latencyOf(b, now);
+    // Latencies within the tie band count as equal (they differ by noise, not by speed): then
+    // the lower load wins, and the first drawn (∝ weight) when loads tie too, as on an idle pool.
+    // Loads within half a task per unit of weight tie too: one task on a worker weighted 2 is
+    // half of one on a worker weighted 1, not more.
+    if (la <= lb * (1 + TIE_BAND) && lb <= la * (1 + TIE_BAND))
+      return loadOf(b, now) + 0.5 < loadOf(a, now) ? b : a;
+    return lb * loadOf(b, now) < la * loadOf(a, now) ? b : a;
   };
 
   return {

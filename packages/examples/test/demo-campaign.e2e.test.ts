@@ -130,7 +130,10 @@ describe('pnpm demo command line', () => {
   it.each([
     [['--sesions', '3'], /Unknown option '--sesions'/],
     [['--sessions', 'many'], /--sessions must be an integer from 1 to 200 \(got "many"\)/],
-    [['--strategy', 'fastest'], /--strategy must be one of round-robin, least-loaded/],
+    [
+      ['--strategy', 'fastest'],
+      /--strategy must be one of round-robin, smooth-weighted-round-robin, least-loaded/,
+    ],
     [['--media-share', '2'], /--media-share must be a number from 0 to 1/],
     [['extra'], /unexpected argument "extra"/],
   ])('%j is refused with a clear message and exit code 2', async (argv, message) => {

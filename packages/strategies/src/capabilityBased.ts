@@ -19,6 +19,9 @@ export interface CapabilityBasedOptions extends CommonStrategyOptions {
  * 3. fewer capabilities the task does not need, keeping generalists free for tasks only they can run;
  * 4. lower relative load; ties rotate.
  * A task with no requirements still gets a worker. One pass over the candidates.
+ *
+ * Weight enters only the last step (load per unit of weight), so while the pool is idle every
+ * load is 0 and weights are ignored: equal matches take turns. No slow start.
  */
 export function capabilityBased(options: CapabilityBasedOptions = {}): InspectableStrategy {
   resolveCommon('capabilityBased', options, 0);

@@ -12,6 +12,10 @@ import {
   performanceBased,
 } from './performanceBased.js';
 import { type RoundRobinOptions, roundRobin } from './roundRobin.js';
+import {
+  type SmoothWeightedRoundRobinOptions,
+  smoothWeightedRoundRobin,
+} from './smoothWeightedRoundRobin.js';
 import { type WeightedResponseTimeOptions, weightedResponseTime } from './weightedResponseTime.js';
 
 /**
@@ -20,6 +24,7 @@ import { type WeightedResponseTimeOptions, weightedResponseTime } from './weight
  */
 export interface BuiltinStrategies {
   'round-robin': { options: RoundRobinOptions; strategy: InspectableStrategy };
+  'smooth-weighted-round-robin': { options: SmoothWeightedRoundRobinOptions; strategy: InspectableStrategy };
   'least-loaded': { options: LeastLoadedOptions; strategy: InspectableStrategy };
   'capability-based': { options: CapabilityBasedOptions; strategy: InspectableStrategy };
   'performance-based': { options: PerformanceBasedOptions; strategy: PerformanceBasedHandle };
@@ -40,6 +45,7 @@ const factories: {
   ) => BuiltinStrategies[N]['strategy'];
 } = {
   'round-robin': roundRobin,
+  'smooth-weighted-round-robin': smoothWeightedRoundRobin,
   'least-loaded': leastLoaded,
   'capability-based': capabilityBased,
   'performance-based': performanceBased,

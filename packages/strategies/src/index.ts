@@ -55,6 +55,8 @@ export { PerformanceBasedStrategy } from './performanceBasedStrategy.js';
 export type { RoundRobinOptions } from './roundRobin.js';
 export { roundRobin } from './roundRobin.js';
 export { RoundRobinStrategy } from './roundRobinStrategy.js';
+export type { SmoothWeightedRoundRobinOptions } from './smoothWeightedRoundRobin.js';
+export { smoothWeightedRoundRobin } from './smoothWeightedRoundRobin.js';
 export type { OutcomeCostOptions } from './statsOptions.js';
 export type { WeightedResponseTimeOptions } from './weightedResponseTime.js';
 export { weightedResponseTime } from './weightedResponseTime.js';

@@ -54,7 +54,14 @@ interface Entry {
  * workers take turns.
  *
  * A worker in slow start counts as carrying up to one extra task, so it is not flooded just
- * because it is empty. Capacity 0 counts as full (never NaN).
+ * because it is empty; with probability equal to its slow-start factor (at least
+ * `slowStartMinFactor`) a pick leaves that task out, so a new worker is probed even on an idle
+ * pool where every load is 0, and its share there grows with the factor. Capacity 0 counts as
+ * full (never NaN).
+ *
+ * Weights count only once workers carry work: while the pool is idle or lightly loaded every
+ * load is 0 (or ties), ties rotate, and workers weighted 1:2 get equal picks. For weights as
+ * proportions at every load level use `p2cPeakEwma` or `smoothWeightedRoundRobin`.
  *
  * Inside a pool (with `observe`) it keeps a binary min-heap of workers keyed by (load, rotation
  * order), updated from load events, and a pick costs O(log n): the top of the heap, checked
@@ -83,11 +90,19 @@ export function leastLoaded(options: LeastLoadedOptions = {}): InspectableStrate
   const stack = new Int32Array(2 * SEARCH_BUDGET + 2);
   const stale: (Entry | undefined)[] = new Array(SEARCH_BUDGET + 1).fill(undefined);
 
-  /** The load the pick compares: the lower bound plus slow start's extra task. As the scan always did. */
+  /**
+   * The load the pick compares: the lower bound plus slow start's extra task. A worker in slow
+   * start is probed: with probability equal to its slow-start factor the extra task is left out,
+   * so on an idle pool (all loads 0) it still wins its turn that often and ramps up to a full share.
+   */
   const loadOf = (w: WorkerView, now: number): number => {
     const cap = w.capacity;
     if (!(cap > 0)) return Number.POSITIVE_INFINITY;
-    const ramp = slowStartMs > 0 ? 1 - slowStartFactor(w, now, slowStartMs, common.slowStartMinFactor) : 0;
+    let ramp = 0;
+    if (slowStartMs > 0) {
+      const f = slowStartFactor(w, now, slowStartMs, common.slowStartMinFactor);
+      if (f < 1 && !(common.random() < f)) ramp = 1 - f;
+    }
     return (w.inFlight + ramp) / (cap * effectiveWeight(w));
   };
 

@@ -3,8 +3,10 @@ import { constrained } from './candidates.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
+import { randomIndex } from './randomIndex.js';
 import { effectiveWeight, relativeLoad, slowStartFactor } from './slowStart.js';
 import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
+import type { WorkerStat } from './workerStats.js';
 
 /** How much each factor counts. They are normalised to sum to 1. */
 export interface PerformanceWeights {
@@ -40,16 +42,31 @@ export interface PerformanceBasedHandle extends InspectableStrategy {
   score(worker: WorkerView): PerformanceScore;
 }
 
+/** Two scores within this relative distance count as equal. */
+const TIE_BAND = 0.05;
+
 /**
- * The highest score wins, with score =
- *   0.35 success + 0.25 speed + 0.25 reliability + 0.15 free capacity (the default weights),
- * times weight × slow start. Success and reliability are EWMAs over recent outcomes, speed is
- * mean latency / (mean + this worker's EWMA latency) scaled to [0, 1], all windowed, not lifetime.
- * Ties rotate. One pass over the candidates.
+ * Power of two choices over a performance score: draw two distinct candidates with probability
+ * ∝ weight × slow start, and take the one with the higher score, where score =
+ *   0.35 success + 0.25 speed + 0.25 reliability + 0.15 free capacity (the default weights).
+ * Success and reliability are EWMAs over recent outcomes, speed is
+ * mean latency / (mean + this worker's EWMA latency), all in [0, 1] and windowed, not lifetime.
+ * Scores within 5 % of each other count as equal; then the lower in-flight work per unit of
+ * weight wins, and the first drawn when that ties too (an idle pool), so identical workers share
+ * evenly and weights are proportions.
+ *
+ * It explores: what a worker's outcomes say fades toward a neutral prior (success 1,
+ * reliability 1, the mean latency) with the age of its last sample (decay time `decayMs`). A worker that
+ * was avoided for being slow or failing is therefore tried again after a while, and one that has
+ * recovered wins back its share; a new worker starts at the prior, so it is drawn in proportion to
+ * its weight and slow start and takes its fair share once slow start is over. O(1) expected per
+ * pick (rejection sampling against a running bound of weight × slow start, one exact pass over
+ * the candidates when unlucky).
  */
 export function performanceBased(options: PerformanceBasedOptions = {}): PerformanceBasedHandle {
   const common = resolveCommon('performanceBased', options, 10_000);
   const table = statsTable('performanceBased', options, common);
+  const tauMs = options.decayMs ?? 10_000;
   const raw = { ...DEFAULT_PERFORMANCE_WEIGHTS, ...options.weights };
   for (const [field, v] of Object.entries(raw)) {
     if (!(Number.isFinite(v) && v >= 0)) {
@@ -70,54 +87,94 @@ export function performanceBased(options: PerformanceBasedOptions = {}): Perform
   };
   let meanLatency = 0;
   let meanAt = Number.NEGATIVE_INFINITY;
-  let start = 0;
+  /** Running upper bound of weight × slow start over the candidates seen. */
+  let bound = 0;
 
+  /** Confidence in a worker's outcomes: 1 right after a sample, fading with its age; 0 without samples. */
+  const confidence = (s: WorkerStat | undefined, now: number): number =>
+    s !== undefined && s.samples > 0 ? Math.exp(-Math.max(0, now - s.ewmaAt) / tauMs) : 0;
+
+  // The mean latency, each worker counted by its confidence (so stale samples fade out of it too);
+  // refreshed at most every 250 ms.
   const refresh = (now: number): void => {
-    if (now - meanAt >= 250) {
-      meanLatency = table.meanLatency() ?? 0;
-      meanAt = now;
+    if (now - meanAt < 250) return;
+    let sum = 0;
+    let n = 0;
+    for (const s of table.values()) {
+      const c = confidence(s, now);
+      sum += c * s.ewma;
+      n += c;
     }
+    meanLatency = n > 1e-9 ? sum / n : 0;
+    meanAt = now;
   };
+
+  const mass = (w: WorkerView, now: number): number =>
+    effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
 
   // One scratch record, reused by every pick: no allocation per candidate.
   const scratch: PerformanceScore = { success: 0, speed: 0, reliability: 0, capacity: 0, total: 0 };
+  /** The score (without weight and slow start, which the draw accounts for). */
   const fill = (w: WorkerView, now: number, out: PerformanceScore): number => {
     const s = table.get(w.id);
-    const known = s !== undefined && s.samples > 0;
-    // Unknown workers get a neutral prior (0.9 success, average speed) rather than a perfect one.
-    out.success = known ? s.success : 0.9;
-    out.speed = known && meanLatency > 0 ? meanLatency / (meanLatency + s.ewma) : 0.5;
-    out.reliability = s?.reliability ?? 0.9;
+    const c = confidence(s, now);
+    // The worker's latency fades toward the mean: an average worker scores speed 0.5.
+    const latency = c * (s?.ewma ?? 0) + (1 - c) * meanLatency;
+    out.success = c * (s?.success ?? 1) + (1 - c);
+    out.speed = meanLatency > 0 ? meanLatency / (meanLatency + latency) : 0.5;
+    out.reliability = c * (s?.reliability ?? 1) + (1 - c);
     out.capacity = 1 - Math.min(1, relativeLoad(w.inFlight, w.capacity));
-    const score =
+    out.total =
       wt.success * out.success +
       wt.speed * out.speed +
       wt.reliability * out.reliability +
       wt.capacity * out.capacity;
-    out.total =
-      score * effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
     return out.total;
+  };
+
+  /** An index drawn with probability ∝ weight × slow start, other than `skip`. */
+  const draw = (candidates: Candidates, n: number, skip: number, now: number): number => {
+    for (let t = 0; t < 16; t++) {
+      const i = randomIndex(common.random, n);
+      if (i === skip) continue;
+      const m = mass(candidates[i]!, now);
+      if (m > bound) bound = m; // only grows here; the exact pass below tightens it
+      if (common.random() * bound < m) return i;
+    }
+    let total = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      if (i === skip) continue;
+      const m = mass(candidates[i]!, now);
+      total += m;
+      if (m > max) max = m;
+    }
+    bound = max;
+    let r = common.random() * total;
+    let last = skip === 0 ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      if (i === skip) continue;
+      last = i;
+      r -= mass(candidates[i]!, now);
+      if (r < 0) return i;
+    }
+    return last;
   };
 
   const pick = (_task: TaskView, candidates: Candidates): WorkerView | undefined => {
     const n = candidates.length;
-    if (n === 0) return undefined;
+    if (n <= 1) return candidates[0];
     const now = common.clock.now();
     refresh(now);
-    if (start >= n) start = 0;
-    let best: WorkerView | undefined;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let k = 0, i = start; k < n; k++, i++) {
-      if (i === n) i = 0;
-      const w = candidates[i]!;
-      const s = fill(w, now, scratch);
-      if (s > bestScore || best === undefined) {
-        bestScore = s;
-        best = w;
-      }
-    }
-    start++;
-    return best;
+    const i = draw(candidates, n, -1, now);
+    const a = candidates[i]!;
+    const sa = fill(a, now, scratch);
+    const b = candidates[draw(candidates, n, i, now)]!;
+    const sb = fill(b, now, scratch);
+    if (sb > sa * (1 + TIE_BAND)) return b;
+    if (sa > sb * (1 + TIE_BAND)) return a;
+    // Equal scores: the lower in-flight work per unit of weight, then the first drawn.
+    return b.inFlight / mass(b, now) < a.inFlight / mass(a, now) ? b : a;
   };
 
   return {

@@ -7,7 +7,10 @@ import { effectiveWeight, slowStartFactor } from './slowStart.js';
 import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
 
 export interface WeightedResponseTimeOptions extends CommonStrategyOptions, OutcomeCostOptions {
-  /** Response time assumed for a worker with no sample yet, when no worker has one. Default 100 ms. */
+  /**
+   * Response time assumed for a worker with no sample yet while no worker has one. Once some
+   * have, a worker without samples is priced at their mean. Default 100 ms.
+   */
   defaultLatencyMs?: number;
   /**
    * Share ∝ 1 / costᵉ. 1 is classic weighted response time; 2 (default) pulls traffic away from a
@@ -21,8 +24,10 @@ export interface WeightedResponseTimeOptions extends CommonStrategyOptions, Outc
 /**
  * Weighted random choice with share ∝ weight × slowStart / (ewmaLatency / successRate)^exponent.
  * Failures are charged as penalty latencies and divide by the success EWMA, so a worker that
- * fails fast looks expensive, not fast. A worker with no samples is assumed to be average (not
- * free), and slow start ramps its share up, so a new worker is not flooded.
+ * fails fast looks expensive, not fast. A worker with no samples is priced at the mean latency
+ * of the workers that have samples (the default latency when none has), so on a cold start every
+ * worker is probed and gets an average share until it reports, instead of the first fast answer
+ * taking the traffic. Slow start ramps a new worker's share up, so it is not flooded either.
  *
  * The draw is rejection sampling against a running upper bound of the shares: O(1) expected
  * picks, one exact O(candidates) pass when unlucky (which also re-tightens the bound).
@@ -36,9 +41,12 @@ export function weightedResponseTime(options: WeightedResponseTimeOptions = {}):
   positive('weightedResponseTime', 'defaultLatencyMs', defaultLatency);
   positive('weightedResponseTime', 'exponent', exponent);
   let bound = 0;
-  // The mean latency of known workers stands in for unknown ones; refreshed at most every 250 ms.
+  // The mean latency of known workers stands in for unknown ones; refreshed at most every 250 ms,
+  // and at once when a worker reports its first sample, so workers not heard from yet are priced
+  // as an average worker (a fair share) rather than at the default latency.
   let meanLatency = defaultLatency;
   let meanAt = Number.NEGATIVE_INFINITY;
+  let meanKnown = -1;
 
   const share = (w: WorkerView, now: number): number => {
     const s = table.get(w.id);
@@ -53,9 +61,10 @@ export function weightedResponseTime(options: WeightedResponseTimeOptions = {}):
     const n = candidates.length;
     if (n <= 1) return candidates[0];
     const now = common.clock.now();
-    if (now - meanAt >= 250) {
+    if (now - meanAt >= 250 || table.known !== meanKnown) {
       meanLatency = Math.max(table.meanLatency() ?? defaultLatency, 1);
       meanAt = now;
+      meanKnown = table.known;
     }
     for (let t = 0; t < maxTries; t++) {
       const w = candidates[randomIndex(common.random, n)]!;

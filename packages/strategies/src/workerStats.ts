@@ -42,6 +42,7 @@ const OUTCOME_ALPHA = 0.1;
 export class WorkerStatsTable {
   readonly #stats = new Map<string, WorkerStat>();
   readonly #opts: WorkerStatsOptions;
+  #known = 0;
 
   constructor(options: WorkerStatsOptions) {
     this.#opts = options;
@@ -53,6 +54,11 @@ export class WorkerStatsTable {
 
   ids(): string[] {
     return [...this.#stats.keys()];
+  }
+
+  /** How many workers have at least one sample; it changes when a worker reports for the first time or leaves. */
+  get known(): number {
+    return this.#known;
   }
 
   get size(): number {
@@ -89,9 +95,12 @@ export class WorkerStatsTable {
         this.#ensure(e.worker).weight = e.weight;
         return;
       }
-      case 'worker-removed':
+      case 'worker-removed': {
+        const s = this.#stats.get(e.worker);
+        if (s !== undefined && s.samples > 0) this.#known--;
         this.#stats.delete(e.worker);
         return;
+      }
       case 'task-succeeded':
         this.#sample(e.worker, e.latencyMs, 1, 1);
         return;
@@ -157,6 +166,7 @@ export class WorkerStatsTable {
     s.ewmaAt = now;
     s.success += OUTCOME_ALPHA * (success - s.success);
     s.reliability += OUTCOME_ALPHA * (reliable - s.reliability);
+    if (s.samples === 0) this.#known++;
     s.samples++;
   }
 }

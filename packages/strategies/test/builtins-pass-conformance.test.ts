@@ -6,6 +6,7 @@ import {
   p2cPeakEwma,
   performanceBased,
   roundRobin,
+  smoothWeightedRoundRobin,
   weightedResponseTime,
 } from '@switchyard/strategies';
 import { describeStrategyConformance } from '@switchyard/strategies/testing';
@@ -21,3 +22,4 @@ describeStrategyConformance('weightedResponseTime', (ctx) => weightedResponseTim
 describeStrategyConformance('p2cPeakEwma', (ctx) => p2cPeakEwma(ctx));
 describeStrategyConformance('consistentHash', (ctx) => consistentHash(ctx));
 describeStrategyConformance('adaptive', (ctx) => adaptive(ctx));
+describeStrategyConformance('smoothWeightedRoundRobin', (ctx) => smoothWeightedRoundRobin(ctx));

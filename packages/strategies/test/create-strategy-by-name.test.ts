@@ -13,6 +13,7 @@ describe('createStrategy', () => {
   it('knows every built-in strategy under its own Strategy.name, and nothing else', () => {
     expect(strategyNames).toEqual([
       'round-robin',
+      'smooth-weighted-round-robin',
       'least-loaded',
       'capability-based',
       'performance-based',

@@ -135,7 +135,9 @@ describe('leastLoaded with its index', () => {
         ({ initial, slowStartMs, preload, steps }) => {
           const clock = new VirtualClock(1_000_000);
           const fleet = new FakeFleet(clock);
-          const ll = leastLoaded({ clock, slowStartMs });
+          // A random draw above every slow-start factor reached here (ticks are whole ms, so the
+          // factor is at most 4,999/5,000): no probe, so the pick is the exact minimum load.
+          const ll = leastLoaded({ clock, slowStartMs, random: () => 0.9999 });
           const sub = ll.observe!(fleet.events$);
           let nextId = 0;
           const add = (capacity: number, weight: number, caps: number) =>

@@ -13,6 +13,7 @@ describe('public surface', () => {
       | 'p2cPeakEwma'
       | 'performanceBased'
       | 'roundRobin'
+      | 'smoothWeightedRoundRobin'
       | 'weightedResponseTime'
       | 'createStrategy'
       | 'strategyNames'
@@ -37,7 +38,12 @@ describe('public surface', () => {
 
   it('@switchyard/strategies/testing exports the conformance kit', () => {
     expectTypeOf<keyof typeof import('@switchyard/strategies/testing')>().toEqualTypeOf<
-      'describeStrategyConformance' | 'countingCandidates' | 'FakeFleet' | 'makeTask'
+      | 'describeStrategyConformance'
+      | 'describeBalancingProperties'
+      | 'countingCandidates'
+      | 'FakeFleet'
+      | 'makeTask'
+      | 'runTraffic'
     >();
   });
 

@@ -95,13 +95,16 @@ export function leastLoaded(options: LeastLoadedOptions = {}): InspectableStrate
    * start is probed: with probability equal to its slow-start factor the extra task is left out,
    * so on an idle pool (all loads 0) it still wins its turn that often and ramps up to a full share.
    */
+  // One draw per pick, shared by every candidate: workers in the same stage of slow start keep
+  // equal loads, so their ties still go by rotation.
+  let draw = 1;
   const loadOf = (w: WorkerView, now: number): number => {
     const cap = w.capacity;
     if (!(cap > 0)) return Number.POSITIVE_INFINITY;
     let ramp = 0;
     if (slowStartMs > 0) {
       const f = slowStartFactor(w, now, slowStartMs, common.slowStartMinFactor);
-      if (f < 1 && !(common.random() < f)) ramp = 1 - f;
+      if (f < 1 && !(draw < f)) ramp = 1 - f;
     }
     return (w.inFlight + ramp) / (cap * effectiveWeight(w));
   };
@@ -331,6 +334,7 @@ export function leastLoaded(options: LeastLoadedOptions = {}): InspectableStrate
     const n = candidates.length;
     if (n === 0) return undefined;
     const now = slowStartMs > 0 ? common.clock.now() : 0;
+    if (slowStartMs > 0) draw = common.random();
     if (!observed || n < MIN_INDEXED) return scan(candidates, now, false);
     // Every candidate must be in the index: learn the views of workers not seen yet, and (for
     // workers no event announced) check one candidate per pick, so each is found within n picks.

@@ -139,7 +139,7 @@ describe('strategy names', () => {
   it('rejects unknown names clearly', () => {
     const ctx = { clock: new VirtualClock(0), random: seededRandom(1) };
     expect(() => resolveStrategy('fastest', ctx)).toThrow(
-      /strategy: unknown strategy "fastest"; use one of round-robin, least-loaded, capability-based, performance-based, weighted-response-time, p2c-peak-ewma, consistent-hash, adaptive/,
+      /strategy: unknown strategy "fastest"; use one of round-robin, smooth-weighted-round-robin, least-loaded, capability-based, performance-based, weighted-response-time, p2c-peak-ewma, consistent-hash, adaptive/,
     );
     expect(resolveStrategy('least_loaded', ctx).name).toBe('least_loaded');
     expect(resolveStrategy('adaptive', ctx).strategy.name).toBe('adaptive');

@@ -2,9 +2,8 @@ import type { Candidates, TaskView, WorkerView } from '@switchyard/core';
 import { constrained } from './candidates.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { randomIndex } from './randomIndex.js';
-import { effectiveWeight, slowStartFactor } from './slowStart.js';
 import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
+import { weightedDraw } from './weightedDraw.js';
 
 export interface P2cPeakEwmaOptions extends CommonStrategyOptions, OutcomeCostOptions {
   /**
@@ -41,14 +40,11 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
   const table = statsTable('p2cPeakEwma', options, common);
   const unknownPenalty = options.unknownPenaltyMs ?? 10_000;
   const tauMs = options.decayMs ?? 10_000;
-  /** Running upper bound of weight × slow start over the candidates seen. */
-  let bound = 0;
   /** Mean EWMA latency of the workers with samples, refreshed at most every 250 ms. */
   let meanLatency = 0;
   let meanAt = Number.NEGATIVE_INFINITY;
 
-  const mass = (w: WorkerView, now: number): number =>
-    effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
+  const { mass, draw } = weightedDraw(common.random, common);
 
   /** Latency part of the cost (ms + 1). */
   const latencyOf = (w: WorkerView, now: number): number => {
@@ -67,35 +63,6 @@ export function p2cPeakEwma(options: P2cPeakEwmaOptions = {}): InspectableStrate
 
   /** Load part of the cost: in-flight work per unit of weight × slow start, plus one. */
   const loadOf = (w: WorkerView, now: number): number => w.inFlight / mass(w, now) + 1;
-
-  /** An index drawn with probability ∝ weight × slow start, other than `skip`. */
-  const draw = (candidates: Candidates, n: number, skip: number, now: number): number => {
-    for (let t = 0; t < 16; t++) {
-      const i = randomIndex(common.random, n);
-      if (i === skip) continue;
-      const m = mass(candidates[i]!, now);
-      if (m > bound) bound = m; // only grows here; the exact pass below tightens it
-      if (common.random() * bound < m) return i;
-    }
-    let total = 0;
-    let max = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === skip) continue;
-      const m = mass(candidates[i]!, now);
-      total += m;
-      if (m > max) max = m;
-    }
-    bound = max;
-    let r = common.random() * total;
-    let last = skip === 0 ? 1 : 0;
-    for (let i = 0; i < n; i++) {
-      if (i === skip) continue;
-      last = i;
-      r -= mass(candidates[i]!, now);
-      if (r < 0) return i;
-    }
-    return last;
-  };
 
   const pick = (_task: TaskView, candidates: Candidates): WorkerView | undefined => {
     const n = candidates.length;

@@ -3,9 +3,9 @@ import { constrained } from './candidates.js';
 import { InvalidStrategyOptionError } from './errors.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type CommonStrategyOptions, resolveCommon } from './options.js';
-import { randomIndex } from './randomIndex.js';
-import { effectiveWeight, relativeLoad, slowStartFactor } from './slowStart.js';
+import { relativeLoad } from './slowStart.js';
 import { type OutcomeCostOptions, observeInto, STATS_EVENTS, statsTable } from './statsOptions.js';
+import { weightedDraw } from './weightedDraw.js';
 import type { WorkerStat } from './workerStats.js';
 
 /** How much each factor counts. They are normalised to sum to 1. */
@@ -87,8 +87,6 @@ export function performanceBased(options: PerformanceBasedOptions = {}): Perform
   };
   let meanLatency = 0;
   let meanAt = Number.NEGATIVE_INFINITY;
-  /** Running upper bound of weight × slow start over the candidates seen. */
-  let bound = 0;
 
   /** Confidence in a worker's outcomes: 1 right after a sample, fading with its age; 0 without samples. */
   const confidence = (s: WorkerStat | undefined, now: number): number =>
@@ -109,8 +107,7 @@ export function performanceBased(options: PerformanceBasedOptions = {}): Perform
     meanAt = now;
   };
 
-  const mass = (w: WorkerView, now: number): number =>
-    effectiveWeight(w) * slowStartFactor(w, now, common.slowStartMs, common.slowStartMinFactor);
+  const { mass, draw } = weightedDraw(common.random, common);
 
   // One scratch record, reused by every pick: no allocation per candidate.
   const scratch: PerformanceScore = { success: 0, speed: 0, reliability: 0, capacity: 0, total: 0 };
@@ -130,35 +127,6 @@ export function performanceBased(options: PerformanceBasedOptions = {}): Perform
       wt.reliability * out.reliability +
       wt.capacity * out.capacity;
     return out.total;
-  };
-
-  /** An index drawn with probability ∝ weight × slow start, other than `skip`. */
-  const draw = (candidates: Candidates, n: number, skip: number, now: number): number => {
-    for (let t = 0; t < 16; t++) {
-      const i = randomIndex(common.random, n);
-      if (i === skip) continue;
-      const m = mass(candidates[i]!, now);
-      if (m > bound) bound = m; // only grows here; the exact pass below tightens it
-      if (common.random() * bound < m) return i;
-    }
-    let total = 0;
-    let max = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === skip) continue;
-      const m = mass(candidates[i]!, now);
-      total += m;
-      if (m > max) max = m;
-    }
-    bound = max;
-    let r = common.random() * total;
-    let last = skip === 0 ? 1 : 0;
-    for (let i = 0; i < n; i++) {
-      if (i === skip) continue;
-      last = i;
-      r -= mass(candidates[i]!, now);
-      if (r < 0) return i;
-    }
-    return last;
   };
 
   const pick = (_task: TaskView, candidates: Candidates): WorkerView | undefined => {

@@ -3,51 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalLeaseError, MemoryJournal, ValidationError } from '@switchyard/core';
 import { Api } from 'telegram';
-import { returnBigInt } from 'telegram/Helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { captureLogs, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { restartedManager, shutdownRestarted } from './restartedManager.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
 import { settle } from './settle.js';
 
 const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
 
 let h: ScriptedHarness | undefined;
-const others: TelegramSessionManager[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  for (const m of others.splice(0)) await m.shutdown();
+  await shutdownRestarted();
   await h?.manager.shutdown();
   h = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** A second manager (as after a restart) on the same Telegram, clock and journal. */
-function restart(
-  h: ScriptedHarness,
-  journal: MemoryJournal | string,
-  sessions: readonly string[] = ['s0', 's1'],
-): TelegramSessionManager {
-  let next = 1000;
-  const m = new TelegramSessionManager({
-    sessions: sessions.map((name) => ({ name, client: h.telegram.client(name) })),
-    clock: h.clock,
-    logger: captureLogs().logger,
-    delayMs: 0,
-    randomId: () => returnBigInt(next++),
-    journal,
-  });
-  others.push(m);
-  return m;
-}
-
-async function connectedAll(m: TelegramSessionManager): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (m.sessionNames().every((n) => m.getSessionInfo(n).connection === 'connected')) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error('sessions did not connect');
-}
 
 /** Deliveries per peer: every recipient got at most one message. */
 function deliveredOnce(telegram: ScriptedTelegram): Map<string, number> {
@@ -89,8 +60,7 @@ describe('a campaign interrupted by shutdown', () => {
     });
     expect(mid!.pending).toBe(8 - sentBefore);
 
-    const m = restart(h, journal);
-    await connectedAll(m);
+    const m = await restartedManager(h, journal, ['s0', 's1']);
     const again = await settle(
       h.clock,
       m.sendTextMessagesBulk(users, 'spring sale', { campaign: 'spring-sale' }),
@@ -119,8 +89,7 @@ describe('a campaign interrupted by shutdown', () => {
     const sentBefore = h.telegram.deliveries.length;
     expect(sentBefore).toBeLessThan(users.length);
 
-    const m = restart(h, path);
-    await connectedAll(m);
+    const m = await restartedManager(h, path, ['s0', 's1']);
     const op = m.resumeCampaign('spring-sale');
     const streamed: string[] = [];
     op.results$.subscribe((r) => streamed.push(r.recipient));
@@ -176,8 +145,7 @@ describe('a send left mid-request by a crash', () => {
     const journal = new MemoryJournal();
     const { peer, session, randomId } = await interruptedMidSend(journal);
     const before = sendsTo(h!.telegram, peer).length;
-    const m = restart(h!, journal);
-    await connectedAll(m);
+    const m = await restartedManager(h!, journal, ['s0', 's1']);
     const report = await settle(h!.clock, m.resumeCampaign('c1'));
     const retries = sendsTo(h!.telegram, peer).slice(before);
     expect(retries.length).toBeGreaterThanOrEqual(1);
@@ -195,8 +163,7 @@ describe('a send left mid-request by a crash', () => {
     const { peer, session } = await interruptedMidSend(journal);
     const before = sendsTo(h!.telegram, peer).length;
     const other = session === 's0' ? 's1' : 's0';
-    const m = restart(h!, journal, [other]);
-    await connectedAll(m);
+    const m = await restartedManager(h!, journal, [other]);
     const report = await settle(h!.clock, m.resumeCampaign('c1'));
     expect(sendsTo(h!.telegram, peer).slice(before)).toEqual([]);
     expect(report.results.get('lost_answer')).toMatchObject({

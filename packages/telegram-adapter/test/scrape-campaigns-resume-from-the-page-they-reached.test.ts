@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TelegramSessionManager } from '../src/telegramSessionManager.js';
-import { captureLogs, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { restartedManager, shutdownRestarted } from './restartedManager.js';
+import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { settle } from './settle.js';
 
 let h: ScriptedHarness | undefined;
-const others: TelegramSessionManager[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  for (const m of others.splice(0)) await m.shutdown();
+  await shutdownRestarted();
   await h?.manager.shutdown();
   h = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -59,16 +58,7 @@ describe('a scrape campaign interrupted mid-scrape', () => {
     expect(joins(h)).toBe(1);
     h.telegram.fault = () => undefined;
 
-    const m = new TelegramSessionManager({
-      sessions: [{ name: 's0', client: h.telegram.client('s0') }],
-      clock: h.clock,
-      logger: captureLogs().logger,
-      delayMs: 0,
-      journal,
-    });
-    others.push(m);
-    for (let i = 0; i < 100 && m.getSessionInfo('s0').connection !== 'connected'; i++)
-      await new Promise((resolve) => setImmediate(resolve));
+    const m = await restartedManager(h, journal, ['s0']);
     const mark = h.telegram.requests.length;
     const report = await settle(h.clock, m.safeBulkScrapeWithRotation(['big_group'], options));
     // From the page it had reached, not from the start.

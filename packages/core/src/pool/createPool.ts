@@ -358,6 +358,7 @@ class WorkerPool<R> implements Pool<R> {
     const snap = w.actor.getSnapshot();
     const prev = w.reported;
     const until = snap.context.backoffUntil;
+    let healthChanged = false;
     if (snap.value !== prev || until !== w.reportedBackoffUntil) {
       const from = topState(prev);
       const to = topState(snap.value);
@@ -367,11 +368,12 @@ class WorkerPool<R> implements Pool<R> {
       w.reported = snap.value;
       w.reportedBackoffUntil = until;
       if (from !== to || subState(prev) !== toSub || extended) this.#reportState(w, from, to, toSub, reason);
-      this.#syncReady(w);
       // A disconnected worker that dies leaves the count of workers the shares are taken over.
-      if (isUp(from) !== isUp(to) || toSub === 'dead') this.#checkPanic();
+      healthChanged = isUp(from) !== isUp(to) || toSub === 'dead';
     }
     this.#syncReady(w);
+    // After the ready index is up to date: a change of panic mode dispatches.
+    if (healthChanged) this.#checkPanic();
     if (reason === undefined && !this.#closed) this.#dispatcher.run();
   }
 

@@ -1,9 +1,12 @@
-import { type Observable, ReplaySubject } from 'rxjs';
+import { type Observable, ReplaySubject, Subject } from 'rxjs';
 
 /**
  * A running bulk operation: `results$` streams one result per item as it settles (late
  * subscribers get them all), and awaiting the operation itself gives the collected report.
  * It starts at once; `cancel()` stops the items that have not settled.
+ *
+ * With `replay: false` (an operation over a stream of any length), `results$` keeps nothing:
+ * subscribe before the first item settles (in the same turn as the call) to see every result.
  */
 export class BulkOperation<Item, Report> implements PromiseLike<Report> {
   readonly results$: Observable<Item>;
@@ -13,8 +16,9 @@ export class BulkOperation<Item, Report> implements PromiseLike<Report> {
   constructor(
     start: (emit: (item: Item) => void, signal: AbortSignal) => Promise<Report>,
     controller: AbortController = new AbortController(),
+    options: { readonly replay?: boolean } = {},
   ) {
-    const subject = new ReplaySubject<Item>();
+    const subject = options.replay === false ? new Subject<Item>() : new ReplaySubject<Item>();
     this.results$ = subject.asObservable();
     this.#controller = controller;
     this.#done = Promise.resolve()

@@ -44,6 +44,9 @@ export interface CampaignStatus {
 export const SEND_TEXT = 'send-text';
 export const SEND_MEDIA = 'send-media';
 
+/** A send campaign's `source` when its recipients came from a stream (not stored: read again to resume). */
+export const STREAM_SOURCE = 'stream';
+
 /** What `attempting` records for a send: the request's `randomId` (decimal) and the resolved peer. */
 export interface SendAttempt {
   readonly randomId: string;
@@ -150,19 +153,6 @@ export function attemptOf(
   if (s.state !== 'attempting') return undefined;
   const a = s.attempt as unknown as SendAttempt;
   return { session: s.worker, randomId: returnBigInt(a.randomId), peer: a.peer };
-}
-
-/** The peer an item already reached or may have reached, for one-message-per-person on resume. */
-export function claimedPeerOf(item: JournalItem): string | undefined {
-  const s = item.state;
-  const data =
-    s.state === 'done'
-      ? (s.result as { peer?: unknown } | null)
-      : s.state === 'attempting' || s.state === 'unknown'
-        ? (s.attempt as { peer?: unknown } | undefined)
-        : undefined;
-  const peer = data?.peer;
-  return typeof peer === 'string' ? peer : undefined;
 }
 
 /** The result of an item finished before this call, from the journal alone. */
@@ -275,6 +265,53 @@ export async function recordRecipients(
   }
   await batch.markSourceDone();
   return out;
+}
+
+/** One row of a streamed source, with its journal item when the send is a campaign. */
+export interface SourceRow {
+  readonly raw: unknown;
+  readonly item?: JournalItem;
+}
+
+/**
+ * The rows of a streamed source, each recorded in the campaign as it is read (before it is
+ * sent), with exact repeats dropped. A resume reads the source again from its start: the k-th
+ * distinct recipient must be the k-th recorded item, so a source that gives other recipients or
+ * another order is refused with a `ValidationError` naming `recipients`, rather than mixed up.
+ * Takes no memory per recipient: repeats are recognised by their position in the journal.
+ * Marks the source done when it ends.
+ */
+export async function* recordAsRead(
+  batch: OpenBatch,
+  rows: AsyncIterable<unknown>,
+): AsyncGenerator<SourceRow> {
+  let next = 0;
+  for await (const raw of rows) {
+    const key = keyOf(raw);
+    const [item] = await batch.add([{ key, payload: payloadOf(raw) }]);
+    if (item!.seq < next) continue;
+    if (item!.seq > next)
+      throw new ValidationError([
+        {
+          field: 'recipients',
+          reason: `campaign ${JSON.stringify(batch.id)} recorded ${JSON.stringify(key)} as recipient ${item!.seq + 1}, but the source now gives it as recipient ${next + 1}: a resumed source must give the same recipients in the same order`,
+        },
+      ]);
+    next++;
+    yield { raw, item: item! };
+  }
+  await batch.markSourceDone();
+}
+
+/** The rows of a streamed source with exact repeats dropped (one key per recipient kept in memory). */
+export async function* distinctRows(rows: AsyncIterable<unknown>): AsyncGenerator<SourceRow> {
+  const seen = new Set<string>();
+  for await (const raw of rows) {
+    const key = keyOf(raw);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    yield { raw };
+  }
 }
 
 // ---------------------------------------------------------------- scrape campaigns

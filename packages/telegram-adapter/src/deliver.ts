@@ -57,8 +57,9 @@ export async function deliver(
   const peer = await resolvePeer(client, session, recipient, ctx.peers);
   signal.throwIfAborted();
   const key = peerKey(peer);
-  const duplicateOf = key === undefined ? undefined : ctx.claims.claim(key, recipient.input);
+  const duplicateOf = key === undefined ? undefined : await ctx.claims.claim(key, recipient.input);
   if (duplicateOf !== undefined) return { duplicateOf };
+  signal.throwIfAborted();
   try {
     if (content.kind === 'text') {
       await ctx.beforeSend?.(key);

@@ -28,6 +28,12 @@ export type {
   ScrapeGroupOptions,
 } from './operationOptions.js';
 export type { TelegramClientLike } from './publicClient.js';
+export {
+  type Groups,
+  type Recipients,
+  type RecipientsFileOptions,
+  recipientsFromFile,
+} from './recipientSource.js';
 export type { GroupScrapeResult } from './scrapeGroupTask.js';
 export type { IncompleteReason, Member } from './scrapeMembers.js';
 export {

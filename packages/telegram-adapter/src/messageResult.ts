@@ -37,31 +37,56 @@ export interface BulkSendSummary {
 }
 
 export interface BulkSendReport {
+  /**
+   * One result per recipient, keyed by the recipient as given, when the recipients were an
+   * array. Empty when they were a stream: a stream of any length is sent in flat memory, so its
+   * results are only streamed (`results$`, which then keeps nothing for late subscribers), and
+   * the summary counts them all.
+   */
   readonly results: Map<string, MessageResult>;
   readonly summary: BulkSendSummary;
 }
 
-export function summarize(results: Iterable<MessageResult>): BulkSendSummary {
-  let total = 0;
-  let sent = 0;
-  let failed = 0;
-  let skipped = 0;
-  let unknown = 0;
-  const bySession: Record<string, { sent: number; failed: number }> = {};
-  const byError: Record<string, number> = {};
-  for (const r of results) {
-    total++;
-    if (r.outcome === 'sent') sent++;
-    else if (r.outcome === 'failed') failed++;
-    else if (r.outcome === 'unknown') unknown++;
-    else skipped++;
+/** Counts results as they settle, in constant memory per result. */
+export class SummaryCounter {
+  #total = 0;
+  #sent = 0;
+  #failed = 0;
+  #skipped = 0;
+  #unknown = 0;
+  readonly #bySession: Record<string, { sent: number; failed: number }> = {};
+  readonly #byError: Record<string, number> = {};
+
+  add(r: MessageResult): void {
+    this.#total++;
+    if (r.outcome === 'sent') this.#sent++;
+    else if (r.outcome === 'failed') this.#failed++;
+    else if (r.outcome === 'unknown') this.#unknown++;
+    else this.#skipped++;
     if (r.sessionUsed !== null && r.outcome !== 'skipped') {
-      const s = bySession[r.sessionUsed] ?? { sent: 0, failed: 0 };
-      bySession[r.sessionUsed] = s;
+      const s = this.#bySession[r.sessionUsed] ?? { sent: 0, failed: 0 };
+      this.#bySession[r.sessionUsed] = s;
       if (r.success) s.sent++;
       else s.failed++;
     }
-    if (r.error !== undefined) byError[r.error] = (byError[r.error] ?? 0) + 1;
+    if (r.error !== undefined) this.#byError[r.error] = (this.#byError[r.error] ?? 0) + 1;
   }
-  return { total, sent, failed, skipped, unknown, bySession, byError };
+
+  summary(): BulkSendSummary {
+    return {
+      total: this.#total,
+      sent: this.#sent,
+      failed: this.#failed,
+      skipped: this.#skipped,
+      unknown: this.#unknown,
+      bySession: structuredClone(this.#bySession),
+      byError: { ...this.#byError },
+    };
+  }
+}
+
+export function summarize(results: Iterable<MessageResult>): BulkSendSummary {
+  const counter = new SummaryCounter();
+  for (const r of results) counter.add(r);
+  return counter.summary();
 }

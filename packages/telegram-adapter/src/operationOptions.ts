@@ -16,6 +16,12 @@ export interface BulkSendOptions {
    * `journal`. See `resumeCampaign`.
    */
   campaign?: string;
+  /**
+   * For recipients given as a stream: most recipients read ahead of the sends that have
+   * settled (queued, waiting for their session's pacing, or sending). A whole number from 1 to
+   * 1,000,000. Default 1000. Memory stays flat however long the stream is.
+   */
+  highWaterMark?: number;
 }
 
 export interface MediaSendOptions extends BulkSendOptions {
@@ -73,6 +79,8 @@ const bulkSendShape = {
   signal: signal.optional(),
   // Its type and length are checked by checkCampaignId, with the reason a journal is needed.
   campaign: z.unknown().optional(),
+  // Its range is checked by core's checkProcessArgs, as for pool.process.
+  highWaterMark: z.number({ error: 'must be a number' }).optional(),
 };
 
 const bulkSendSchema = z.object(bulkSendShape).strict();

@@ -1,3 +1,5 @@
+import type { OpenBatch } from '@switchyard/core';
+
 /**
  * Who gets the message, per bulk send: the first item whose recipient resolves to a person
  * (`user:ID`, or a chat) claims them, and any other item that resolves to the same person —
@@ -5,19 +7,54 @@
  * sends nothing. Claims are made when a peer is resolved, before anything is sent, and never
  * released: the claiming item's own result says whether the message arrived.
  */
-export class PeerClaims {
+export interface PeerClaims {
+  /**
+   * Claim `peer` for the item whose recipient was given as `input`. Resolves to the input of
+   * the item that claimed the peer first, or undefined when it is this item's (again, on a retry).
+   */
+  claim(peer: string, input: string): Promise<string | undefined>;
+}
+
+/** Claims kept in memory, for a send without a campaign: one entry per person reached. */
+export class MemoryPeerClaims implements PeerClaims {
   readonly #claimedBy = new Map<string, string>();
 
-  /**
-   * Claim `peer` for the item whose recipient was given as `input`. Returns the input of the
-   * item that claimed the peer first, or undefined when it is this item's (again, on a retry).
-   */
-  claim(peer: string, input: string): string | undefined {
+  claim(peer: string, input: string): Promise<string | undefined> {
     const owner = this.#claimedBy.get(peer);
     if (owner === undefined) {
       this.#claimedBy.set(peer, input);
-      return undefined;
+      return Promise.resolve(undefined);
     }
-    return owner === input ? undefined : owner;
+    return Promise.resolve(owner === input ? undefined : owner);
+  }
+}
+
+/**
+ * A campaign's claims, kept in its journal (one named cursor per person), so they hold across
+ * a resume and take no memory per recipient. Claims of the same person are made one at a time.
+ */
+export class JournalPeerClaims implements PeerClaims {
+  readonly #batch: OpenBatch;
+  readonly #inFlight = new Map<string, Promise<string | undefined>>();
+
+  constructor(batch: OpenBatch) {
+    this.#batch = batch;
+  }
+
+  claim(peer: string, input: string): Promise<string | undefined> {
+    const before = this.#inFlight.get(peer) ?? Promise.resolve(undefined);
+    const claimed = before.then(async () => {
+      const name = `peer:${peer}`;
+      const owner = await this.#batch.cursor(name);
+      if (typeof owner === 'string') return owner === input ? undefined : owner;
+      await this.#batch.setCursor(name, input);
+      return undefined;
+    });
+    this.#inFlight.set(peer, claimed);
+    const forget = () => {
+      if (this.#inFlight.get(peer) === claimed) this.#inFlight.delete(peer);
+    };
+    claimed.then(forget, forget);
+    return claimed;
   }
 }

@@ -4,6 +4,7 @@ import type {
   Clock,
   Failure,
   Journal,
+  JournalItem,
   JsonValue,
   OpenBatch,
   Pool,
@@ -12,7 +13,14 @@ import type {
   Strategy,
   TaskView,
 } from '@switchyard/core';
-import { createPool, SwitchyardError, systemClock, ValidationError } from '@switchyard/core';
+import {
+  checkProcessArgs,
+  createPool,
+  type ProcessSource,
+  SwitchyardError,
+  systemClock,
+  ValidationError,
+} from '@switchyard/core';
 import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
 import { generateRandomLong } from 'telegram/Helpers.js';
@@ -23,12 +31,13 @@ import {
   type CampaignStatus,
   campaignStatus,
   checkCampaignId,
-  claimedPeerOf,
+  distinctRows,
   JOIN_AND_SCRAPE_GROUPS,
   keyOf,
   openCampaign,
   openJournal,
   payloadOf,
+  recordAsRead,
   recordRecipients,
   recordResult,
   recordScrape,
@@ -38,6 +47,7 @@ import {
   SEND_MEDIA,
   SEND_TEXT,
   type SendAttempt,
+  STREAM_SOURCE,
   saveScrapeState,
   scrapeCursor,
   scrapeResultFromJournal,
@@ -59,7 +69,7 @@ import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
 import { checkMediaFile, type MediaType } from './mediaFile.js';
 import { writeMembers } from './memberExport.js';
-import { type BulkSendReport, type MessageResult, summarize } from './messageResult.js';
+import { type BulkSendReport, type MessageResult, SummaryCounter } from './messageResult.js';
 import { validateCaption, validateMessageText } from './messageText.js';
 import {
   OPERATION_KINDS,
@@ -78,9 +88,10 @@ import {
   type ScrapeGroupOptions,
 } from './operationOptions.js';
 import { OutageDeadline } from './outageDeadline.js';
-import { PeerClaims } from './peerClaims.js';
+import { JournalPeerClaims, MemoryPeerClaims } from './peerClaims.js';
 import { PeerRoutes } from './peerRoutes.js';
-import { partitionRecipients, type Recipient } from './recipient.js';
+import { checkRecipient, partitionRecipients, type Recipient } from './recipient.js';
+import { collect, type Groups, isStream, pumpAll, type Recipients, readSource } from './recipientSource.js';
 import { knowsUser, PeerBook } from './resolvePeer.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
 import {
@@ -382,39 +393,58 @@ export class TelegramSessionManager {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * Send one text to every recipient, each at most once. `recipients` is an array, or a stream
+   * of any length (`recipientsFromFile(path)`, any `AsyncIterable`, `Iterable` or `Observable`)
+   * read only as fast as the fleet sends: see `BulkSendReport` for what a streamed send reports.
+   */
   sendTextMessagesBulk(
-    recipients: readonly (string | number)[],
+    recipients: Recipients,
     message: string,
     options: BulkSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(checkBulkSendOptions, options, async () => {
-      const text = validateMessageText(message);
-      return {
-        recipients,
-        content: { kind: 'text', message: text },
-        campaign: { kind: SEND_TEXT, content: { message: text, skipInvalid: options.skipInvalid !== false } },
-      };
-    });
+    return this.#bulkSend(
+      checkBulkSendOptions,
+      options,
+      async () => {
+        const text = validateMessageText(message);
+        return {
+          recipients,
+          content: { kind: 'text', message: text },
+          campaign: {
+            kind: SEND_TEXT,
+            content: { message: text, skipInvalid: options.skipInvalid !== false },
+          },
+        };
+      },
+      isStream(recipients),
+    );
   }
 
+  /** Send one file (photo, video, audio or document) to every recipient, as `sendTextMessagesBulk` does. */
   sendMediaMessagesBulk(
-    recipients: readonly (string | number)[],
+    recipients: Recipients,
     mediaPath: string,
     mediaType: MediaType,
     options: MediaSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(checkMediaSendOptions, options, async () => {
-      const caption = validateCaption(options.caption);
-      const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
-      return {
-        recipients,
-        content: { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content,
-        campaign: {
-          kind: SEND_MEDIA,
-          content: { mediaPath, mediaType, caption, skipInvalid: options.skipInvalid !== false },
-        },
-      };
-    });
+    return this.#bulkSend(
+      checkMediaSendOptions,
+      options,
+      async () => {
+        const caption = validateCaption(options.caption);
+        const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
+        return {
+          recipients,
+          content: { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content,
+          campaign: {
+            kind: SEND_MEDIA,
+            content: { mediaPath, mediaType, caption, skipInvalid: options.skipInvalid !== false },
+          },
+        };
+      },
+      isStream(recipients),
+    );
   }
 
   /**
@@ -469,6 +499,14 @@ export class TelegramSessionManager {
           ]);
         }
         const stored = spec.content as Record<string, JsonValue>;
+        if (stored.source === STREAM_SOURCE) {
+          throw new ValidationError([
+            {
+              field: 'campaign',
+              reason: `${JSON.stringify(campaign)} reads its recipients from a stream, which the journal does not keep: resume it by calling the bulk send again with the same source (read again from its start), content and campaign`,
+            },
+          ]);
+        }
         const batch = await openCampaign(journal!, campaign, spec.kind, spec.content);
         try {
           const recipients = Array.isArray(stored.recipients)
@@ -516,7 +554,7 @@ export class TelegramSessionManager {
     check: (options: unknown) => O,
     given: O,
     prepare: () => Promise<{
-      recipients: readonly (string | number)[];
+      recipients: Recipients;
       content: Content;
       /** What a campaign records: its kind and content (the recipients' digest is added). */
       campaign?: { kind: string; content: Record<string, JsonValue> };
@@ -524,128 +562,176 @@ export class TelegramSessionManager {
       batch?: OpenBatch;
       options?: BulkSendOptions;
     }>,
+    streamed = false,
   ): BulkOperation<MessageResult, BulkSendReport> {
     const controller = this.#operationController();
-    const operation = new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal) => {
-      let batch: OpenBatch | undefined;
-      try {
-        this.#assertOpen();
-        check(given);
-        const campaignId =
-          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
-        this.#follow(controller, given.signal);
-        const prepared = await prepare();
-        batch = prepared.batch;
-        const options: BulkSendOptions = { ...given, ...prepared.options };
-        const { recipients, content } = prepared;
-        if (!Array.isArray(recipients)) {
-          throw new ValidationError([{ field: 'recipients', reason: 'must be an array' }]);
-        }
-        const delayMs = options.delayMs ?? this.#options.delayMs ?? 2000;
-        const { valid, invalid, duplicates, duplicateOf } = partitionRecipients(recipients);
-        if (invalid.length > 0 && options.skipInvalid === false) {
-          throw new ValidationError(
-            invalid.map((r) => ({ field: `recipients[${JSON.stringify(r.input)}]`, reason: r.reason })),
-          );
-        }
-        this.#assertLive();
-        if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
-          batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
-            ...prepared.campaign.content,
-            // The list itself, so that resumeCampaign has it even when a crash came before its
-            // items were recorded.
-            recipients: recipients.map(payloadOf),
-          });
-        }
-        const journal = batch === undefined ? undefined : await recordRecipients(batch, recipients);
-        const results = new Map<string, MessageResult>();
-        const record = (r: MessageResult) => {
-          results.set(r.recipient, r);
-          emit(r);
-        };
-        /** Settle an item without sending: from the journal when it is final there, else recorded now. */
-        const settleSkipped = async (result: MessageResult) => {
-          const item = journal?.get(result.recipient);
-          const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
-          if (before !== undefined) return record(before);
-          if (batch !== undefined)
-            await recordResult(batch, result.recipient, result, undefined, undefined, false);
-          record(result);
-        };
-        for (const r of invalid) this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
-        for (const r of invalid) await settleSkipped(skipped(r.input, r.reason, this.#clock.now()));
-        for (const d of duplicates) {
-          const first = duplicateOf.get(d) ?? d;
-          // An exact repeat is the same journal item as its first listing, which is sent.
-          if (journal !== undefined && first === d) continue;
-          await settleSkipped({ ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()), duplicateOf: first });
-        }
-        const claims = new PeerClaims();
-        // One message per person across a resume: people reached (or maybe reached) before stay claimed.
-        for (const item of journal?.values() ?? []) {
-          const peer = claimedPeerOf(item);
-          if (peer !== undefined) claims.claim(peer, item.key);
-        }
-        await Promise.all(
-          valid.map(async (r) => {
-            const item = journal?.get(r.input);
+    const operation = new BulkOperation<MessageResult, BulkSendReport>(
+      async (emit, signal) => {
+        let batch: OpenBatch | undefined;
+        try {
+          this.#assertOpen();
+          check(given);
+          const campaignId =
+            given.campaign === undefined
+              ? undefined
+              : checkCampaignId(given.campaign, this.#journal?.journal);
+          this.#follow(controller, given.signal);
+          const prepared = await prepare();
+          batch = prepared.batch;
+          const options: BulkSendOptions = { ...given, ...prepared.options };
+          const { recipients, content } = prepared;
+          if (streamed) {
+            checkProcessArgs(recipients, { highWaterMark: options.highWaterMark ?? 1000 }, 'recipients');
+            if (options.skipInvalid === false)
+              throw new ValidationError([
+                {
+                  field: 'skipInvalid',
+                  reason:
+                    'false needs the recipients as an array: a stream cannot be checked to its end before the first send',
+                },
+              ]);
+          } else if (!Array.isArray(recipients)) {
+            throw new ValidationError([
+              {
+                field: 'recipients',
+                reason: 'must be an array, an AsyncIterable, an Iterable or an Observable',
+              },
+            ]);
+          }
+          const list = streamed ? undefined : (recipients as readonly (string | number)[]);
+          const partition = list === undefined ? undefined : partitionRecipients(list);
+          if (partition !== undefined && partition.invalid.length > 0 && options.skipInvalid === false) {
+            throw new ValidationError(
+              partition.invalid.map((r) => ({
+                field: `recipients[${JSON.stringify(r.input)}]`,
+                reason: r.reason,
+              })),
+            );
+          }
+          this.#assertLive();
+          if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
+            batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
+              ...prepared.campaign.content,
+              // The list itself, so that resumeCampaign has it even when a crash came before its
+              // items were recorded. A stream is read again by calling with it again.
+              ...(list === undefined ? { source: STREAM_SOURCE } : { recipients: list.map(payloadOf) }),
+            });
+          }
+          const b = batch;
+          const sendOptions = {
+            delayMs: options.delayMs ?? this.#options.delayMs ?? 2000,
+            signal,
+            attemptTimeoutMs: this.#sendTimeout(content),
+            peers: this.#peers,
+            // One message per person, across a resume too: a campaign keeps its claims in the journal.
+            claims: b === undefined ? new MemoryPeerClaims() : new JournalPeerClaims(b),
+          };
+          const counter = new SummaryCounter();
+          const results = new Map<string, MessageResult>();
+          const record = (r: MessageResult) => {
+            counter.add(r);
+            if (list !== undefined) results.set(r.recipient, r);
+            emit(r);
+          };
+          /** Settle an item without sending: from the journal when it is final there, else recorded now. */
+          const settleSkipped = async (result: MessageResult, item: JournalItem | undefined) => {
+            const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
+            if (before !== undefined) return record(before);
+            if (b !== undefined) await recordResult(b, result.recipient, result, undefined, undefined, false);
+            record(result);
+          };
+          const send = async (r: Recipient, item: JournalItem | undefined) => {
             const before = item === undefined ? undefined : resultFromJournal(item);
             if (before !== undefined) return record(before);
-            const resumed = item === undefined ? undefined : attemptOf(item);
-            let attempt: { session: string; data: SendAttempt } | undefined =
-              resumed === undefined
-                ? undefined
-                : {
-                    session: resumed.session,
-                    data: { randomId: resumed.randomId.toString(), peer: resumed.peer },
-                  };
-            const b = batch;
-            const durable: DurableSend | undefined =
-              b === undefined
-                ? undefined
-                : {
-                    ...(resumed === undefined ? {} : { resumed }),
-                    record: async (session, randomId, peer) => {
-                      const data = { randomId: randomId.toString(), peer: peer ?? null };
-                      await b.transition(r.input, {
-                        state: 'attempting',
-                        worker: session,
-                        attempt: { ...data },
-                      });
-                      attempt = { session, data };
-                    },
-                  };
-            const result = await sendToRecipient(this.#taskContext, r, content, {
-              delayMs,
-              signal,
-              attemptTimeoutMs: this.#sendTimeout(content),
-              peers: this.#peers,
-              claims,
-              ...this.#routeOf(r),
-              ...(durable === undefined ? {} : { durable }),
-            });
-            if (b !== undefined)
-              await recordResult(
-                b,
-                r.input,
-                result,
-                attempt?.data.peer ?? undefined,
-                attempt,
-                signal.aborted,
-              );
+            const result = await this.#sendItem(r, item, b, content, sendOptions);
             record(result);
-          }),
-        );
-        const summary = summarize(results.values());
-        this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
-        return { results, summary };
-      } finally {
-        this.#endOperation(controller);
-        await batch?.release();
-      }
-    }, controller);
+          };
+          if (partition !== undefined) {
+            const journal = b === undefined ? undefined : await recordRecipients(b, list!);
+            for (const r of partition.invalid) {
+              this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
+              await settleSkipped(skipped(r.input, r.reason, this.#clock.now()), journal?.get(r.input));
+            }
+            for (const d of partition.duplicates) {
+              const first = partition.duplicateOf.get(d) ?? d;
+              // An exact repeat is the same journal item as its first listing, which is sent.
+              if (journal !== undefined && first === d) continue;
+              await settleSkipped(
+                { ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()), duplicateOf: first },
+                journal?.get(d),
+              );
+            }
+            await Promise.all(partition.valid.map((r) => send(r, journal?.get(r.input))));
+          } else {
+            await pumpAll(
+              (stop) => {
+                const rows = readSource(recipients as ProcessSource<unknown>, stop);
+                return b === undefined ? distinctRows(rows) : recordAsRead(b, rows);
+              },
+              signal,
+              options.highWaterMark ?? 1000,
+              async ({ raw, item }) => {
+                const check = checkRecipient(raw);
+                if (check.ok) return send(check.recipient, item);
+                this.#logger.warn({ reason: check.reason }, 'invalid recipient skipped');
+                return settleSkipped(skipped(check.input, check.reason, this.#clock.now()), item);
+              },
+            );
+          }
+          const summary = counter.summary();
+          this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
+          return { results, summary };
+        } finally {
+          this.#endOperation(controller);
+          await batch?.release();
+        }
+      },
+      controller,
+      { replay: !streamed },
+    );
     this.#trackCampaign(operation);
     return operation;
+  }
+
+  /** Send one valid recipient; in a campaign, resume its recorded attempt and record the outcome. */
+  async #sendItem(
+    r: Recipient,
+    item: JournalItem | undefined,
+    batch: OpenBatch | undefined,
+    content: Content,
+    options: Omit<SendOptions, 'route' | 'durable'>,
+  ): Promise<MessageResult> {
+    const resumed = item === undefined ? undefined : attemptOf(item);
+    let attempt: { session: string; data: SendAttempt } | undefined =
+      resumed === undefined
+        ? undefined
+        : { session: resumed.session, data: { randomId: resumed.randomId.toString(), peer: resumed.peer } };
+    const durable: DurableSend | undefined =
+      batch === undefined
+        ? undefined
+        : {
+            ...(resumed === undefined ? {} : { resumed }),
+            record: async (session, randomId, peer) => {
+              const data = { randomId: randomId.toString(), peer: peer ?? null };
+              await batch.transition(r.input, { state: 'attempting', worker: session, attempt: { ...data } });
+              attempt = { session, data };
+            },
+          };
+    const result = await sendToRecipient(this.#taskContext, r, content, {
+      ...options,
+      ...this.#routeOf(r),
+      ...(durable === undefined ? {} : { durable }),
+    });
+    if (batch !== undefined)
+      await recordResult(
+        batch,
+        r.input,
+        result,
+        attempt?.data.peer ?? undefined,
+        attempt,
+        options.signal.aborted,
+      );
+    return result;
   }
 
   /** Keep a running operation until it settles, so shutdown waits for its last journal writes. */
@@ -804,9 +890,13 @@ export class TelegramSessionManager {
     return result;
   }
 
-  /** Scrape many groups, at most `limits.scraping` (5) at once; each result streams as it settles. */
+  /**
+   * Scrape many groups, at most `limits.scraping` (5) at once; each result streams as it settles.
+   * `groups` is an array or a stream (an `AsyncIterable`, `Iterable` or `Observable`), which is
+   * read to its end before the first scrape.
+   */
   bulkScrapeGroups(
-    groups: readonly string[],
+    groups: Groups,
     options: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
     return this.#bulkScrape(groups, options);
@@ -817,14 +907,14 @@ export class TelegramSessionManager {
    * restricted from joining hands the group to another; no group is dropped for that.
    */
   safeBulkScrapeWithRotation(
-    groups: readonly string[],
+    groups: Groups,
     options: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
     return this.#bulkScrape(groups, options, { join: true, delayMs: this.#options.delayMs ?? 2000 });
   }
 
   #bulkScrape(
-    groups: readonly string[],
+    source: Groups,
     given: BulkScrapeOptions,
     defaults: BulkScrapeOptions = {},
   ): BulkOperation<GroupScrapeResult, BulkScrapeReport> {
@@ -835,6 +925,10 @@ export class TelegramSessionManager {
         this.#assertOpen();
         const options = { ...defaults, ...checkBulkScrapeOptions(given) };
         this.#follow(controller, options.signal);
+        // Groups are few: a stream of them is read to its end first, so a campaign records them all.
+        const groups = isStream<string>(source)
+          ? await collect(source, signal)
+          : (source as readonly string[]);
         if (!Array.isArray(groups) || groups.length === 0) {
           throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
         }

@@ -13,6 +13,7 @@ type RuntimeExports =
   | 'createTelegramClient'
   | 'loadSessionsFromEnv'
   | 'loadSessionsFromFolder'
+  | 'recipientsFromFile'
   | 'saveSessionFile';
 
 describe('public surface', () => {

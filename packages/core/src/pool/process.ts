@@ -5,7 +5,8 @@ import type { ProcessOptions, ProcessOutcome, TaskSpec } from '../types.js';
 
 const DEFAULT_HIGH_WATER_MARK = 1000;
 
-type Source<S> = AsyncIterable<S> | Iterable<S> | Observable<S>;
+/** What `pool.process` and `pumpSource` read: an `AsyncIterable`, an `Iterable` or an `Observable`. */
+export type ProcessSource<S> = AsyncIterable<S> | Iterable<S> | Observable<S>;
 
 function isAsyncIterable<S>(source: unknown): source is AsyncIterable<S> {
   return typeof (source as AsyncIterable<S> | null)?.[Symbol.asyncIterator] === 'function';
@@ -17,7 +18,11 @@ function isIterable<S>(source: unknown): source is Iterable<S> {
   );
 }
 
-/** Check `pool.process`'s arguments: bad input throws at the call, before anything is read. */
+/**
+ * Check `pool.process`'s arguments (or those of anything fed by `pumpSource`): bad input throws
+ * a `ValidationError` naming `field` at the call, before anything is read. Returns the
+ * high-water mark to use.
+ */
 export function checkProcessArgs(
   source: unknown,
   options: ProcessOptions | undefined,
@@ -39,7 +44,7 @@ export function checkProcessArgs(
  * promise per item; the result emits one outcome per item as they settle.
  */
 export function pumpSource<S, T>(
-  source: Source<S>,
+  source: ProcessSource<S>,
   highWaterMark: number,
   start: (item: S, index: number, signal: AbortSignal) => Promise<T>,
 ): Observable<ProcessOutcome<T>> {
@@ -141,7 +146,7 @@ export function pumpSource<S, T>(
 /** `pool.process`: a source of task specs, each submitted with the call's cancel signal. */
 export function processTasks<R, T>(
   submit: (spec: TaskSpec<R, T>) => Promise<T>,
-  source: Source<TaskSpec<R, T>>,
+  source: ProcessSource<TaskSpec<R, T>>,
   options: ProcessOptions | undefined,
 ): Observable<ProcessOutcome<T>> {
   const hwm = checkProcessArgs(source, options);

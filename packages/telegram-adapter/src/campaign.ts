@@ -130,6 +130,18 @@ export function keyOf(raw: unknown): string {
   return String(raw);
 }
 
+/** The longest key the journal keeps. */
+const KEY_MAX = 1000;
+
+/**
+ * Whether the journal can key this recipient (1–1000 characters). One it cannot (an empty line, a
+ * paragraph pasted by mistake) is never a valid recipient: it is skipped without being recorded.
+ */
+export function keyable(raw: unknown): boolean {
+  const key = keyOf(raw);
+  return key.length > 0 && key.length <= KEY_MAX;
+}
+
 export function campaignStatus(s: BatchStatus): CampaignStatus {
   return {
     id: s.id,
@@ -256,7 +268,7 @@ export async function recordRecipients(
   const items: { key: string; payload: JsonValue }[] = [];
   for (const raw of recipients) {
     const key = keyOf(raw);
-    if (seen.has(key)) continue;
+    if (seen.has(key) || !keyable(raw)) continue;
     seen.add(key);
     items.push({ key, payload: payloadOf(raw) });
   }
@@ -287,6 +299,10 @@ export async function* recordAsRead(
 ): AsyncGenerator<SourceRow> {
   let next = 0;
   for await (const raw of rows) {
+    if (!keyable(raw)) {
+      yield { raw };
+      continue;
+    }
     const key = keyOf(raw);
     const [item] = await batch.add([{ key, payload: payloadOf(raw) }]);
     if (item!.seq < next) continue;

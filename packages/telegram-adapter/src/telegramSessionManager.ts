@@ -33,6 +33,7 @@ import {
   checkCampaignId,
   distinctRows,
   JOIN_AND_SCRAPE_GROUPS,
+  keyable,
   keyOf,
   openCampaign,
   openJournal,
@@ -637,7 +638,8 @@ export class TelegramSessionManager {
           const settleSkipped = async (result: MessageResult, item: JournalItem | undefined) => {
             const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
             if (before !== undefined) return record(before);
-            if (b !== undefined) await recordResult(b, result.recipient, result, undefined, undefined, false);
+            if (b !== undefined && keyable(result.recipient))
+              await recordResult(b, result.recipient, result, undefined, undefined, false);
             record(result);
           };
           const send = async (r: Recipient, item: JournalItem | undefined) => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { from } from 'rxjs';
@@ -10,23 +9,17 @@ import { restartedManager, shutdownRestarted } from './restartedManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
 import { settle } from './settle.js';
+import { tempDirs } from './tempDirs.js';
 
 const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
 
 let h: ScriptedHarness | undefined;
-const dirs: string[] = [];
+const tempDir = tempDirs('stream-');
 afterEach(async () => {
   await shutdownRestarted();
   await h?.manager.shutdown();
   h = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stream-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** Every recipient got exactly one message, and nobody else got any. */
 function deliveredOnceEach(telegram: ScriptedTelegram, expected: readonly string[]): void {
@@ -191,39 +184,35 @@ describe('a bulk send from a stream, in a campaign', () => {
     expect(h.telegram.deliveries).toHaveLength(8);
   });
 
-  it('refuses a resumed source whose rows changed order, before sending anything', async () => {
+  /** A stream campaign on one session, stopped by shutdown after 500 ms, and a restarted manager. */
+  async function interrupted(campaign: string) {
     const journal = new MemoryJournal();
     h = scriptedHarness({ sessions: 1, users, journal, delayMs: 1000 });
     await h.ready();
-    const first = h.manager.sendTextMessagesBulk(from(users), 'sale', { campaign: 'reordered' });
+    const first = h.manager.sendTextMessagesBulk(from(users), 'sale', { campaign });
     await h.clock.advance(500);
     await h.manager.shutdown();
     await first;
     const sentBefore = h.telegram.deliveries.length;
+    return { harness: h, sentBefore, m: await restartedManager(h, journal, ['s0']) };
+  }
 
-    const m = await restartedManager(h, journal, ['s0']);
+  it('refuses a resumed source whose rows changed order, before sending anything', async () => {
+    const { harness, sentBefore, m } = await interrupted('reordered');
     const error = await settle(
-      h.clock,
+      harness.clock,
       m.sendTextMessagesBulk(from([...users].reverse()), 'sale', { campaign: 'reordered' }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues[0]?.field).toBe('recipients');
     expect((error as Error).message).toMatch(/same recipients in the same order/);
-    expect(h.telegram.deliveries).toHaveLength(sentBefore);
+    expect(harness.telegram.deliveries).toHaveLength(sentBefore);
   });
 
   it('cannot be resumed by resumeCampaign, which says how to resume it', async () => {
-    const journal = new MemoryJournal();
-    h = scriptedHarness({ sessions: 1, users, journal, delayMs: 1000 });
-    await h.ready();
-    const first = h.manager.sendTextMessagesBulk(from(users), 'sale', { campaign: 'streamed' });
-    await h.clock.advance(500);
-    await h.manager.shutdown();
-    await first;
-    const sentBefore = h.telegram.deliveries.length;
-    const m = await restartedManager(h, journal, ['s0']);
-    await expect(settle(h.clock, m.resumeCampaign('streamed'))).rejects.toThrow(/same source/);
-    expect(h.telegram.deliveries).toHaveLength(sentBefore);
+    const { harness, sentBefore, m } = await interrupted('streamed');
+    await expect(settle(harness.clock, m.resumeCampaign('streamed'))).rejects.toThrow(/same source/);
+    expect(harness.telegram.deliveries).toHaveLength(sentBefore);
   });
 
   it('skips recipients the journal cannot key (empty, or over 1,000 characters) and sends the rest', async () => {

@@ -1,24 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalOpenError, ValidationError } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
+import { tempDirs } from './tempDirs.js';
 
 const users = ['alice_one', 'bob_twooo'];
 let h: ScriptedHarness | undefined;
-const dirs: string[] = [];
+const tempDir = tempDirs('campaign-bad-');
 afterEach(async () => {
   await h?.manager.shutdown();
   h = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'campaign-bad-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** The manager's constructor throws; the scripted Telegram saw no connection and no request. */
 function refusedAtConstruction(journal: unknown): unknown {

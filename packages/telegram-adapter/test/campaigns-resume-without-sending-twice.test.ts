@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalLeaseError, MemoryJournal, ValidationError } from '@switchyard/core';
 import { Api } from 'telegram';
@@ -8,16 +6,16 @@ import { restartedManager, shutdownRestarted } from './restartedManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
 import { settle } from './settle.js';
+import { tempDirs } from './tempDirs.js';
 
 const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
 
 let h: ScriptedHarness | undefined;
-const dirs: string[] = [];
+const tempDir = tempDirs('campaign-');
 afterEach(async () => {
   await shutdownRestarted();
   await h?.manager.shutdown();
   h = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** Deliveries per peer: every recipient got at most one message. */
@@ -76,8 +74,7 @@ describe('a campaign interrupted by shutdown', () => {
   });
 
   it('is resumed from the journal alone by resumeCampaign, on a SQLite file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'campaign-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const path = join(dir, 'campaigns.sqlite');
     h = scriptedHarness({ sessions: 2, users, journal: path, delayMs: 1000 });
     await h.ready();

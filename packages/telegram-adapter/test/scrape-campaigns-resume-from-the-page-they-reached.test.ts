@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { Api } from 'telegram';
@@ -7,14 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { restartedManager, shutdownRestarted } from './restartedManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { settle } from './settle.js';
+import { tempDirs } from './tempDirs.js';
 
 let h: ScriptedHarness | undefined;
-const dirs: string[] = [];
+const tempDir = tempDirs('scrape-campaign-');
 afterEach(async () => {
   await shutdownRestarted();
   await h?.manager.shutdown();
   h = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** The offsets of every channels.GetParticipants that reached Telegram, from request `from` on. */
@@ -30,8 +29,7 @@ const joins = (h: ScriptedHarness) =>
 describe('a scrape campaign interrupted mid-scrape', () => {
   it('resumes from the page it reached, without joining again, and its output has no duplicates', async () => {
     const journal = new MemoryJournal();
-    const dir = mkdtempSync(join(tmpdir(), 'scrape-campaign-'));
-    dirs.push(dir);
+    const dir = tempDir();
     h = scriptedHarness({
       sessions: 1,
       journal,

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalOpenError, ValidationError } from '@switchyard/core';
+import { JOURNAL_SCHEMA_VERSION, SqliteJournal } from '@switchyard/core/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { tempDirs } from './tempDirs.js';
@@ -48,6 +49,30 @@ describe('a journal that cannot be used', () => {
     writeFileSync(path, 'this is not a database, just some text that is long enough to look like a header');
     expect(refusedAtConstruction(path)).toBeInstanceOf(JournalOpenError);
     expect(refusedAtConstruction({ path, synchronous: 'full' })).toBeInstanceOf(JournalOpenError);
+  });
+
+  it('a path under a file rather than a folder: JournalOpenError at construction, naming the path', () => {
+    const file = join(tempDir(), 'not-a-folder');
+    writeFileSync(file, 'a file');
+    const error = refusedAtConstruction(join(file, 'campaigns.sqlite'));
+    expect(error).toBeInstanceOf(JournalOpenError);
+    expect((error as Error).message).toContain('not-a-folder');
+  });
+
+  it('a journal written by a newer version: JournalOpenError at construction, the file untouched', async () => {
+    const path = join(tempDir(), 'campaigns.sqlite');
+    await new SqliteJournal(path).close();
+    // The schema version is SQLite's user_version: 4 bytes, big-endian, at offset 60 of the header.
+    const fd = openSync(path, 'r+');
+    const version = Buffer.alloc(4);
+    version.writeUInt32BE(JOURNAL_SCHEMA_VERSION + 1);
+    writeSync(fd, version, 0, 4, 60);
+    closeSync(fd);
+    const before = readFileSync(path);
+    const error = refusedAtConstruction(path);
+    expect(error).toBeInstanceOf(JournalOpenError);
+    expect((error as Error).message).toMatch(/newer than this version of Switchyard reads/);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('of the wrong type or with a bad synchronous: ValidationError naming options.journal', () => {

@@ -79,6 +79,71 @@ describe('the SQLite journal keeps batches across processes', () => {
     db.close();
   });
 
+  it('brings a journal of schema version 1 up to date on open, its counts and states intact', async () => {
+    // A version 1 file as it was written: counts came from an index of item states.
+    const path = join(dir, 'v1.sqlite');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE batches (id TEXT PRIMARY KEY, kind TEXT NOT NULL, content TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, source_done INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE items (batch_id TEXT NOT NULL REFERENCES batches(id), seq INTEGER NOT NULL,
+        key TEXT NOT NULL, payload TEXT NOT NULL, state_name TEXT NOT NULL, state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL, PRIMARY KEY (batch_id, seq)) WITHOUT ROWID;
+      CREATE UNIQUE INDEX items_by_key ON items (batch_id, key);
+      CREATE INDEX items_by_state ON items (batch_id, state_name);
+      CREATE TABLE cursors (batch_id TEXT NOT NULL REFERENCES batches(id), name TEXT NOT NULL,
+        value TEXT NOT NULL, PRIMARY KEY (batch_id, name)) WITHOUT ROWID;
+      CREATE TABLE leases (batch_id TEXT PRIMARY KEY REFERENCES batches(id), owner TEXT NOT NULL,
+        pid INTEGER NOT NULL, host TEXT NOT NULL, started TEXT NOT NULL) WITHOUT ROWID;`);
+    db.pragma('user_version = 1');
+    db.pragma(`application_id = ${0x53574a4c}`);
+    db.prepare('INSERT INTO batches VALUES (?, ?, ?, 1, 2, 1)').run(
+      spec.id,
+      spec.kind,
+      '{"sessions":["a","b"],"text":"hi"}',
+    );
+    const states = [
+      { state: 'done', result: { messageId: 5 } },
+      { state: 'attempting', attempt: { randomId: '18' }, worker: 'b' },
+      { state: 'pending' },
+      { state: 'pending' },
+      { state: 'unknown', reason: 'UNKNOWN_OUTCOME' },
+    ];
+    const insert = db.prepare('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, 2)');
+    states.forEach((st, i) => {
+      insert.run(spec.id, i, `k${i}`, JSON.stringify(i), st.state, JSON.stringify(st));
+    });
+    db.close();
+
+    const j = journal(path);
+    expect(await j.status(spec.id)).toMatchObject({
+      total: 5,
+      done: 1,
+      attempting: 1,
+      pending: 2,
+      unknown: 1,
+      sourceDone: true,
+    });
+    const b = await j.open(spec);
+    await b.transition('k1', { state: 'done', result: {} });
+    await b.transition('k2', { state: 'skipped', reason: 'invalid' });
+    await b.add([{ key: 'k5', payload: 5 }]);
+    expect(await j.status(spec.id)).toMatchObject({
+      total: 6,
+      done: 2,
+      attempting: 0,
+      pending: 2,
+      skipped: 1,
+    });
+    expect((await b.get('k0'))?.state).toEqual(states[0]);
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(JOURNAL_SCHEMA_VERSION);
+    expect(
+      check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'items_by_state'").all(),
+    ).toEqual([]);
+    check.close();
+  });
+
   it('records a source read again after a resume once: known keys keep their state and position', async () => {
     const b = await journal().open(spec);
     await b.add([{ key: 'alice', payload: 1 }]);

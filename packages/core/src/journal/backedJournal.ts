@@ -38,6 +38,16 @@ export interface ItemRow {
   readonly updatedAt: number;
 }
 
+/** A change of an item's state: the item at `seq` goes from a state named `from` to `state` (named `to`). */
+export interface ItemChange {
+  readonly seq: number;
+  readonly from: ItemStateName;
+  readonly to: ItemStateName;
+  /** The new state as canonical JSON text. */
+  readonly state: string;
+  readonly updatedAt: number;
+}
+
 /** Who holds a batch: a journal instance in a process on a host. */
 export interface LeaseRow {
   readonly owner: string;
@@ -59,8 +69,10 @@ export interface JournalBackend {
   touchBatch(id: string, updatedAt: number, sourceDone?: boolean): void;
   item(batchId: string, key: string): ItemRow | undefined;
   itemCount(batchId: string): number;
-  insertItem(batchId: string, row: ItemRow): void;
-  updateItem(batchId: string, key: string, state: string, updatedAt: number): void;
+  /** Add items, all `pending`, and mark the batch updated. */
+  insertItems(batchId: string, rows: readonly ItemRow[], updatedAt: number): void;
+  /** Change an item's state, and mark the batch updated. */
+  updateItem(batchId: string, change: ItemChange): void;
   items(batchId: string, fromSeq: number, limit: number): ItemRow[];
   counts(batchId: string): Partial<Record<ItemStateName, number>>;
   cursor(batchId: string, name: string): string | undefined;
@@ -295,8 +307,7 @@ export class BackedJournal implements Journal {
             fresh.set(key, row);
             out.push(toItem(row));
           }
-          for (const row of fresh.values()) b.insertItem(id, row);
-          if (fresh.size > 0) b.touchBatch(id, now);
+          if (fresh.size > 0) b.insertItems(id, [...fresh.values()], now);
           return out;
         });
       },
@@ -328,8 +339,7 @@ export class BackedJournal implements Journal {
           const from = JSON.parse(row.state) as ItemState;
           const why = checkItemTransition(from, next);
           if (why !== undefined) throw new JournalTransitionError(id, key, from.state, next.state, why);
-          b.updateItem(id, key, text, now);
-          b.touchBatch(id, now);
+          b.updateItem(id, { seq: row.seq, from: from.state, to: next.state, state: text, updatedAt: now });
           return {
             seq: row.seq,
             key: row.key,

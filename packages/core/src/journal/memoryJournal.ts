@@ -1,6 +1,7 @@
 import {
   BackedJournal,
   type BatchRow,
+  type ItemChange,
   type ItemRow,
   type JournalBackend,
   type LeaseRow,
@@ -49,16 +50,19 @@ class MemoryBackend implements JournalBackend {
   itemCount(batchId: string): number {
     return this.#get(batchId).items.length;
   }
-  insertItem(batchId: string, row: ItemRow): void {
+  insertItems(batchId: string, rows: readonly ItemRow[], updatedAt: number): void {
     const b = this.#get(batchId);
-    b.items[row.seq] = row;
-    b.byKey.set(row.key, row.seq);
+    for (const row of rows) {
+      b.items[row.seq] = row;
+      b.byKey.set(row.key, row.seq);
+    }
+    this.touchBatch(batchId, updatedAt);
   }
-  updateItem(batchId: string, key: string, state: string, updatedAt: number): void {
+  updateItem(batchId: string, { seq, state, updatedAt }: ItemChange): void {
     const b = this.#get(batchId);
-    const seq = b.byKey.get(key);
-    const row = seq === undefined ? undefined : b.items[seq];
-    if (seq !== undefined && row !== undefined) b.items[seq] = { ...row, state, updatedAt };
+    const row = b.items[seq];
+    if (row !== undefined) b.items[seq] = { ...row, state, updatedAt };
+    this.touchBatch(batchId, updatedAt);
   }
   items(batchId: string, fromSeq: number, limit: number): ItemRow[] {
     return this.#batches.get(batchId)?.items.slice(fromSeq, fromSeq + limit) ?? [];

@@ -5,6 +5,7 @@ import { JournalOpenError, ValidationError } from '../errors.js';
 import {
   BackedJournal,
   type BatchRow,
+  type ItemChange,
   type ItemRow,
   type JournalBackend,
   type LeaseRow,
@@ -13,6 +14,16 @@ import type { ItemStateName } from './types.js';
 
 /** Marks a SQLite file as a Switchyard journal (`PRAGMA application_id`): "SWJL". */
 const APPLICATION_ID = 0x53574a4c;
+
+/** Every item state, each with its count column `n_<state>` in `batches` (schema v2). */
+const STATE_NAMES: readonly ItemStateName[] = [
+  'pending',
+  'attempting',
+  'done',
+  'failed',
+  'skipped',
+  'unknown',
+];
 
 /** Schema migrations: entry n brings a file from version n to n + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -49,6 +60,13 @@ const MIGRATIONS: readonly string[] = [
      host TEXT NOT NULL,
      started TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // v2: each batch keeps its count of items per state, so a state change writes the item and
+  // its batch row and no index of states (a third of the cost of a change).
+  `${STATE_NAMES.map((n) => `ALTER TABLE batches ADD COLUMN n_${n} INTEGER NOT NULL DEFAULT 0;`).join('\n')}
+   UPDATE batches SET ${STATE_NAMES.map(
+     (n) => `n_${n} = (SELECT count(*) FROM items WHERE items.batch_id = batches.id AND state_name = '${n}')`,
+   ).join(', ')};
+   DROP INDEX items_by_state;`,
 ];
 
 /** The schema version this code writes. A file with a newer one is refused. */
@@ -165,14 +183,23 @@ const itemRow = (r: ItemSql): ItemRow => ({
   state: r.state,
   updatedAt: r.updated_at,
 });
-const stateName = (state: string): string => (JSON.parse(state) as { state: string }).state;
 
 class SqliteBackend implements JournalBackend {
   readonly #db: Database.Database;
   readonly #q;
 
+  /** The batch row's update for each change of state (`from>to`), prepared on first use. */
+  readonly #moves = new Map<string, Database.Statement>();
+  readonly #begin: Database.Statement;
+  readonly #commit: Database.Statement;
+  readonly #rollback: Database.Statement;
+
   constructor(db: Database.Database) {
     this.#db = db;
+    // IMMEDIATE: take the write lock first, so two processes checking a lease cannot both win.
+    this.#begin = db.prepare('BEGIN IMMEDIATE');
+    this.#commit = db.prepare('COMMIT');
+    this.#rollback = db.prepare('ROLLBACK');
     this.#q = {
       batch: db.prepare<[string], BatchSql>('SELECT * FROM batches WHERE id = ?'),
       batches: db.prepare<[], BatchSql>('SELECT * FROM batches ORDER BY created_at, id'),
@@ -191,14 +218,15 @@ class SqliteBackend implements JournalBackend {
       insertItem: db.prepare(
         'INSERT INTO items (batch_id, seq, key, payload, state_name, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      addPending: db.prepare('UPDATE batches SET n_pending = n_pending + ?, updated_at = ? WHERE id = ?'),
       updateItem: db.prepare(
-        'UPDATE items SET state_name = ?, state = ?, updated_at = ? WHERE batch_id = ? AND key = ?',
+        'UPDATE items SET state_name = ?, state = ?, updated_at = ? WHERE batch_id = ? AND seq = ?',
       ),
       items: db.prepare<[string, number, number], ItemSql>(
         'SELECT seq, key, payload, state, updated_at FROM items WHERE batch_id = ? AND seq >= ? ORDER BY seq LIMIT ?',
       ),
-      counts: db.prepare<[string], { state_name: ItemStateName; n: number }>(
-        'SELECT state_name, count(*) AS n FROM items WHERE batch_id = ? GROUP BY state_name',
+      counts: db.prepare<[string], Record<`n_${ItemStateName}`, number>>(
+        `SELECT ${STATE_NAMES.map((n) => `n_${n}`).join(', ')} FROM batches WHERE id = ?`,
       ),
       cursor: db.prepare<[string, string], { value: string }>(
         'SELECT value FROM cursors WHERE batch_id = ? AND name = ?',
@@ -218,8 +246,15 @@ class SqliteBackend implements JournalBackend {
 
   transaction<T>(fn: () => T): T {
     if (this.#db.inTransaction) return fn();
-    // IMMEDIATE: take the write lock first, so two processes checking a lease cannot both win.
-    return this.#db.transaction(fn).immediate();
+    this.#begin.run();
+    try {
+      const out = fn();
+      this.#commit.run();
+      return out;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#rollback.run();
+      throw error;
+    }
   }
   batch(id: string): BatchRow | undefined {
     const r = this.#q.batch.get(id);
@@ -249,26 +284,37 @@ class SqliteBackend implements JournalBackend {
   itemCount(batchId: string): number {
     return this.#q.count.get(batchId)?.n ?? 0;
   }
-  insertItem(batchId: string, row: ItemRow): void {
-    this.#q.insertItem.run(
-      batchId,
-      row.seq,
-      row.key,
-      row.payload,
-      stateName(row.state),
-      row.state,
-      row.updatedAt,
-    );
+  insertItems(batchId: string, rows: readonly ItemRow[], updatedAt: number): void {
+    for (const row of rows)
+      this.#q.insertItem.run(batchId, row.seq, row.key, row.payload, 'pending', row.state, row.updatedAt);
+    this.#q.addPending.run(rows.length, updatedAt, batchId);
   }
-  updateItem(batchId: string, key: string, state: string, updatedAt: number): void {
-    this.#q.updateItem.run(stateName(state), state, updatedAt, batchId, key);
+  updateItem(batchId: string, { seq, from, to, state, updatedAt }: ItemChange): void {
+    this.#q.updateItem.run(to, state, updatedAt, batchId, seq);
+    this.#move(from, to).run(updatedAt, batchId);
+  }
+  #move(from: ItemStateName, to: ItemStateName): Database.Statement {
+    const name = `${from}>${to}`;
+    let statement = this.#moves.get(name);
+    if (statement === undefined) {
+      if (!STATE_NAMES.includes(from) || !STATE_NAMES.includes(to))
+        throw new ValidationError([{ field: 'state', reason: `no item state ${from} or ${to}` }]);
+      statement = this.#db.prepare(
+        from === to
+          ? 'UPDATE batches SET updated_at = ? WHERE id = ?'
+          : `UPDATE batches SET updated_at = ?, n_${from} = n_${from} - 1, n_${to} = n_${to} + 1 WHERE id = ?`,
+      );
+      this.#moves.set(name, statement);
+    }
+    return statement;
   }
   items(batchId: string, fromSeq: number, limit: number): ItemRow[] {
     return this.#q.items.all(batchId, fromSeq, Math.min(limit, Number.MAX_SAFE_INTEGER)).map(itemRow);
   }
   counts(batchId: string): Partial<Record<ItemStateName, number>> {
+    const r = this.#q.counts.get(batchId);
     const out: Partial<Record<ItemStateName, number>> = {};
-    for (const r of this.#q.counts.all(batchId)) out[r.state_name] = r.n;
+    if (r !== undefined) for (const n of STATE_NAMES) out[n] = r[`n_${n}`];
     return out;
   }
   cursor(batchId: string, name: string): string | undefined {

@@ -123,8 +123,28 @@ describe('pnpm demo command line', () => {
   it('--help lists every option and exits 0', async () => {
     const { streams, io: demoIo } = io();
     expect(await main(['--help'], demoIo)).toBe(0);
-    for (const option of ['--sessions', '--recipients', '--strategy', '--seed', '--out', '--speed', '--help'])
+    for (const option of [
+      '--sessions',
+      '--recipients',
+      '--strategy',
+      '--seed',
+      '--out',
+      '--speed',
+      '--crash-at',
+      '--resume',
+      '--help',
+    ])
       expect(streams.stdout).toContain(option);
+  });
+
+  it('--resume where no campaign was started says so and exits 1', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'switchyard-demo-empty-'));
+    const { streams, io: demoIo } = io();
+    expect(await main(['--resume', '--out', empty], demoIo)).toBe(1);
+    expect(streams.stderr).toMatch(
+      /nothing to resume in .*switchyard-demo-empty-.*: no campaign was started there/,
+    );
+    await rm(empty, { recursive: true, force: true });
   });
 
   it.each([
@@ -136,6 +156,13 @@ describe('pnpm demo command line', () => {
     ],
     [['--media-share', '2'], /--media-share must be a number from 0 to 1/],
     [['extra'], /unexpected argument "extra"/],
+    [
+      ['--crash-at', '140%'],
+      /--crash-at must be a share of the recipients above 0% and at most 100%.*\(got "140%"\)/,
+    ],
+    [['--crash-at', 'abc'], /--crash-at must be a share .*\(got "abc"\)/],
+    [['--crash-at', '0%'], /--crash-at must be a share .*\(got "0%"\)/],
+    [['--resume', '--seed', '3'], /--seed cannot be given with --resume/],
   ])('%j is refused with a clear message and exit code 2', async (argv, message) => {
     const { streams, io: demoIo } = io();
     expect(await main(argv, demoIo)).toBe(2);

@@ -8,7 +8,7 @@ import { type PeerRoutes, PeerUnreachableError } from './peerRoutes.js';
 import type { Recipient } from './recipient.js';
 import type { PeerBook } from './resolvePeer.js';
 import type { TaskContext } from './taskContext.js';
-import { SEND_TO_STRANGERS } from './telegramErrorClass.js';
+import { SEND_TO_STRANGERS, type TelegramErrorClass, telegramErrorClassOf } from './telegramErrorClass.js';
 
 /** What is shared by the items of one bulk send, and how an item is routed. */
 export interface SendOptions {
@@ -38,6 +38,8 @@ export interface DurableSend {
   readonly resumed?: { readonly session: string; readonly randomId: BigInteger };
   /** Record `attempting(session, randomId, peer)` durably; the send leaves only after it resolves. */
   record(session: string, randomId: BigInteger, peer: string | undefined): Promise<void>;
+  /** Record the item `pending` again: the recorded attempt is known not to have left. */
+  forget(): Promise<void>;
 }
 
 /**
@@ -73,6 +75,8 @@ export async function sendToRecipient(
   const durable = options.durable;
   const randomId = durable?.resumed?.randomId ?? ctx.newRandomId();
   let recorded = durable?.resumed !== undefined;
+  // Whether an attempt of this item may have reached Telegram: then it is pinned to its session.
+  let mayHaveSent = durable?.resumed !== undefined;
   let attempts = 0;
   let sessionUsed: string | null = null;
   const task: TaskSpec<TelegramSession, DeliveryOutcome> = {
@@ -85,29 +89,44 @@ export async function sendToRecipient(
     ...(route !== undefined ? { antiAffinity: route.excluded } : {}),
     ...(durable?.resumed !== undefined ? { pinnedTo: durable.resumed.session } : {}),
     ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
-    run: ({ worker, resource, signal: attempt }) => {
+    run: async ({ worker, resource, signal: attempt }) => {
       attempts++;
       sessionUsed = worker;
-      return deliver(
-        {
-          client: resource.client,
-          session: worker,
-          signal: attempt,
-          peers: options.peers,
-          claims: options.claims,
-          ...(durable === undefined
-            ? {}
-            : {
-                beforeSend: async (peer: string | undefined) => {
-                  await durable.record(worker, randomId, peer);
-                  recorded = true;
-                },
-              }),
-        },
-        recipient,
-        content,
-        randomId,
-      );
+      let recordedNow = false;
+      try {
+        return await deliver(
+          {
+            client: resource.client,
+            session: worker,
+            signal: attempt,
+            peers: options.peers,
+            claims: options.claims,
+            ...(durable === undefined
+              ? {}
+              : {
+                  beforeSend: async (peer: string | undefined) => {
+                    await durable.record(worker, randomId, peer);
+                    recorded = true;
+                    recordedNow = true;
+                  },
+                }),
+          },
+          recipient,
+          content,
+          randomId,
+        );
+      } catch (error) {
+        if (durable !== undefined && recordedNow) {
+          // Telegram refused this send (PEER_FLOOD, FLOOD_WAIT, a dead session…) and no earlier
+          // attempt may have left: the journal forgets the attempt, so a resume after a crash
+          // sends the item from any session instead of only this one, which may never send again.
+          if (!mayHaveSent && refusedUnsent(telegramErrorClassOf(error))) {
+            await durable.forget();
+            recorded = false;
+          } else mayHaveSent = true;
+        }
+        throw error;
+      }
     },
   };
   try {
@@ -155,6 +174,23 @@ export async function sendToRecipient(
     };
   } finally {
     stopWatching();
+  }
+}
+
+/** Whether Telegram's answer says the send was refused, so nothing left. */
+function refusedUnsent(cls: TelegramErrorClass): boolean {
+  switch (cls.type) {
+    case 'flood-wait':
+    case 'slow-mode':
+    case 'session-limited':
+    case 'session-frozen':
+    case 'session-dead':
+    case 'target':
+      return true;
+    case 'transient':
+      return cls.sent === 'no';
+    default:
+      return false;
   }
 }
 

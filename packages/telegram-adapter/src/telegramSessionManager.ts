@@ -718,6 +718,10 @@ export class TelegramSessionManager {
               await batch.transition(r.input, { state: 'attempting', worker: session, attempt: { ...data } });
               attempt = { session, data };
             },
+            forget: async () => {
+              await batch.transition(r.input, { state: 'pending' });
+              attempt = undefined;
+            },
           };
     const result = await sendToRecipient(this.#taskContext, r, content, {
       ...options,

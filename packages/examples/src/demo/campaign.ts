@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { seededRandom, VirtualClock } from '@switchyard/core';
 import { createStrategy } from '@switchyard/strategies';
 import {
@@ -13,11 +12,22 @@ import { driveUntil } from '../shared/clockDriver.js';
 import {
   type Audience,
   type Delivery,
+  DeliveryLog,
   type FaultRecord,
   makeAudience,
   makeProfiles,
+  personKey,
   SimulatedTelegram,
 } from '../simTelegram/index.js';
+import { checkDeliveries, checkRows, type DeliveryCheck, formatCheck } from './deliveryCheck.js';
+import {
+  type CampaignSettings,
+  DEFAULT_OUT,
+  type DemoFiles,
+  demoFiles,
+  reopenCampaign,
+  startCampaign,
+} from './demoDirectory.js';
 import { duration, table } from './format.js';
 import { LiveView, type Output } from './liveView.js';
 import { makespanLowerBound } from './lowerBound.js';
@@ -26,33 +36,34 @@ import { CampaignProgress, combineSummaries } from './progress.js';
 import { renderReport } from './report.js';
 import { type Segment, TimelineRecorder } from './timeline.js';
 
-export interface CampaignConfig {
-  readonly sessions: number;
-  readonly recipients: number;
-  readonly strategy: string;
-  readonly seed: number;
-  /** Directory for report.html (and the campaign's image). */
+export interface CampaignConfig extends CampaignSettings {
+  /**
+   * Directory for the campaign's journal, the simulated Telegram's delivery log, report.html
+   * and the campaign's image.
+   */
   readonly out: string;
-  /** Share of recipients who get the image instead of the text. */
-  readonly mediaShare: number;
-  /** Pacing: ms between two sends of one session. */
-  readonly delayMs: number;
   /** Campaign ms per real ms; 0 = as fast as possible. */
   readonly speed: number;
-  /** Tasks one session runs at once. */
-  readonly capacity: number;
   /** Plain progress lines even on a terminal. */
   readonly plain: boolean;
+  /** Finish the campaign an earlier run left in `out`, with its settings (they replace these). */
+  readonly resume: boolean;
+  /** Kill the process with SIGKILL once this share (above 0, at most 1) of the recipients has an outcome. */
+  readonly crashAt?: number;
 }
 
 export interface CampaignOutcome {
+  /** The configuration the campaign ran with (on `resume`, with the campaign's settings). */
   readonly config: CampaignConfig;
+  readonly files: DemoFiles;
   readonly audience: Audience;
-  /** One result per entry of the recipient list, in the order they settled. */
+  /** One result per entry of the recipient list, in the order they settled (read from the journal first). */
   readonly results: readonly MessageResult[];
   readonly summary: BulkSendSummary;
-  /** Every message the simulated Telegram accepted. */
+  /** Every message the simulated Telegram accepted in this run. */
   readonly deliveries: readonly Delivery[];
+  /** The results held against Telegram's delivery log, earlier runs included. */
+  readonly check: DeliveryCheck;
   /** Every error the simulated Telegram answered with. */
   readonly faults: readonly FaultRecord[];
   readonly makespanMs: number;
@@ -63,6 +74,9 @@ export interface CampaignOutcome {
   /** The summary printed at the end. */
   readonly summaryText: string;
 }
+
+/** The campaign ids in the journal: one for the text, one for the image. */
+export const CAMPAIGNS = { text: 'spring-sale-text', media: 'spring-sale-image' } as const;
 
 const MESSAGE = 'Hi! Our spring sale starts today: 20 % off everything until Sunday. Reply STOP to opt out.';
 const CAPTION = 'Spring sale: 20 % off until Sunday.';
@@ -84,15 +98,15 @@ function reasonOf(error: string | undefined): string {
   return error.replace(/"[^"]*"/g, '"…"');
 }
 
-/** `@name` and `t.me/name` are the same person as `name`: keep every spelling in one list. */
-const personKey = (r: string) => r.replace(/^@|^(https?:\/\/)?t\.me\//i, '').toLowerCase();
-
 /**
  * Run the demo campaign: text to most recipients, an image with a caption to the rest,
  * through one TelegramSessionManager over simulated sessions on a virtual clock.
  */
-export async function runCampaign(config: CampaignConfig, out: Output): Promise<CampaignOutcome> {
+export async function runCampaign(given: CampaignConfig, out: Output): Promise<CampaignOutcome> {
   const startedReal = performance.now();
+  const files = demoFiles(given.out);
+  const { settings, run } = given.resume ? await reopenCampaign(files) : await startCampaign(files, given);
+  const config: CampaignConfig = { ...given, ...settings };
   const clock = new VirtualClock(0);
   const audience = makeAudience(seededRandom(config.seed * 7919 + 1), config.recipients);
   const perSession = config.recipients / config.sessions;
@@ -108,9 +122,16 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     random: (name) => seededRandom(config.seed * 7919 + hash(name)),
     profiles,
     audience,
+    deliveryLog: new DeliveryLog(files.deliveryLog),
   });
+  // Telegram's time goes on from its last delivery: a session revoked before a crash stays
+  // revoked, and a flood window still open stays open.
+  clock.tick(telegram.remembered.reduce((latest, d) => Math.max(latest, d.at), 0));
   const strategy = createStrategy(config.strategy, { random: seededRandom(config.seed * 7919 + 3), clock });
-  let nextRandomId = config.seed * 1_000_000;
+  // Each run of a campaign draws its randomIds from a range of its own: a run must never give a
+  // new send the randomId of an attempt an earlier run recorded. Telegram would answer
+  // RANDOM_ID_DUPLICATE to one of them, and that send would count as sent without being sent.
+  let nextRandomId = (run + 1) * 2 ** 32;
   const manager = new TelegramSessionManager({
     sessions: profiles.map((p) => ({ name: p.name, client: telegram.client(p.name) })),
     strategy,
@@ -120,10 +141,10 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     sessionCapacity: config.capacity,
     logger: pino({ level: 'silent' }),
     randomId: () => returnBigInt(nextRandomId++),
+    journal: files.journal,
   });
 
-  await mkdir(config.out, { recursive: true });
-  const image = await writeGradientPng(join(config.out, 'spring-sale.png'));
+  const image = await writeGradientPng(files.image);
   const media: string[] = [];
   const text: string[] = [];
   for (const r of audience.recipients)
@@ -136,12 +157,28 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
   out.write(
     `Switchyard demo: ${audience.recipients.length} recipients (${text.length} text, ${media.length} image) over ${config.sessions} simulated Telegram sessions, strategy ${config.strategy}, seed ${config.seed}\n`,
   );
-  view.start();
+  if (config.resume) out.write(await resumeNote(manager, files.journal, run));
+  // After a crash, the same calls with the same campaign ids resume: the journal settles what
+  // is done, and an item left mid-send is retried on its session with its randomId.
   const operations = [
-    manager.sendTextMessagesBulk(text, MESSAGE),
-    manager.sendMediaMessagesBulk(media, image, 'image', { caption: CAPTION }),
+    manager.sendTextMessagesBulk(text, MESSAGE, { campaign: CAMPAIGNS.text }),
+    manager.sendMediaMessagesBulk(media, image, 'image', { caption: CAPTION, campaign: CAMPAIGNS.media }),
   ];
-  for (const op of operations) op.results$.subscribe((r) => progress.record(r));
+  const crashAfter =
+    config.crashAt === undefined ? undefined : Math.ceil(config.crashAt * audience.recipients.length);
+  const crash = () => {
+    view.stop();
+    out.write(
+      `\nKilling the demo (SIGKILL) with ${progress.done} of ${progress.total} recipients settled. Finish the campaign with:\n  pnpm demo -- --resume${config.out === DEFAULT_OUT ? '' : ` --out ${config.out}`}\n`,
+    );
+    process.kill(process.pid, 'SIGKILL');
+  };
+  view.start();
+  for (const op of operations)
+    op.results$.subscribe((r) => {
+      progress.record(r);
+      if (crashAfter !== undefined && progress.done >= crashAfter) crash();
+    });
   let done = false;
   const finished = Promise.all(operations).finally(() => {
     done = true;
@@ -152,9 +189,14 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     onStep: (now) => timeline.sample(now),
   });
   view.stop();
+  if (!completed)
+    throw new Error(
+      `the campaign stalled with ${progress.done} of ${progress.total} recipients settled: nothing left to wait for, or a week of campaign time gone`,
+    );
   const reports = await finished; // rethrows a campaign-level failure (for example: no live session left)
-  if (!completed) throw new Error('the campaign stalled: no timer left and results missing');
-  const end = Math.max(start, ...progress.results.map((r) => r.timestamp));
+  // What this run settled; results read from the journal were settled by an earlier one.
+  const settledNow = progress.results.filter((r) => r.fromJournal !== true);
+  const end = settledNow.reduce((latest, r) => Math.max(latest, r.timestamp), start);
   const timelines = timeline.finish(end);
   let closed = false;
   void manager.shutdown().finally(() => {
@@ -189,9 +231,9 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
     }
     return [...counts].sort((a, b) => b[1] - a[1]);
   };
+  const finalState = (name: string) => timelines.get(name)?.at(-1)?.state ?? '?';
   const sessionRows = profiles.map((p) => {
     const tally = progress.bySession.get(p.name) ?? { sent: 0, failed: 0 };
-    const segments = timelines.get(p.name) ?? [];
     const note =
       p.revokeAt !== undefined ? 'revoked mid-run' : p.peerFloodAfter !== undefined ? 'hits PEER_FLOOD' : '';
     return [
@@ -201,7 +243,7 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
       floodWaits(p.name),
       `${p.medianLatencyMs} ms`,
       `${p.sendsPerMinute}/min`,
-      segments[segments.length - 1]?.state ?? '?',
+      finalState(p.name),
       note,
     ] as const;
   });
@@ -210,6 +252,9 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
   const wallMs = performance.now() - startedReal;
   const efficiency =
     lowerBoundMs > 0 ? ` (${Math.round((lowerBoundMs / makespanMs) * 100)} % of the ideal)` : '';
+  // Telegram's own record, read back from its file: every run of the campaign is in it.
+  const check = checkDeliveries(audience, progress.results, new DeliveryLog(files.deliveryLog).read());
+  const thisRun = config.resume ? ' (this run)' : '';
   const summaryText = [
     '',
     'Summary',
@@ -220,8 +265,14 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
         ['sent', summary.sent],
         ['skipped', summary.skipped],
         ['failed', summary.failed],
+        ['unknown', summary.unknown],
       ],
     ),
+    ...(config.resume
+      ? [
+          `${progress.results.length - settledNow.length} read from the journal (settled before the crash), ${settledNow.length} settled in this run`,
+        ]
+      : []),
     '',
     failedRows.length > 0 ? table(['failed: reason', 'count'], failedRows) : 'failed: none',
     '',
@@ -232,28 +283,31 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
       sessionRows,
     ),
     '',
-    `makespan     ${duration(makespanMs)} of campaign time`,
+    `makespan     ${duration(makespanMs)} of campaign time${thisRun}`,
     `lower bound  ${duration(lowerBoundMs)} if every session had sent at its rate limit for as long as it was usable${efficiency}`,
-    `wall time    ${duration(wallMs)}`,
-    `report       ${resolve(config.out, 'report.html')}`,
+    `wall time    ${duration(wallMs)}${thisRun}`,
+    `journal      ${files.journal}`,
+    `report       ${files.report}`,
     '',
+    formatCheck(check, files.deliveryLog, finalState),
   ].join('\n');
 
-  const reportPath = resolve(config.out, 'report.html');
   await writeFile(
-    reportPath,
+    files.report,
     renderReport({
       title: 'Switchyard demo campaign',
       subtitle: `${summary.total} recipients · ${config.sessions} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
       start,
       end,
       timelines,
-      sentAt: progress.results.filter((r) => r.outcome === 'sent').map((r) => r.timestamp),
+      sentAt: settledNow.filter((r) => r.outcome === 'sent').map((r) => r.timestamp),
       figures: [
         ['sent', String(summary.sent)],
         ['skipped', String(summary.skipped)],
         ['failed', String(summary.failed)],
-        ['makespan (campaign time)', duration(makespanMs)],
+        ['unknown', String(summary.unknown)],
+        ["check against Telegram's delivery log", check.ok ? 'passed' : 'FAILED'],
+        [`makespan (campaign time)${thisRun}`, duration(makespanMs)],
         ['lower bound from the rate limits', duration(lowerBoundMs)],
         ['wall time', duration(wallMs)],
       ],
@@ -265,22 +319,46 @@ export async function runCampaign(config: CampaignConfig, out: Output): Promise<
           header: ['session', 'sent', 'failed', 'flood waits', 'latency p50', 'limit', 'final state', 'note'],
           rows: sessionRows,
         },
+        {
+          caption: "Telegram's delivery log against the results",
+          header: ['check', 'count'],
+          rows: checkRows(check),
+        },
       ],
     }),
   );
   out.write(summaryText);
   return {
     config,
+    files,
     audience,
     results: progress.results,
     summary,
     deliveries: telegram.deliveries,
+    check,
     faults: telegram.faults,
     makespanMs,
     lowerBoundMs,
     wallMs,
-    reportPath,
+    reportPath: files.report,
     timelines,
     summaryText,
   };
+}
+
+/** What the journal holds of the campaign before it is resumed. */
+async function resumeNote(manager: TelegramSessionManager, journal: string, run: number): Promise<string> {
+  const rows = [];
+  for (const id of Object.values(CAMPAIGNS)) {
+    const s = await manager.campaignStatus(id);
+    rows.push(
+      s === undefined
+        ? [id, 'not started', '', '', '', '', '']
+        : [id, s.total, s.sent, s.failed, s.skipped, s.unknown, s.pending],
+    );
+  }
+  return `Resuming (run ${run + 1}) from the journal ${journal}:\n${table(
+    ['campaign', 'recipients', 'sent', 'failed', 'skipped', 'unknown', 'pending'],
+    rows,
+  )}\n`;
 }

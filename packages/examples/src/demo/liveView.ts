@@ -90,7 +90,7 @@ export class LiveView {
     const eta = rate > 0 ? (remaining / rate) * 1000 : Number.POSITIVE_INFINITY;
     const wall = performance.now() - this.#startReal;
     const speedup = wall > 0 ? elapsed / wall : 0;
-    const counts = `${p.done}/${p.total} · sent ${p.sent} · failed ${p.failed} · skipped ${p.skipped}`;
+    const counts = `${p.done}/${p.total} · sent ${p.sent} · failed ${p.failed} · skipped ${p.skipped}${p.unknown > 0 ? ` · unknown ${p.unknown}` : ''}`;
     const timing = `${rate.toFixed(1)} msg/s · eta ${remaining === 0 ? '0s' : duration(eta)} · campaign clock ${duration(elapsed)} (${speedup.toFixed(0)}× real time)`;
     if (!this.#tty) return [`[${duration(wall).padStart(6)}] ${counts} · ${timing}`];
     const width = Math.max(10, Math.min(40, (this.#out.columns ?? 100) - 60));

@@ -9,7 +9,10 @@ export interface DemoIo {
   readonly stderr: Pick<Output, 'write'>;
 }
 
-/** The demo's command line: 0 on success, 2 for a bad option, 1 if the campaign failed. */
+/**
+ * The demo's command line: 0 on success, 2 for a bad option, 1 if the campaign failed or its
+ * check against Telegram's delivery log found a duplicate or a lost recipient.
+ */
 export async function main(argv: readonly string[], io: DemoIo = process): Promise<number> {
   const read = readCommandLine('demo', io.stderr, () => parseDemoOptions(argv));
   if (read === undefined) return 2;
@@ -19,8 +22,8 @@ export async function main(argv: readonly string[], io: DemoIo = process): Promi
     return 0;
   }
   try {
-    await runCampaign(parsed.config, io.stdout);
-    return 0;
+    const outcome = await runCampaign(parsed.config, io.stdout);
+    return outcome.check.ok ? 0 : 1;
   } catch (error) {
     io.stderr.write(`switchyard demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

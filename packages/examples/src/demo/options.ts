@@ -8,6 +8,7 @@ import {
   usage,
 } from '../shared/cli.js';
 import type { CampaignConfig } from './campaign.js';
+import { DEFAULT_OUT } from './demoDirectory.js';
 
 export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   sessions: { type: 'string', help: 'simulated Telegram sessions (1–200)', default: '12' },
@@ -22,7 +23,11 @@ export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: 'least-loaded',
   },
   seed: { type: 'string', help: 'seed for every random choice; same seed, same run', default: '1' },
-  out: { type: 'string', help: 'directory for report.html', default: 'switchyard-demo' },
+  out: {
+    type: 'string',
+    help: "directory for the journal, Telegram's delivery log and report.html",
+    default: DEFAULT_OUT,
+  },
   'media-share': { type: 'string', help: 'share of recipients who get the image (0–1)', default: '0.3' },
   'delay-ms': { type: 'string', help: 'pacing between two sends of one session, ms', default: '2000' },
   capacity: { type: 'string', help: 'requests one session runs at once', default: '4' },
@@ -32,12 +37,20 @@ export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: '60',
   },
   plain: { type: 'boolean', help: 'plain progress lines even on a terminal' },
+  'crash-at': {
+    type: 'string',
+    help: 'kill the demo (SIGKILL) once this share of the recipients has an outcome, e.g. 40%',
+  },
+  resume: {
+    type: 'boolean',
+    help: 'finish the campaign a killed run left in --out, from its journal, with its settings',
+  },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
 export const DEMO_USAGE = usage(
   'pnpm demo -- ',
-  'A bulk Telegram campaign through TelegramSessionManager over simulated sessions (real GramJS\nclients that never connect), on a compressed clock. Writes report.html.',
+  "A bulk Telegram campaign through TelegramSessionManager over simulated sessions (real GramJS\nclients that never connect), on a compressed clock, recorded in a journal (campaign.sqlite).\nChecks the results against the simulated Telegram's own delivery log and writes report.html,\nall in --out.",
   DEMO_OPTIONS,
 ).replace('pnpm demo --  [options]', 'pnpm demo -- [options]');
 
@@ -52,8 +65,17 @@ export function parseDemoOptions(
     throw new UsageError(
       `--strategy must be one of ${strategyNames.join(', ')} (got ${JSON.stringify(strategy)})`,
     );
-  const out = values.out ?? 'switchyard-demo';
+  const out = values.out ?? DEFAULT_OUT;
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
+  const resume = values.resume === true;
+  if (resume) {
+    const fixed = SETTING_OPTIONS.find((name) => values[name] !== undefined);
+    if (fixed !== undefined)
+      throw new UsageError(
+        `--${fixed} cannot be given with --resume: a campaign is resumed with the settings it started with (kept in ${out}/campaign.json)`,
+      );
+  }
+  const crashAt = shareOption(values, 'crash-at');
   return {
     help: false,
     config: {
@@ -67,6 +89,32 @@ export function parseDemoOptions(
       capacity: intOption(values, 'capacity', 4, 1, 100),
       speed: numberOption(values, 'speed', 60, { min: 0, max: 1_000_000 }),
       plain: values.plain === true,
+      resume,
+      ...(crashAt === undefined ? {} : { crashAt }),
     },
   };
+}
+
+/** The options that make the campaign what it is: `--resume` takes them from the campaign. */
+const SETTING_OPTIONS: readonly string[] = [
+  'sessions',
+  'recipients',
+  'strategy',
+  'seed',
+  'media-share',
+  'delay-ms',
+  'capacity',
+];
+
+/** A share such as `40%` (or `40`), as a fraction above 0 and at most 1. */
+function shareOption(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const match = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw) : null;
+  const percent = match === null ? Number.NaN : Number(match[1]);
+  if (!(percent > 0 && percent <= 100))
+    throw new UsageError(
+      `--${name} must be a share of the recipients above 0% and at most 100%, such as 40% (got ${JSON.stringify(raw)})`,
+    );
+  return percent / 100;
 }

@@ -12,6 +12,7 @@ export class CampaignProgress {
   sent = 0;
   failed = 0;
   skipped = 0;
+  unknown = 0;
   readonly bySession = new Map<string, SessionTally>();
 
   constructor(total: number, sessions: readonly string[]) {
@@ -27,7 +28,8 @@ export class CampaignProgress {
     this.results.push(result);
     if (result.outcome === 'sent') this.sent++;
     else if (result.outcome === 'failed') this.failed++;
-    else this.skipped++;
+    else if (result.outcome === 'skipped') this.skipped++;
+    else this.unknown++;
     if (result.sessionUsed !== null && result.outcome !== 'skipped') {
       const tally = this.bySession.get(result.sessionUsed);
       if (tally) {

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SqliteJournal } from '@switchyard/core/sqlite';
 import { table } from '../demo/format.js';
 import { intOption, type OptionSpec, parseCommandLine, readCommandLine, usage } from '../shared/cli.js';
+import { tallyExactlyOnce } from '../shared/exactlyOnce.js';
 import { startOrderServers } from './orderServer.js';
 import { placeOrders } from './placeOrders.js';
 
@@ -89,22 +90,23 @@ export async function runDurableExample(options: {
     const items = await batch.items();
     const status = await batch.status();
     await j.close();
-    let duplicates = 0;
     let requests = 0;
-    for (const n of servers.log.placed.values()) if (n > 1) duplicates += n - 1;
     for (const n of servers.log.arrivals.values()) requests += n;
-    // An order the servers never placed is lost unless the journal reports it failed or unknown.
-    const lost =
-      options.orders -
-      items.filter(
-        (i) => servers.log.placed.has(i.key) || i.state.state === 'failed' || i.state.state === 'unknown',
-      ).length;
+    // An order the servers never placed is lost unless the journal reports it failed or unknown;
+    // one the journal never recorded is lost too.
+    const { duplicates, lost } = tallyExactlyOnce(
+      servers.log.placed,
+      items.map((i) => ({
+        key: i.key,
+        explained: i.state.state === 'failed' || i.state.state === 'unknown',
+      })),
+    );
     return {
       orders: options.orders,
       kills,
       placed: servers.log.placed.size,
       duplicates,
-      lost,
+      lost: lost.length + options.orders - items.length,
       unknown: status.unknown,
       failed: status.failed,
       requests,

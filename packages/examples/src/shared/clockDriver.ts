@@ -30,6 +30,9 @@ export async function driveUntil(
   let steps = 0;
   await clock.advance(0);
   while (!done()) {
+    // A file being read is not a stall: it will set timers when it is done.
+    await realIoSettled();
+    if (done()) break;
     const next = clock.nextTimerAt();
     if (next === undefined || next > end) return false;
     if (options.speed > 0) {
@@ -39,8 +42,6 @@ export async function driveUntil(
         continue;
       }
     }
-    await realIoSettled();
-    if (done()) break;
     await clock.advanceTo(next);
     options.onStep?.(clock.now());
     if (++steps % 256 === 0) await nextTurn();
@@ -55,6 +56,10 @@ export async function driveUntil(
  */
 async function realIoSettled(): Promise<void> {
   const deadline = performance.now() + 5000;
-  while (process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq')) && performance.now() < deadline)
+  // FSReq*: fs calls; CloseReq: closing a FileHandle (the adapter reads a media file's first bytes).
+  while (
+    process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq') || r === 'CloseReq') &&
+    performance.now() < deadline
+  )
     await nextTurn();
 }

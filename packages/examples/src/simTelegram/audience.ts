@@ -16,6 +16,10 @@ export interface Audience {
   readonly duplicates: readonly string[];
 }
 
+/** `@name` and `t.me/name` are the same person as `name`: the name, lower case. */
+export const personKey = (entry: string): string =>
+  entry.replace(/^@|^(https?:\/\/)?t\.me\//i, '').toLowerCase();
+
 const FIRST = [
   'amelia',
   'bruno',

@@ -1,8 +1,8 @@
-export { type Audience, makeAudience } from './audience.js';
+export { type Audience, makeAudience, personKey } from './audience.js';
+export { type Delivery, DeliveryLog } from './deliveryLog.js';
 export { makeProfiles, type ProfileOptions, type SessionProfile } from './profiles.js';
 export { rpcError } from './rpcError.js';
 export {
-  type Delivery,
   type FaultRecord,
   SimulatedTelegram,
   type SimulatedTelegramOptions,

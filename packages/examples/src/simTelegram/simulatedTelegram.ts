@@ -3,17 +3,9 @@ import { createTelegramClient } from '@switchyard/telegram-adapter';
 import { Api, type TelegramClient } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { Audience } from './audience.js';
+import type { Delivery, DeliveryLog } from './deliveryLog.js';
 import type { SessionProfile } from './profiles.js';
 import { rpcError } from './rpcError.js';
-
-/** One message Telegram accepted. */
-export interface Delivery {
-  readonly session: string;
-  /** The recipient's username, lower case. */
-  readonly user: string;
-  readonly kind: 'text' | 'media';
-  readonly at: number;
-}
 
 /** A fault the simulated Telegram answered with, for the report. */
 export interface FaultRecord {
@@ -28,6 +20,12 @@ export interface SimulatedTelegramOptions {
   readonly random: (session: string) => Random;
   readonly profiles: readonly SessionProfile[];
   readonly audience: Audience;
+  /**
+   * Where Telegram keeps what it delivered, across processes. What the log already holds is
+   * remembered: each account's randomIds (a repeat is `RANDOM_ID_DUPLICATE`), its accepted
+   * sends (the flood window, the `PEER_FLOOD` flag). Each new delivery is appended to it.
+   */
+  readonly deliveryLog?: DeliveryLog;
 }
 
 const WINDOW_MS = 60_000;
@@ -53,17 +51,31 @@ interface Account {
  * builds from Telegram's answer (`RPCMessageToError`).
  */
 export class SimulatedTelegram {
+  /** Every message accepted by this instance (not those remembered from the delivery log). */
   readonly deliveries: Delivery[] = [];
+  /** The deliveries the delivery log held when this instance started. */
+  readonly remembered: readonly Delivery[];
   readonly faults: FaultRecord[] = [];
   readonly #clock: Clock;
   readonly #audience: Audience;
+  readonly #log: DeliveryLog | undefined;
   readonly #accounts = new Map<string, Account>();
+  /** Telegram's users: username → id, and back. */
   readonly #users = new Map<string, bigint>();
   readonly #names = new Map<string, string>();
 
   constructor(options: SimulatedTelegramOptions) {
     this.#clock = options.clock;
     this.#audience = options.audience;
+    this.#log = options.deliveryLog;
+    // An id per existing user, from the user's place in the audience, so the same person has the
+    // same id in every process that simulates this audience.
+    options.audience.recipients.forEach((name, i) => {
+      if (!options.audience.deliverable.has(name) && !options.audience.privacyRestricted.has(name)) return;
+      const id = BigInt(100_000 + i);
+      this.#users.set(name, id);
+      this.#names.set(id.toString(), name);
+    });
     for (const profile of options.profiles) {
       this.#accounts.set(profile.name, {
         profile,
@@ -75,6 +87,19 @@ export class SimulatedTelegram {
         media: new Map(),
       });
     }
+    this.remembered = this.#log?.read() ?? [];
+    for (const d of this.remembered) {
+      const account = this.#accounts.get(d.session);
+      if (account === undefined) continue;
+      account.randomIds.add(d.randomId);
+      account.recent.push(d.at);
+      account.accepted++;
+    }
+  }
+
+  /** Who Telegram delivered to, by `user:ID` peer: the username it knows them by. */
+  userOf(peer: string): string | undefined {
+    return this.#names.get(peer.replace(/^user:/, ''));
   }
 
   get profiles(): SessionProfile[] {
@@ -134,14 +159,8 @@ export class SimulatedTelegram {
   }
 
   #resolve(request: Api.contacts.ResolveUsername): Api.contacts.ResolvedPeer {
-    const username = request.username.toLowerCase();
-    if (this.#audience.unknown.has(username)) throw rpcError('USERNAME_NOT_OCCUPIED', request);
-    let id = this.#users.get(username);
-    if (id === undefined) {
-      id = BigInt(100_000 + this.#users.size);
-      this.#users.set(username, id);
-      this.#names.set(id.toString(), username);
-    }
+    const id = this.#users.get(request.username.toLowerCase());
+    if (id === undefined) throw rpcError('USERNAME_NOT_OCCUPIED', request);
     const userId = returnBigInt(id.toString());
     return new Api.contacts.ResolvedPeer({
       peer: new Api.PeerUser({ userId }),
@@ -168,17 +187,22 @@ export class SimulatedTelegram {
       account.floodUntil = now + seconds * 1000;
       this.#fail(account, `FLOOD_WAIT_${seconds}`, request);
     }
-    const user = this.#userOf(request.peer);
+    const peer = this.#peerOf(request.peer);
+    const user = this.userOf(peer) ?? peer;
     if (this.#audience.privacyRestricted.has(user)) this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
     account.randomIds.add(randomId);
     account.recent.push(now);
     account.accepted++;
-    this.deliveries.push({
+    const delivery: Delivery = {
       session: profile.name,
+      peer,
       user,
+      randomId,
       kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
       at: now,
-    });
+    };
+    this.deliveries.push(delivery);
+    this.#log?.append(delivery);
     // Delivered, but the answer never arrives: the sender cannot know whether it went out.
     if (random() < profile.lostAnswerRate) this.#fail(account, 'TIMEOUT', request);
     const date = Math.floor(now / 1000);
@@ -243,9 +267,8 @@ export class SimulatedTelegram {
     return new Api.MessageMediaEmpty();
   }
 
-  #userOf(peer: unknown): string {
-    if (peer instanceof Api.InputPeerUser)
-      return this.#names.get(peer.userId.toString()) ?? `id:${peer.userId}`;
+  #peerOf(peer: unknown): string {
+    if (peer instanceof Api.InputPeerUser) return `user:${peer.userId}`;
     return String((peer as { className?: string }).className ?? peer);
   }
 

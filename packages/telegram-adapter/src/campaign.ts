@@ -4,6 +4,7 @@ import { SqliteJournal } from '@switchyard/core/sqlite';
 import { returnBigInt } from 'telegram/Helpers.js';
 import type { BigInteger } from './deliver.js';
 import type { MessageResult } from './messageResult.js';
+import { type FileOrigin, recipientsFromFile } from './recipientSource.js';
 import type { GroupScrapeResult, JoinRecord, ScrapeState } from './scrapeGroupTask.js';
 import type { Member } from './scrapeMembers.js';
 import { UNKNOWN_OUTCOME } from './sendToRecipient.js';
@@ -291,11 +292,12 @@ export interface SourceRow {
  * distinct recipient must be the k-th recorded item, so a source that gives other recipients or
  * another order is refused with a `ValidationError` naming `recipients`, rather than mixed up.
  * Takes no memory per recipient: repeats are recognised by their position in the journal.
- * Marks the source done when it ends.
+ * Marks the source done when it ends (not when `stop` cut the reading short).
  */
 export async function* recordAsRead(
   batch: OpenBatch,
   rows: AsyncIterable<unknown>,
+  stop: AbortSignal,
 ): AsyncGenerator<SourceRow> {
   let next = 0;
   for await (const raw of rows) {
@@ -316,7 +318,41 @@ export async function* recordAsRead(
     next++;
     yield { raw, item: item! };
   }
-  await batch.markSourceDone();
+  // Rows that ended because the reading stopped (cancelled, shut down) are not the whole source.
+  if (!stop.aborted) await batch.markSourceDone();
+}
+
+/** The journal cursor that keeps where a stream campaign's recipients come from, when it is a file. */
+const SOURCE_CURSOR = 'source';
+
+/** Keep the file a stream campaign reads (from `recipientsFromFile`), so `resumeCampaign` can read it again. */
+export async function recordSourceFile(batch: OpenBatch, origin: FileOrigin): Promise<void> {
+  await batch.setCursor(SOURCE_CURSOR, { file: origin.path, column: origin.column });
+}
+
+/**
+ * The recipients to resume a stream campaign with, from the journal alone: every recorded
+ * recipient in order when its source had been read to its end, else its file read again from
+ * the start; undefined when neither is possible.
+ */
+export async function storedSource(batch: OpenBatch): Promise<AsyncIterable<string | number> | undefined> {
+  if ((await batch.status()).sourceDone) return recordedRecipients(batch);
+  const cursor = await batch.cursor(SOURCE_CURSOR);
+  if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor)) return undefined;
+  const { file, column } = cursor as { file?: unknown; column?: unknown };
+  if (typeof file !== 'string' || (typeof column !== 'string' && typeof column !== 'number'))
+    return undefined;
+  return recipientsFromFile(file, { column });
+}
+
+/** Every recipient a campaign recorded, in order, read from the journal a page at a time. */
+async function* recordedRecipients(batch: OpenBatch): AsyncGenerator<string | number> {
+  for (let from = 0; ; ) {
+    const page = await batch.items({ fromSeq: from, limit: 1000 });
+    for (const item of page) yield payloadOf(item.payload);
+    if (page.length < 1000) return;
+    from += page.length;
+  }
 }
 
 /** The rows of a streamed source with exact repeats dropped (one key per recipient kept in memory). */

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type ProcessSource, pumpSource, ValidationError } from '@switchyard/core';
 import { isObservable, type Observable } from 'rxjs';
@@ -119,11 +120,30 @@ export interface RecipientsFileOptions {
  * start. Blank lines and lines starting with `#` are skipped. Fields may be quoted (`"a,b"`,
  * `""` for a quote). A missing column name rejects with a `ValidationError` naming `column`.
  */
-export async function* recipientsFromFile(
+export function recipientsFromFile(
   path: string,
   options: RecipientsFileOptions = {},
 ): AsyncGenerator<string> {
   const column = options.column ?? 0;
+  const rows = readRecipientsFile(path, column);
+  if (typeof path === 'string' && path !== '') fileOrigins.set(rows, { path: resolve(path), column });
+  return rows;
+}
+
+/** Where a file source came from: a campaign keeps it, so `resumeCampaign` can read the file again. */
+export interface FileOrigin {
+  readonly path: string;
+  readonly column: number | string;
+}
+
+const fileOrigins = new WeakMap<object, FileOrigin>();
+
+/** The file a source made by `recipientsFromFile` reads, or undefined for any other source. */
+export function fileOriginOf(source: unknown): FileOrigin | undefined {
+  return typeof source === 'object' && source !== null ? fileOrigins.get(source) : undefined;
+}
+
+async function* readRecipientsFile(path: string, column: number | string): AsyncGenerator<string> {
   if (typeof column === 'number' && (!Number.isSafeInteger(column) || column < 0))
     throw new ValidationError([{ field: 'column', reason: 'must be a whole number ≥ 0 or a column name' }]);
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });

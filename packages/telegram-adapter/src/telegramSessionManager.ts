@@ -42,6 +42,7 @@ import {
   recordRecipients,
   recordResult,
   recordScrape,
+  recordSourceFile,
   restoreScrapeState,
   resultFromJournal,
   SCRAPE_GROUPS,
@@ -52,6 +53,7 @@ import {
   saveScrapeState,
   scrapeCursor,
   scrapeResultFromJournal,
+  storedSource,
 } from './campaign.js';
 import { CapabilityHolds } from './capabilityHolds.js';
 import { ChatMonitor, type MonitoredMessage } from './chatMonitor.js';
@@ -92,7 +94,15 @@ import { OutageDeadline } from './outageDeadline.js';
 import { JournalPeerClaims, MemoryPeerClaims } from './peerClaims.js';
 import { PeerRoutes } from './peerRoutes.js';
 import { checkRecipient, partitionRecipients, type Recipient } from './recipient.js';
-import { collect, type Groups, isStream, pumpAll, type Recipients, readSource } from './recipientSource.js';
+import {
+  collect,
+  fileOriginOf,
+  type Groups,
+  isStream,
+  pumpAll,
+  type Recipients,
+  readSource,
+} from './recipientSource.js';
 import { knowsUser, PeerBook } from './resolvePeer.js';
 import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTask.js';
 import {
@@ -404,22 +414,17 @@ export class TelegramSessionManager {
     message: string,
     options: BulkSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(
-      checkBulkSendOptions,
-      options,
-      async () => {
-        const text = validateMessageText(message);
-        return {
-          recipients,
-          content: { kind: 'text', message: text },
-          campaign: {
-            kind: SEND_TEXT,
-            content: { message: text, skipInvalid: options.skipInvalid !== false },
-          },
-        };
-      },
-      isStream(recipients),
-    );
+    return this.#bulkSend(checkBulkSendOptions, options, async () => {
+      const text = validateMessageText(message);
+      return {
+        recipients,
+        content: { kind: 'text', message: text },
+        campaign: {
+          kind: SEND_TEXT,
+          content: { message: text, skipInvalid: options.skipInvalid !== false },
+        },
+      };
+    });
   }
 
   /** Send one file (photo, video, audio or document) to every recipient, as `sendTextMessagesBulk` does. */
@@ -429,23 +434,18 @@ export class TelegramSessionManager {
     mediaType: MediaType,
     options: MediaSendOptions = {},
   ): BulkOperation<MessageResult, BulkSendReport> {
-    return this.#bulkSend(
-      checkMediaSendOptions,
-      options,
-      async () => {
-        const caption = validateCaption(options.caption);
-        const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
-        return {
-          recipients,
-          content: { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content,
-          campaign: {
-            kind: SEND_MEDIA,
-            content: { mediaPath, mediaType, caption, skipInvalid: options.skipInvalid !== false },
-          },
-        };
-      },
-      isStream(recipients),
-    );
+    return this.#bulkSend(checkMediaSendOptions, options, async () => {
+      const caption = validateCaption(options.caption);
+      const file = await checkMediaFile(mediaPath, mediaType, { premium: this.#options.premium === true });
+      return {
+        recipients,
+        content: { kind: 'media', media: await SessionMedia.of(file), caption } satisfies Content,
+        campaign: {
+          kind: SEND_MEDIA,
+          content: { mediaPath, mediaType, caption, skipInvalid: options.skipInvalid !== false },
+        },
+      };
+    });
   }
 
   /**
@@ -476,7 +476,9 @@ export class TelegramSessionManager {
    * manager or is dead, it is reported `unknown` and never sent from another session. Rejects
    * with a `ValidationError` naming `campaign` when the journal has no such campaign, and with
    * core's `JournalLeaseError` while another process (or call) runs it. A media campaign reads
-   * its file again from the path it was given.
+   * its file again from the path it was given. A campaign whose recipients came from a stream
+   * resumes from the journal when the stream had been read to its end, or from its file when it
+   * came from `recipientsFromFile`; its results are then streamed only, as for any stream.
    */
   resumeCampaign(id: string): BulkOperation<MessageResult, BulkSendReport> {
     return this.#bulkSend(
@@ -500,19 +502,22 @@ export class TelegramSessionManager {
           ]);
         }
         const stored = spec.content as Record<string, JsonValue>;
-        if (stored.source === STREAM_SOURCE) {
-          throw new ValidationError([
-            {
-              field: 'campaign',
-              reason: `${JSON.stringify(campaign)} reads its recipients from a stream, which the journal does not keep: resume it by calling the bulk send again with the same source (read again from its start), content and campaign`,
-            },
-          ]);
-        }
         const batch = await openCampaign(journal!, campaign, spec.kind, spec.content);
         try {
-          const recipients = Array.isArray(stored.recipients)
-            ? (stored.recipients as (string | number)[])
-            : [];
+          const recipients: Recipients =
+            stored.source === STREAM_SOURCE
+              ? ((await storedSource(batch)) ??
+                (() => {
+                  throw new ValidationError([
+                    {
+                      field: 'campaign',
+                      reason: `${JSON.stringify(campaign)} reads its recipients from a stream that had not been read to its end, and not from a file: resume it by calling the bulk send again with the same source (read again from its start), content and campaign`,
+                    },
+                  ]);
+                })())
+              : Array.isArray(stored.recipients)
+                ? (stored.recipients as (string | number)[])
+                : [];
           const skipInvalid = stored.skipInvalid !== false;
           const content: Content =
             spec.kind === SEND_TEXT
@@ -563,134 +568,132 @@ export class TelegramSessionManager {
       batch?: OpenBatch;
       options?: BulkSendOptions;
     }>,
-    streamed = false,
   ): BulkOperation<MessageResult, BulkSendReport> {
     const controller = this.#operationController();
-    const operation = new BulkOperation<MessageResult, BulkSendReport>(
-      async (emit, signal) => {
-        let batch: OpenBatch | undefined;
-        try {
-          this.#assertOpen();
-          check(given);
-          const campaignId =
-            given.campaign === undefined
-              ? undefined
-              : checkCampaignId(given.campaign, this.#journal?.journal);
-          this.#follow(controller, given.signal);
-          const prepared = await prepare();
-          batch = prepared.batch;
-          const options: BulkSendOptions = { ...given, ...prepared.options };
-          const { recipients, content } = prepared;
-          if (streamed) {
-            checkProcessArgs(recipients, { highWaterMark: options.highWaterMark ?? 1000 }, 'recipients');
-            if (options.skipInvalid === false)
-              throw new ValidationError([
-                {
-                  field: 'skipInvalid',
-                  reason:
-                    'false needs the recipients as an array: a stream cannot be checked to its end before the first send',
-                },
-              ]);
-          } else if (!Array.isArray(recipients)) {
+    const operation = new BulkOperation<MessageResult, BulkSendReport>(async (emit, signal, replay) => {
+      let batch: OpenBatch | undefined;
+      try {
+        this.#assertOpen();
+        check(given);
+        const campaignId =
+          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
+        this.#follow(controller, given.signal);
+        const prepared = await prepare();
+        batch = prepared.batch;
+        const options: BulkSendOptions = { ...given, ...prepared.options };
+        const { recipients, content } = prepared;
+        const streamed = isStream(recipients);
+        // A stream may be of any length: its results are streamed, not kept.
+        if (streamed) replay(false);
+        if (streamed) {
+          checkProcessArgs(recipients, { highWaterMark: options.highWaterMark ?? 1000 }, 'recipients');
+          if (options.skipInvalid === false)
             throw new ValidationError([
               {
-                field: 'recipients',
-                reason: 'must be an array, an AsyncIterable, an Iterable or an Observable',
+                field: 'skipInvalid',
+                reason:
+                  'false needs the recipients as an array: a stream cannot be checked to its end before the first send',
               },
             ]);
-          }
-          const list = streamed ? undefined : (recipients as readonly (string | number)[]);
-          const partition = list === undefined ? undefined : partitionRecipients(list);
-          if (partition !== undefined && partition.invalid.length > 0 && options.skipInvalid === false) {
-            throw new ValidationError(
-              partition.invalid.map((r) => ({
-                field: `recipients[${JSON.stringify(r.input)}]`,
-                reason: r.reason,
-              })),
-            );
-          }
-          this.#assertLive();
-          if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
-            batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
-              ...prepared.campaign.content,
-              // The list itself, so that resumeCampaign has it even when a crash came before its
-              // items were recorded. A stream is read again by calling with it again.
-              ...(list === undefined ? { source: STREAM_SOURCE } : { recipients: list.map(payloadOf) }),
-            });
-          }
-          const b = batch;
-          const sendOptions = {
-            delayMs: options.delayMs ?? this.#options.delayMs ?? 2000,
-            signal,
-            attemptTimeoutMs: this.#sendTimeout(content),
-            peers: this.#peers,
-            // One message per person, across a resume too: a campaign keeps its claims in the journal.
-            claims: b === undefined ? new MemoryPeerClaims() : new JournalPeerClaims(b),
-          };
-          const counter = new SummaryCounter();
-          const results = new Map<string, MessageResult>();
-          const record = (r: MessageResult) => {
-            counter.add(r);
-            if (list !== undefined) results.set(r.recipient, r);
-            emit(r);
-          };
-          /** Settle an item without sending: from the journal when it is final there, else recorded now. */
-          const settleSkipped = async (result: MessageResult, item: JournalItem | undefined) => {
-            const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
-            if (before !== undefined) return record(before);
-            if (b !== undefined && keyable(result.recipient))
-              await recordResult(b, result.recipient, result, undefined, undefined, false);
-            record(result);
-          };
-          const send = async (r: Recipient, item: JournalItem | undefined) => {
-            const before = item === undefined ? undefined : resultFromJournal(item);
-            if (before !== undefined) return record(before);
-            const result = await this.#sendItem(r, item, b, content, sendOptions);
-            record(result);
-          };
-          if (partition !== undefined) {
-            const journal = b === undefined ? undefined : await recordRecipients(b, list!);
-            for (const r of partition.invalid) {
-              this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
-              await settleSkipped(skipped(r.input, r.reason, this.#clock.now()), journal?.get(r.input));
-            }
-            for (const d of partition.duplicates) {
-              const first = partition.duplicateOf.get(d) ?? d;
-              // An exact repeat is the same journal item as its first listing, which is sent.
-              if (journal !== undefined && first === d) continue;
-              await settleSkipped(
-                { ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()), duplicateOf: first },
-                journal?.get(d),
-              );
-            }
-            await Promise.all(partition.valid.map((r) => send(r, journal?.get(r.input))));
-          } else {
-            await pumpAll(
-              (stop) => {
-                const rows = readSource(recipients as ProcessSource<unknown>, stop);
-                return b === undefined ? distinctRows(rows) : recordAsRead(b, rows);
-              },
-              signal,
-              options.highWaterMark ?? 1000,
-              async ({ raw, item }) => {
-                const check = checkRecipient(raw);
-                if (check.ok) return send(check.recipient, item);
-                this.#logger.warn({ reason: check.reason }, 'invalid recipient skipped');
-                return settleSkipped(skipped(check.input, check.reason, this.#clock.now()), item);
-              },
-            );
-          }
-          const summary = counter.summary();
-          this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
-          return { results, summary };
-        } finally {
-          this.#endOperation(controller);
-          await batch?.release();
+        } else if (!Array.isArray(recipients)) {
+          throw new ValidationError([
+            {
+              field: 'recipients',
+              reason: 'must be an array, an AsyncIterable, an Iterable or an Observable',
+            },
+          ]);
         }
-      },
-      controller,
-      { replay: !streamed },
-    );
+        const list = streamed ? undefined : (recipients as readonly (string | number)[]);
+        const partition = list === undefined ? undefined : partitionRecipients(list);
+        if (partition !== undefined && partition.invalid.length > 0 && options.skipInvalid === false) {
+          throw new ValidationError(
+            partition.invalid.map((r) => ({
+              field: `recipients[${JSON.stringify(r.input)}]`,
+              reason: r.reason,
+            })),
+          );
+        }
+        this.#assertLive();
+        if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
+          batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
+            ...prepared.campaign.content,
+            // The list itself, so that resumeCampaign has it even when a crash came before its
+            // items were recorded. A stream is read again by calling with it again.
+            ...(list === undefined ? { source: STREAM_SOURCE } : { recipients: list.map(payloadOf) }),
+          });
+          const origin = fileOriginOf(recipients);
+          if (origin !== undefined) await recordSourceFile(batch, origin);
+        }
+        const b = batch;
+        const sendOptions = {
+          delayMs: options.delayMs ?? this.#options.delayMs ?? 2000,
+          signal,
+          attemptTimeoutMs: this.#sendTimeout(content),
+          peers: this.#peers,
+          // One message per person, across a resume too: a campaign keeps its claims in the journal.
+          claims: b === undefined ? new MemoryPeerClaims() : new JournalPeerClaims(b),
+        };
+        const counter = new SummaryCounter();
+        const results = new Map<string, MessageResult>();
+        const record = (r: MessageResult) => {
+          counter.add(r);
+          if (list !== undefined) results.set(r.recipient, r);
+          emit(r);
+        };
+        /** Settle an item without sending: from the journal when it is final there, else recorded now. */
+        const settleSkipped = async (result: MessageResult, item: JournalItem | undefined) => {
+          const before = item === undefined ? undefined : resultFromJournal(item, result.duplicateOf);
+          if (before !== undefined) return record(before);
+          if (b !== undefined && keyable(result.recipient))
+            await recordResult(b, result.recipient, result, undefined, undefined, false);
+          record(result);
+        };
+        const send = async (r: Recipient, item: JournalItem | undefined) => {
+          const before = item === undefined ? undefined : resultFromJournal(item);
+          if (before !== undefined) return record(before);
+          const result = await this.#sendItem(r, item, b, content, sendOptions);
+          record(result);
+        };
+        if (partition !== undefined) {
+          const journal = b === undefined ? undefined : await recordRecipients(b, list!);
+          for (const r of partition.invalid) {
+            this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
+            await settleSkipped(skipped(r.input, r.reason, this.#clock.now()), journal?.get(r.input));
+          }
+          for (const d of partition.duplicates) {
+            const first = partition.duplicateOf.get(d) ?? d;
+            // An exact repeat is the same journal item as its first listing, which is sent.
+            if (journal !== undefined && first === d) continue;
+            await settleSkipped(
+              { ...skipped(d, DUPLICATE_RECIPIENT, this.#clock.now()), duplicateOf: first },
+              journal?.get(d),
+            );
+          }
+          await Promise.all(partition.valid.map((r) => send(r, journal?.get(r.input))));
+        } else {
+          await pumpAll(
+            (stop) => {
+              const rows = readSource(recipients as ProcessSource<unknown>, stop);
+              return b === undefined ? distinctRows(rows) : recordAsRead(b, rows, stop);
+            },
+            signal,
+            options.highWaterMark ?? 1000,
+            async ({ raw, item }) => {
+              const check = checkRecipient(raw);
+              if (check.ok) return send(check.recipient, item);
+              this.#logger.warn({ reason: check.reason }, 'invalid recipient skipped');
+              return settleSkipped(skipped(check.input, check.reason, this.#clock.now()), item);
+            },
+          );
+        }
+        const summary = counter.summary();
+        this.#logger.info({ ...summary, bySession: undefined, byError: undefined }, 'bulk send finished');
+        return { results, summary };
+      } finally {
+        this.#endOperation(controller);
+        await batch?.release();
+      }
+    }, controller);
     this.#trackCampaign(operation);
     return operation;
   }

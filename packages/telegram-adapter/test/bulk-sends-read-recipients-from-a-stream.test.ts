@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { from } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recipientsFromFile } from '../src/index.js';
+import { type Recipients, recipientsFromFile } from '../src/index.js';
 import type { MessageResult } from '../src/messageResult.js';
 import { restartedManager, shutdownRestarted } from './restartedManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
-import { settle } from './settle.js';
+import { elapse, settle } from './settle.js';
 import { tempDirs } from './tempDirs.js';
 
 const users = Array.from({ length: 8 }, (_, i) => `person_${i}x`);
@@ -184,17 +184,25 @@ describe('a bulk send from a stream, in a campaign', () => {
     expect(h.telegram.deliveries).toHaveLength(8);
   });
 
-  /** A stream campaign on one session, stopped by shutdown after 500 ms, and a restarted manager. */
-  async function interrupted(campaign: string) {
+  /**
+   * A stream campaign on one session sending once a second, stopped by shutdown after 2.5 s, and
+   * a restarted manager. With `highWaterMark: 2` the source has not been read to its end then.
+   */
+  async function interrupted(
+    campaign: string,
+    source: () => Recipients = () => from(users),
+    options: { highWaterMark?: number } = {},
+  ) {
     const journal = new MemoryJournal();
     h = scriptedHarness({ sessions: 1, users, journal, delayMs: 1000 });
     await h.ready();
-    const first = h.manager.sendTextMessagesBulk(from(users), 'sale', { campaign });
-    await h.clock.advance(500);
+    const first = h.manager.sendTextMessagesBulk(source(), 'sale', { campaign, ...options });
+    await elapse(h.clock, 2500);
     await h.manager.shutdown();
     await first;
     const sentBefore = h.telegram.deliveries.length;
-    return { harness: h, sentBefore, m: await restartedManager(h, journal, ['s0']) };
+    const status = await h.manager.campaignStatus(campaign);
+    return { harness: h, sentBefore, status, m: await restartedManager(h, journal, ['s0']) };
   }
 
   it('refuses a resumed source whose rows changed order, before sending anything', async () => {
@@ -209,10 +217,47 @@ describe('a bulk send from a stream, in a campaign', () => {
     expect(harness.telegram.deliveries).toHaveLength(sentBefore);
   });
 
-  it('cannot be resumed by resumeCampaign, which says how to resume it', async () => {
-    const { harness, sentBefore, m } = await interrupted('streamed');
-    await expect(settle(harness.clock, m.resumeCampaign('streamed'))).rejects.toThrow(/same source/);
+  it('is finished by resumeCampaign from the journal alone once its source was read to its end', async () => {
+    const { harness, sentBefore, m } = await interrupted('read-whole');
+    expect(sentBefore).toBeLessThan(users.length);
+    const op = m.resumeCampaign('read-whole');
+    const streamed: MessageResult[] = [];
+    op.results$.subscribe((r) => streamed.push(r));
+    const report = await settle(harness.clock, op);
+    deliveredOnceEach(harness.telegram, users);
+    expect(report.summary).toMatchObject({ total: 8, sent: 8 });
+    expect(report.results.size).toBe(0);
+    expect(streamed).toHaveLength(8);
+  });
+
+  it('is resumed by resumeCampaign from its file, read again, when it stopped part-way through it', async () => {
+    const path = join(tempDir(), 'recipients.csv');
+    writeFileSync(path, `username\n${users.join('\n')}\n`);
+    const { harness, status, m } = await interrupted(
+      'part-read-file',
+      () => recipientsFromFile(path, { column: 'username' }),
+      { highWaterMark: 2 },
+    );
+    expect(status?.total).toBeLessThan(users.length);
+    const report = await settle(harness.clock, m.resumeCampaign('part-read-file'));
+    deliveredOnceEach(harness.telegram, users);
+    expect(report.summary).toMatchObject({ total: 8, sent: 8 });
+  });
+
+  it('cannot be resumed by resumeCampaign when stopped part-way through a source that is not a file', async () => {
+    const { harness, sentBefore, status, m } = await interrupted('part-read', () => from(users), {
+      highWaterMark: 2,
+    });
+    expect(status?.total).toBeLessThan(users.length);
+    await expect(settle(harness.clock, m.resumeCampaign('part-read'))).rejects.toThrow(/same source/);
     expect(harness.telegram.deliveries).toHaveLength(sentBefore);
+    // The same call with the same source finishes it.
+    const report = await settle(
+      harness.clock,
+      m.sendTextMessagesBulk(from(users), 'sale', { campaign: 'part-read', highWaterMark: 2 }),
+    );
+    expect(report.summary).toMatchObject({ total: 8, sent: 8 });
+    deliveredOnceEach(harness.telegram, users);
   });
 
   it('skips recipients the journal cannot key (empty, or over 1,000 characters) and sends the rest', async () => {

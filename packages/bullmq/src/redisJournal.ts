@@ -21,6 +21,7 @@ import {
   checkNewItems,
   checkResume,
   closedJournal,
+  goneBatch,
   ITEM_STATE_NAMES,
   type ItemRow,
   journalJson,
@@ -277,9 +278,9 @@ export class RedisJournal implements Journal {
       this.#client,
       [this.#key('lease', id), this.#key('batch', id), ...keys],
       [this.#holder, this.#ttl, ...args],
-    )) as [string, string?];
-    if (reply[0] === 'lost') throw this.#leaseError(id, reply[1] ?? '');
-    return reply[0];
+    )) as [string, unknown?];
+    if (reply[0] === 'lost') throw this.#leaseError(id, String(reply[1]));
+    return reply;
   }
 
   async #renew(): Promise<void> {
@@ -313,8 +314,7 @@ export class RedisJournal implements Journal {
       keys,
     )) as (string | null)[];
     const [total, ...pairs] = reply;
-    if (total === null || total === undefined)
-      throw new ValidationError([{ field: 'batch', reason: `"${id}" is gone` }]);
+    if (total === null || total === undefined) throw goneBatch(id);
     const rows = new Map<string, ItemRow>();
     keys.forEach((key, i) => {
       const seq = pairs[2 * i];
@@ -341,19 +341,25 @@ export class RedisJournal implements Journal {
         if (given.length === 0) return [];
         const keys = [...new Set(given.map((i) => i.key))];
         for (let tries = 0; tries < MAX_TRIES; tries++) {
-          const { total, rows } = await this.#readKeys(id, keys);
+          const { rows } = await this.#readKeys(id, keys);
           const now = this.#now();
-          // Checked before anything is written, so a refused add records nothing.
-          const { fresh, out } = planAdd(id, given, (key) => rows.get(key), total, now);
+          // Checked before anything is written, so a refused add records nothing. New items are
+          // planned from position 0 and moved to where Redis puts them: concurrent adds of other
+          // keys do not conflict.
+          const { fresh, out } = planAdd(id, given, (key) => rows.get(key), 0, now);
           if (fresh.length === 0) return out;
-          const args = fresh.flatMap((row) => [row.key, row.seq, rowText(row)]);
-          const ok = await this.#write(
+          const [outcome, at] = await this.#write(
             ADD,
             id,
             [this.#key('items', id), this.#key('keys', id)],
-            [total, now, ...args],
+            [now, ...fresh.flatMap((row) => [row.key, rowText(row)])],
           );
-          if (ok === 'ok') return out;
+          if (outcome === 'gone') throw goneBatch(id);
+          // Another add recorded one of these keys meanwhile: read them again.
+          if (outcome !== 'ok') continue;
+          const first = Number(at);
+          const added = new Set(fresh.map((row) => row.key));
+          return out.map((item) => (added.has(item.key) ? { ...item, seq: item.seq + first } : item));
         }
         throw this.#busy(id);
       },
@@ -389,7 +395,7 @@ export class RedisJournal implements Journal {
           const change = planTransition(id, row, next, text, now);
           if (change === undefined) return toJournalItem(row);
           const written = rowText({ ...row, state: text, updatedAt: now });
-          const ok = await this.#write(
+          const [ok] = await this.#write(
             TRANSITION,
             id,
             [this.#key('items', id)],
@@ -417,7 +423,7 @@ export class RedisJournal implements Journal {
       status: async () => {
         live();
         const status = await this.status(id);
-        if (status === undefined) throw new ValidationError([{ field: 'batch', reason: `"${id}" is gone` }]);
+        if (status === undefined) throw goneBatch(id);
         return status;
       },
       release: async () => {

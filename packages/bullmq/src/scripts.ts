@@ -84,21 +84,26 @@ return out
 `);
 
 /**
- * Records new items when the batch still has `total` items (else `changed`: read again).
- * KEYS lease, batch, items, keys; ARGV holder, ttl, total, now, then key, seq, row for each item.
+ * Records new items, at the next positions, when none of their keys is recorded yet (else
+ * `changed`: read again). Returns `ok` and the first position given.
+ * KEYS lease, batch, items, keys; ARGV holder, ttl, now, then key and row for each item.
  */
 export const ADD = new Script(`${GUARD}
-if redis.call('HGET', KEYS[2], 'total') ~= ARGV[3] then return {'changed'} end
+for i = 4, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[4], ARGV[i]) == 1 then return {'changed'} end
+end
+local first = tonumber(redis.call('HGET', KEYS[2], 'total'))
+if not first then return {'gone'} end
 local n = 0
-for i = 5, #ARGV, 3 do
-  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-  redis.call('HSET', KEYS[3], ARGV[i + 1], ARGV[i + 2])
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', KEYS[4], ARGV[i], first + n)
+  redis.call('HSET', KEYS[3], first + n, ARGV[i + 1])
   n = n + 1
 end
 redis.call('HINCRBY', KEYS[2], 'total', n)
 redis.call('HINCRBY', KEYS[2], 'pending', n)
-redis.call('HSET', KEYS[2], 'updatedAt', ARGV[4])
-return {'ok'}
+redis.call('HSET', KEYS[2], 'updatedAt', ARGV[3])
+return {'ok', first}
 `);
 
 /**

@@ -14,6 +14,7 @@ export {
   checkNewItems,
   checkResume,
   closedJournal,
+  goneBatch,
   ITEM_STATE_NAMES,
   type ItemRow,
   journalJson,

@@ -56,6 +56,7 @@ describe('public surface of @switchyard/core', () => {
       | 'checkNewItems'
       | 'checkResume'
       | 'closedJournal'
+      | 'goneBatch'
       | 'journalJson'
       | 'leaseHolder'
       | 'noSuchItem'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { JournalLeaseError, ValidationError } from '../errors.js';
+import { JournalLeaseError } from '../errors.js';
 import {
   type BatchRow,
   batchSpec,
@@ -11,6 +11,7 @@ import {
   checkNewItems,
   checkResume,
   closedJournal,
+  goneBatch,
   type ItemRow,
   journalJson,
   leaseHolder,
@@ -245,7 +246,7 @@ export class BackedJournal implements Journal {
       async status() {
         live();
         const row = b.batch(id);
-        if (row === undefined) throw new ValidationError([{ field: 'batch', reason: `"${id}" is gone` }]);
+        if (row === undefined) throw goneBatch(id);
         return batchStatus(row, b.counts(id));
       },
       async release() {

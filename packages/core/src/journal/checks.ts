@@ -209,6 +209,11 @@ export function releasedBatch(batchId: string): ValidationError {
   return new ValidationError([{ field: 'batch', reason: `"${batchId}" was released` }]);
 }
 
+/** The error for a call on a batch whose record was deleted from the store under it. */
+export function goneBatch(batchId: string): ValidationError {
+  return new ValidationError([{ field: 'batch', reason: `"${batchId}" is gone` }]);
+}
+
 /** The error for a call on a closed journal. */
 export function closedJournal(): ValidationError {
   return new ValidationError([{ field: 'journal', reason: 'is closed' }]);

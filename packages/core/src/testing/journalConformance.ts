@@ -228,6 +228,27 @@ export function describeJournalConformance(
       expect(await b.add([])).toEqual([]);
     });
 
+    it('records concurrent adds (as a durable batch makes them, one per item) each once, at positions of their own', async () => {
+      const b = await (await journal()).open(spec);
+      // 200 distinct keys, every tenth also added by a second call at the same time.
+      const keys = Array.from({ length: 200 }, (_, i) => `c${i}`);
+      const calls = [...keys, ...keys.filter((_, i) => i % 10 === 0)];
+      const added = await Promise.all(calls.map((key) => b.add([{ key, payload: key }])));
+      const seqs = new Map<string, number>();
+      for (const [item] of added) {
+        expect(item).toBeDefined();
+        if (item === undefined) continue;
+        expect(seqs.get(item.key) ?? item.seq).toBe(item.seq);
+        seqs.set(item.key, item.seq);
+      }
+      expect([...seqs.values()].sort((x, y) => x - y)).toEqual([...Array(200).keys()]);
+      const items = await b.items();
+      expect(items.map((i) => [i.seq, i.key])).toEqual(
+        [...seqs].map(([k, s]) => [s, k]).sort((x, y) => Number(x[0]) - Number(y[0])),
+      );
+      expect(await b.status()).toMatchObject({ total: 200, pending: 200 });
+    });
+
     it('gives items in order from a position, at most a limit', async () => {
       const b = await (await journal()).open(spec);
       await b.add(Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, payload: i })));

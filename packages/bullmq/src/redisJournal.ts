@@ -144,7 +144,8 @@ export class RedisJournal implements Journal {
       throw new ValidationError([{ field: 'journal.leaseRenewMs', reason: 'must be less than leaseTtlMs' }]);
     this.#connectTimeoutMs = positive(o.connectTimeoutMs, 5_000, 'journal.connectTimeoutMs', 1);
     this.#now = o.now ?? Date.now;
-    if (o.redis instanceof Redis) {
+    // By shape, not instanceof: a client from another copy of ioredis serves as well.
+    if (typeof o.redis === 'object' && o.redis !== null && typeof o.redis.evalsha === 'function') {
       this.#client = o.redis;
       this.#owns = false;
       this.#where = describeClient(o.redis.options);

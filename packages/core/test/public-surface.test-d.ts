@@ -44,6 +44,32 @@ describe('public surface of @switchyard/core', () => {
     >();
   });
 
+  it('gives journal stores the shared checks, and their conformance suite, from entries of their own', () => {
+    expectTypeOf<keyof typeof import('@switchyard/core/journal-store')>().toEqualTypeOf<
+      | 'ITEM_STATE_NAMES'
+      | 'PENDING_STATE'
+      | 'batchSpec'
+      | 'batchStatus'
+      | 'canonicalJson'
+      | 'checkBatchSpec'
+      | 'checkItemRange'
+      | 'checkNewItems'
+      | 'checkResume'
+      | 'closedJournal'
+      | 'goneBatch'
+      | 'journalJson'
+      | 'leaseHolder'
+      | 'noSuchItem'
+      | 'planAdd'
+      | 'planTransition'
+      | 'releasedBatch'
+      | 'toJournalItem'
+    >();
+    expectTypeOf<
+      keyof typeof import('@switchyard/core/testing')
+    >().toEqualTypeOf<'describeJournalConformance'>();
+  });
+
   it('gives the pool the controls p-queue users reach for', () => {
     expectTypeOf<core.Pool<unknown>>().toHaveProperty('pause').toEqualTypeOf<() => void>();
     expectTypeOf<core.Pool<unknown>>().toHaveProperty('resume').toEqualTypeOf<() => void>();

@@ -1,42 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { JournalLeaseError } from '../errors.js';
 import {
-  JournalLeaseError,
-  JournalMismatchError,
-  JournalTransitionError,
-  ValidationError,
-} from '../errors.js';
-import { canonicalJson, checkItemTransition } from './transitions.js';
-import type {
-  BatchSpec,
-  BatchStatus,
-  ItemState,
-  ItemStateName,
-  Journal,
-  JournalItem,
-  JsonValue,
-  OpenBatch,
-} from './types.js';
+  type BatchRow,
+  batchSpec,
+  batchStatus,
+  checkBatchSpec,
+  checkItemRange,
+  checkNewItems,
+  checkResume,
+  closedJournal,
+  goneBatch,
+  type ItemRow,
+  journalJson,
+  leaseHolder,
+  noSuchItem,
+  planAdd,
+  planTransition,
+  releasedBatch,
+  type StateCounts,
+  toJournalItem,
+} from './checks.js';
+import type { BatchSpec, BatchStatus, ItemStateName, Journal, JsonValue, OpenBatch } from './types.js';
 
-/** A batch row: content as canonical JSON text. */
-export interface BatchRow {
-  readonly id: string;
-  readonly kind: string;
-  readonly content: string;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly sourceDone: boolean;
-}
-
-/** An item row: payload and state as JSON text. */
-export interface ItemRow {
-  readonly seq: number;
-  readonly key: string;
-  readonly payload: string;
-  readonly state: string;
-  readonly updatedAt: number;
-}
+export type { BatchRow, ItemRow } from './checks.js';
 
 /** A change of an item's state: the item at `seq` goes from a state named `from` to `state` (named `to`). */
 export interface ItemChange {
@@ -74,16 +62,13 @@ export interface JournalBackend {
   /** Change an item's state, and mark the batch updated. */
   updateItem(batchId: string, change: ItemChange): void;
   items(batchId: string, fromSeq: number, limit: number): ItemRow[];
-  counts(batchId: string): Partial<Record<ItemStateName, number>>;
+  counts(batchId: string): StateCounts;
   cursor(batchId: string, name: string): string | undefined;
   setCursor(batchId: string, name: string, value: string): void;
   lease(batchId: string): LeaseRow | undefined;
   setLease(batchId: string, lease: LeaseRow | undefined): void;
   close(): void;
 }
-
-const ID = /^[\s\S]{1,200}$/;
-const KEY_MAX = 1000;
 
 /** This process as a lease holder. */
 function thisProcess(owner: string): LeaseRow {
@@ -114,29 +99,6 @@ function holderAlive(lease: LeaseRow): boolean {
   return started === '' || lease.started === '' || started === lease.started;
 }
 
-function json(value: JsonValue | ItemState, field: string): string {
-  let text: string | undefined;
-  try {
-    text = canonicalJson(value);
-  } catch (error) {
-    throw new ValidationError([{ field, reason: `must be JSON (${(error as Error).message})` }]);
-  }
-  if (text === 'undefined') throw new ValidationError([{ field, reason: 'must be JSON' }]);
-  return text;
-}
-
-function toItem(row: ItemRow): JournalItem {
-  return {
-    seq: row.seq,
-    key: row.key,
-    payload: JSON.parse(row.payload) as JsonValue,
-    state: JSON.parse(row.state) as ItemState,
-    updatedAt: row.updatedAt,
-  };
-}
-
-const PENDING = json({ state: 'pending' }, 'state');
-
 /**
  * A journal over a backend: the rules (leases, matching content on resume, item transitions)
  * live here once, whatever the storage.
@@ -155,37 +117,17 @@ export class BackedJournal implements Journal {
 
   async open(spec: BatchSpec): Promise<OpenBatch> {
     this.#checkOpen();
-    if (typeof spec !== 'object' || spec === null)
-      throw new ValidationError([{ field: 'batch', reason: 'must be an object' }]);
-    if (typeof spec.id !== 'string' || !ID.test(spec.id))
-      throw new ValidationError([{ field: 'batch.id', reason: 'must be a string of 1–200 characters' }]);
-    if (typeof spec.kind !== 'string' || !ID.test(spec.kind))
-      throw new ValidationError([{ field: 'batch.kind', reason: 'must be a string of 1–200 characters' }]);
-    const content = json(spec.content, 'batch.content');
+    const content = checkBatchSpec(spec);
     const b = this.#backend;
     const now = this.#now();
     const created = b.transaction(() => {
       const lease = b.lease(spec.id);
       if (this.#open.has(spec.id)) throw new JournalLeaseError(spec.id, 'this process');
-      if (lease !== undefined && lease.owner !== this.#owner && holderAlive(lease)) {
-        throw new JournalLeaseError(
-          spec.id,
-          lease.pid === process.pid && lease.host === hostname()
-            ? 'this process'
-            : `process ${lease.pid} on ${lease.host}`,
-        );
-      }
+      if (lease !== undefined && lease.owner !== this.#owner && holderAlive(lease))
+        throw new JournalLeaseError(spec.id, leaseHolder(lease.pid, lease.host));
       const row = b.batch(spec.id);
-      if (row !== undefined) {
-        if (row.kind !== spec.kind)
-          throw new JournalMismatchError(spec.id, 'kind', `it is a ${row.kind} batch, not ${spec.kind}`);
-        if (row.content !== content)
-          throw new JournalMismatchError(
-            spec.id,
-            'content',
-            'resume it with the content it was started with',
-          );
-      } else {
+      if (row !== undefined) checkResume(row, spec.kind, content);
+      else
         b.insertBatch({
           id: spec.id,
           kind: spec.kind,
@@ -194,31 +136,28 @@ export class BackedJournal implements Journal {
           updatedAt: now,
           sourceDone: false,
         });
-      }
       b.setLease(spec.id, thisProcess(this.#owner));
       return row === undefined;
     });
     this.#open.add(spec.id);
-    return this.#batch(spec, created);
+    return this.#batch(spec, content, created);
   }
 
   async status(id: string): Promise<BatchStatus | undefined> {
     this.#checkOpen();
     const row = this.#backend.batch(id);
-    return row === undefined ? undefined : this.#status(row);
+    return row === undefined ? undefined : batchStatus(row, this.#backend.counts(row.id));
   }
 
   async list(): Promise<BatchStatus[]> {
     this.#checkOpen();
-    return this.#backend.batches().map((row) => this.#status(row));
+    return this.#backend.batches().map((row) => batchStatus(row, this.#backend.counts(row.id)));
   }
 
   async spec(id: string): Promise<BatchSpec | undefined> {
     this.#checkOpen();
     const row = this.#backend.batch(id);
-    return row === undefined
-      ? undefined
-      : { id: row.id, kind: row.kind, content: JSON.parse(row.content) as JsonValue };
+    return row === undefined ? undefined : batchSpec(row);
   }
 
   async close(): Promise<void> {
@@ -229,7 +168,7 @@ export class BackedJournal implements Journal {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ValidationError([{ field: 'journal', reason: 'is closed' }]);
+    if (this.#closed) throw closedJournal();
   }
 
   #release(id: string): void {
@@ -240,118 +179,56 @@ export class BackedJournal implements Journal {
     });
   }
 
-  #status(row: BatchRow): BatchStatus {
-    const c = this.#backend.counts(row.id);
-    const pending = c.pending ?? 0;
-    const attempting = c.attempting ?? 0;
-    const done = c.done ?? 0;
-    const failed = c.failed ?? 0;
-    const skipped = c.skipped ?? 0;
-    const unknown = c.unknown ?? 0;
-    return {
-      id: row.id,
-      kind: row.kind,
-      total: pending + attempting + done + failed + skipped + unknown,
-      pending,
-      attempting,
-      done,
-      failed,
-      skipped,
-      unknown,
-      sourceDone: row.sourceDone,
-      startedAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
-  }
-
-  #batch(spec: BatchSpec, created: boolean): OpenBatch {
+  #batch(spec: BatchSpec, content: string, created: boolean): OpenBatch {
     const b = this.#backend;
     const id = spec.id;
     const live = () => {
       this.#checkOpen();
-      if (!this.#open.has(id))
-        throw new ValidationError([{ field: 'batch', reason: `"${id}" was released` }]);
+      if (!this.#open.has(id)) throw releasedBatch(id);
     };
     const self = this;
     return {
       id,
       kind: spec.kind,
-      content: JSON.parse(json(spec.content, 'batch.content')) as JsonValue,
+      content: JSON.parse(content) as JsonValue,
       created,
       async add(items) {
         live();
-        if (!Array.isArray(items))
-          throw new ValidationError([{ field: 'items', reason: 'must be an array' }]);
-        const rows = items.map((item, i) => {
-          if (typeof item?.key !== 'string' || item.key.length === 0 || item.key.length > KEY_MAX)
-            throw new ValidationError([
-              { field: `items[${i}].key`, reason: `must be a string of 1–${KEY_MAX} characters` },
-            ]);
-          return { key: item.key, payload: json(item.payload, `items[${i}].payload`) };
-        });
+        const rows = checkNewItems(items);
         const now = self.#now();
         return b.transaction(() => {
           // Check everything before writing anything, so a refused add records nothing.
-          let next = b.itemCount(id);
-          const fresh = new Map<string, ItemRow>();
-          const out: JournalItem[] = [];
-          for (const { key, payload } of rows) {
-            const existing = fresh.get(key) ?? b.item(id, key);
-            if (existing !== undefined) {
-              if (existing.payload !== payload)
-                throw new JournalMismatchError(id, 'item', `item "${key}" was recorded with another payload`);
-              out.push(toItem(existing));
-              continue;
-            }
-            const row: ItemRow = { seq: next++, key, payload, state: PENDING, updatedAt: now };
-            fresh.set(key, row);
-            out.push(toItem(row));
-          }
-          if (fresh.size > 0) b.insertItems(id, [...fresh.values()], now);
+          const { fresh, out } = planAdd(id, rows, (key) => b.item(id, key), b.itemCount(id), now);
+          if (fresh.length > 0) b.insertItems(id, fresh, now);
           return out;
         });
       },
       async get(key) {
         live();
         const row = b.item(id, key);
-        return row === undefined ? undefined : toItem(row);
+        return row === undefined ? undefined : toJournalItem(row);
       },
       async items(options = {}) {
         live();
-        const fromSeq = options.fromSeq ?? 0;
-        const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
-        if (!Number.isSafeInteger(fromSeq) || fromSeq < 0)
-          throw new ValidationError([{ field: 'fromSeq', reason: 'must be a whole number ≥ 0' }]);
-        if (!Number.isSafeInteger(limit) || limit < 1)
-          throw new ValidationError([{ field: 'limit', reason: 'must be a whole number ≥ 1' }]);
-        return b.items(id, fromSeq, limit).map(toItem);
+        const { fromSeq, limit } = checkItemRange(options);
+        return b.items(id, fromSeq, limit).map(toJournalItem);
       },
       async transition(key, next) {
         live();
-        const text = json(next, 'state');
+        const text = journalJson(next, 'state');
         const now = self.#now();
         return b.transaction(() => {
           const row = b.item(id, key);
-          if (row === undefined)
-            throw new ValidationError([{ field: 'key', reason: `no item "${key}" in batch "${id}"` }]);
-          // States are stored as canonical JSON: equal text is the same state, written again.
-          if (row.state === text) return toItem(row);
-          const from = JSON.parse(row.state) as ItemState;
-          const why = checkItemTransition(from, next);
-          if (why !== undefined) throw new JournalTransitionError(id, key, from.state, next.state, why);
-          b.updateItem(id, { seq: row.seq, from: from.state, to: next.state, state: text, updatedAt: now });
-          return {
-            seq: row.seq,
-            key: row.key,
-            payload: JSON.parse(row.payload) as JsonValue,
-            state: JSON.parse(text) as ItemState,
-            updatedAt: now,
-          };
+          if (row === undefined) throw noSuchItem(id, key);
+          const change = planTransition(id, row, next, text, now);
+          if (change === undefined) return toJournalItem(row);
+          b.updateItem(id, { seq: row.seq, from: change.from, to: next.state, state: text, updatedAt: now });
+          return change.item;
         });
       },
       async setCursor(name, value) {
         live();
-        const text = json(value, 'cursor');
+        const text = journalJson(value, 'cursor');
         b.transaction(() => {
           b.setCursor(id, name, text);
           b.touchBatch(id, self.#now());
@@ -369,8 +246,8 @@ export class BackedJournal implements Journal {
       async status() {
         live();
         const row = b.batch(id);
-        if (row === undefined) throw new ValidationError([{ field: 'batch', reason: `"${id}" is gone` }]);
-        return self.#status(row);
+        if (row === undefined) throw goneBatch(id);
+        return batchStatus(row, b.counts(id));
       },
       async release() {
         if (self.#closed) return;

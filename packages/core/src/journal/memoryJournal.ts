@@ -33,7 +33,10 @@ class MemoryBackend implements JournalBackend {
     return this.#batches.get(id)?.row;
   }
   batches(): BatchRow[] {
-    return [...this.#batches.values()].map((b) => b.row);
+    // Oldest first, like the other stores: by creation time, then by id.
+    return [...this.#batches.values()]
+      .map((b) => b.row)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
   insertBatch(row: BatchRow): void {
     this.#batches.set(row.id, { row, items: [], byKey: new Map(), cursors: new Map(), lease: undefined });

@@ -10,20 +10,13 @@ import {
   type JournalBackend,
   type LeaseRow,
 } from './backedJournal.js';
+import { ITEM_STATE_NAMES } from './checks.js';
 import type { ItemStateName } from './types.js';
 
 /** Marks a SQLite file as a Switchyard journal (`PRAGMA application_id`): "SWJL". */
 const APPLICATION_ID = 0x53574a4c;
 
-/** Every item state, each with its count column `n_<state>` in `batches` (schema v2). */
-const STATE_NAMES: readonly ItemStateName[] = [
-  'pending',
-  'attempting',
-  'done',
-  'failed',
-  'skipped',
-  'unknown',
-];
+// Each item state has its count column `n_<state>` in `batches` (schema v2).
 
 /** Schema migrations: entry n brings a file from version n to n + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -62,8 +55,8 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
   // v2: each batch keeps its count of items per state, so a state change writes the item and
   // its batch row and no index of states (a third of the cost of a change).
-  `${STATE_NAMES.map((n) => `ALTER TABLE batches ADD COLUMN n_${n} INTEGER NOT NULL DEFAULT 0;`).join('\n')}
-   UPDATE batches SET ${STATE_NAMES.map(
+  `${ITEM_STATE_NAMES.map((n) => `ALTER TABLE batches ADD COLUMN n_${n} INTEGER NOT NULL DEFAULT 0;`).join('\n')}
+   UPDATE batches SET ${ITEM_STATE_NAMES.map(
      (n) => `n_${n} = (SELECT count(*) FROM items WHERE items.batch_id = batches.id AND state_name = '${n}')`,
    ).join(', ')};
    DROP INDEX items_by_state;`,
@@ -226,7 +219,7 @@ class SqliteBackend implements JournalBackend {
         'SELECT seq, key, payload, state, updated_at FROM items WHERE batch_id = ? AND seq >= ? ORDER BY seq LIMIT ?',
       ),
       counts: db.prepare<[string], Record<`n_${ItemStateName}`, number>>(
-        `SELECT ${STATE_NAMES.map((n) => `n_${n}`).join(', ')} FROM batches WHERE id = ?`,
+        `SELECT ${ITEM_STATE_NAMES.map((n) => `n_${n}`).join(', ')} FROM batches WHERE id = ?`,
       ),
       cursor: db.prepare<[string, string], { value: string }>(
         'SELECT value FROM cursors WHERE batch_id = ? AND name = ?',
@@ -297,7 +290,7 @@ class SqliteBackend implements JournalBackend {
     const name = `${from}>${to}`;
     let statement = this.#moves.get(name);
     if (statement === undefined) {
-      if (!STATE_NAMES.includes(from) || !STATE_NAMES.includes(to))
+      if (!ITEM_STATE_NAMES.includes(from) || !ITEM_STATE_NAMES.includes(to))
         throw new ValidationError([{ field: 'state', reason: `no item state ${from} or ${to}` }]);
       statement = this.#db.prepare(
         from === to
@@ -314,7 +307,7 @@ class SqliteBackend implements JournalBackend {
   counts(batchId: string): Partial<Record<ItemStateName, number>> {
     const r = this.#q.counts.get(batchId);
     const out: Partial<Record<ItemStateName, number>> = {};
-    if (r !== undefined) for (const n of STATE_NAMES) out[n] = r[`n_${n}`];
+    if (r !== undefined) for (const n of ITEM_STATE_NAMES) out[n] = r[`n_${n}`];
     return out;
   }
   cursor(batchId: string, name: string): string | undefined {

@@ -1,0 +1,2 @@
+export { RedisJournal, type RedisJournalOptions } from './redisJournal.js';
+export { redactRedisUrl } from './redisUrl.js';

@@ -27,10 +27,55 @@ export interface SimulatedTelegramOptions {
   /** One stream of randomness per session, so a session's behaviour does not depend on the others. */
   readonly random: (session: string) => Random;
   readonly profiles: readonly SessionProfile[];
-  readonly audience: Audience;
+  /** Who is unknown and who refuses strangers; everyone else exists and accepts messages. */
+  readonly audience: Pick<Audience, 'unknown' | 'privacyRestricted'>;
+  /**
+   * What it remembers. `'everything'` (the default): every delivery and fault, and every user
+   * it resolved, for reports and checks. `'counts'`: the counts only (`delivered`, `acceptedBy`),
+   * user ids derived from the username, and each account's last `RECENT_RANDOM_IDS` randomIds,
+   * so that a run of millions of recipients takes no memory per recipient here.
+   */
+  readonly keep?: 'everything' | 'counts';
 }
 
 const WINDOW_MS = 60_000;
+
+/**
+ * With `keep: 'counts'`, the randomIds an account recognises as repeats: its last sends only
+ * (a retry with the same randomId comes within seconds, not after thousands of other sends).
+ */
+export const RECENT_RANDOM_IDS = 4096;
+
+/** A set of strings that holds at least the last `limit` added (two generations, swapped). */
+class RecentSet {
+  #current = new Set<string>();
+  #previous = new Set<string>();
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  has(value: string): boolean {
+    return this.#current.has(value) || this.#previous.has(value);
+  }
+
+  add(value: string): void {
+    if (this.#current.size >= this.#limit) {
+      this.#previous = this.#current;
+      this.#current = new Set();
+    }
+    this.#current.add(value);
+  }
+}
+
+/** FNV-1a over 52 bits: a user id from a username, the same for every spelling's lower case. */
+function userIdOf(username: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < username.length; i++)
+    h = ((h ^ BigInt(username.charCodeAt(i))) * 0x100000001b3n) & 0xfffffffffffffn;
+  return 100_000n + h;
+}
 
 /** Per-account state Telegram keeps. */
 interface Account {
@@ -38,7 +83,7 @@ interface Account {
   readonly random: Random;
   /** Clock times of accepted sends in the last minute (the flood window). */
   readonly recent: number[];
-  readonly randomIds: Set<string>;
+  readonly randomIds: Set<string> | RecentSet;
   accepted: number;
   floodUntil: number;
   /** Photos and documents this account made from its uploads, by id. */
@@ -55,21 +100,27 @@ interface Account {
 export class SimulatedTelegram {
   readonly deliveries: Delivery[] = [];
   readonly faults: FaultRecord[] = [];
+  /** Messages accepted, across every session. */
+  delivered = 0;
   readonly #clock: Clock;
-  readonly #audience: Audience;
+  readonly #audience: SimulatedTelegramOptions['audience'];
+  readonly #everything: boolean;
   readonly #accounts = new Map<string, Account>();
   readonly #users = new Map<string, bigint>();
   readonly #names = new Map<string, string>();
+  /** With `keep: 'counts'`: the ids of the privacy-restricted users resolved so far. */
+  readonly #restrictedIds = new Set<string>();
 
   constructor(options: SimulatedTelegramOptions) {
     this.#clock = options.clock;
     this.#audience = options.audience;
+    this.#everything = options.keep !== 'counts';
     for (const profile of options.profiles) {
       this.#accounts.set(profile.name, {
         profile,
         random: options.random(profile.name),
         recent: [],
-        randomIds: new Set(),
+        randomIds: this.#everything ? new Set() : new RecentSet(RECENT_RANDOM_IDS),
         accepted: 0,
         floodUntil: 0,
         media: new Map(),
@@ -136,18 +187,28 @@ export class SimulatedTelegram {
   #resolve(request: Api.contacts.ResolveUsername): Api.contacts.ResolvedPeer {
     const username = request.username.toLowerCase();
     if (this.#audience.unknown.has(username)) throw rpcError('USERNAME_NOT_OCCUPIED', request);
+    const userId = returnBigInt(this.#userIdOf(username).toString());
+    return new Api.contacts.ResolvedPeer({
+      peer: new Api.PeerUser({ userId }),
+      chats: [],
+      users: [new Api.User({ id: userId, accessHash: returnBigInt(42), username: request.username })],
+    });
+  }
+
+  /** The id of user `username` (lower case), the same at every resolve. */
+  #userIdOf(username: string): bigint {
+    if (!this.#everything) {
+      const id = userIdOf(username);
+      if (this.#audience.privacyRestricted.has(username)) this.#restrictedIds.add(id.toString());
+      return id;
+    }
     let id = this.#users.get(username);
     if (id === undefined) {
       id = BigInt(100_000 + this.#users.size);
       this.#users.set(username, id);
       this.#names.set(id.toString(), username);
     }
-    const userId = returnBigInt(id.toString());
-    return new Api.contacts.ResolvedPeer({
-      peer: new Api.PeerUser({ userId }),
-      chats: [],
-      users: [new Api.User({ id: userId, accessHash: returnBigInt(42), username: request.username })],
-    });
+    return id;
   }
 
   #send(account: Account, request: Api.messages.SendMessage | Api.messages.SendMedia): Api.Updates {
@@ -169,16 +230,19 @@ export class SimulatedTelegram {
       this.#fail(account, `FLOOD_WAIT_${seconds}`, request);
     }
     const user = this.#userOf(request.peer);
-    if (this.#audience.privacyRestricted.has(user)) this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
+    if (this.#everything ? this.#audience.privacyRestricted.has(user) : this.#restrictedIds.has(user))
+      this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
     account.randomIds.add(randomId);
     account.recent.push(now);
     account.accepted++;
-    this.deliveries.push({
-      session: profile.name,
-      user,
-      kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
-      at: now,
-    });
+    this.delivered++;
+    if (this.#everything)
+      this.deliveries.push({
+        session: profile.name,
+        user,
+        kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
+        at: now,
+      });
     // Delivered, but the answer never arrives: the sender cannot know whether it went out.
     if (random() < profile.lostAnswerRate) this.#fail(account, 'TIMEOUT', request);
     const date = Math.floor(now / 1000);
@@ -243,14 +307,17 @@ export class SimulatedTelegram {
     return new Api.MessageMediaEmpty();
   }
 
+  /** The user's username; with `keep: 'counts'`, their id. */
   #userOf(peer: unknown): string {
-    if (peer instanceof Api.InputPeerUser)
+    if (peer instanceof Api.InputPeerUser) {
+      if (!this.#everything) return peer.userId.toString();
       return this.#names.get(peer.userId.toString()) ?? `id:${peer.userId}`;
+    }
     return String((peer as { className?: string }).className ?? peer);
   }
 
   #fail(account: Account, code: string, request: Api.AnyRequest): never {
-    this.faults.push({ session: account.profile.name, at: this.#clock.now(), code });
+    if (this.#everything) this.faults.push({ session: account.profile.name, at: this.#clock.now(), code });
     throw rpcError(code, request);
   }
 

@@ -35,15 +35,10 @@ export async function* readSource<S>(source: ProcessSource<S>, signal: AbortSign
     : typeof (source as AsyncIterable<S>)[Symbol.asyncIterator] === 'function'
       ? (source as AsyncIterable<S>)[Symbol.asyncIterator]()
       : (source as Iterable<S>)[Symbol.iterator]();
-  let stop: () => void = () => {};
-  const stopped = new Promise<undefined>((resolve) => {
-    stop = () => resolve(undefined);
-  });
-  signal.addEventListener('abort', stop, { once: true });
   let finished = false;
   try {
     while (!signal.aborted) {
-      const next = await Promise.race([iterator.next(), stopped]);
+      const next = await nextUnlessAborted(iterator, signal);
       if (next === undefined || signal.aborted) break;
       if (next.done === true) {
         finished = true;
@@ -52,10 +47,34 @@ export async function* readSource<S>(source: ProcessSource<S>, signal: AbortSign
       yield next.value;
     }
   } finally {
-    signal.removeEventListener('abort', stop);
     // Close a source left part-read (aborted, or the reader stopped early).
     if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
   }
+}
+
+/**
+ * The iterator's next item, or undefined as soon as `signal` aborts. Each call listens to the
+ * signal only until its item comes: racing every item against one promise that lives as long as
+ * the source would leave a reaction on that promise per item read, kept until the source ends.
+ */
+function nextUnlessAborted<S>(
+  iterator: AsyncIterator<S> | Iterator<S>,
+  signal: AbortSignal,
+): Promise<IteratorResult<S> | undefined> {
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve(undefined);
+    signal.addEventListener('abort', stop, { once: true });
+    Promise.resolve(iterator.next()).then(
+      (next) => {
+        signal.removeEventListener('abort', stop);
+        resolve(next);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', stop);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Every item of a source, in order (for sources known to be small). */

@@ -1,10 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MemoryJournal, ValidationError } from '@switchyard/core';
 import { from } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Recipients, recipientsFromFile } from '../src/index.js';
 import type { MessageResult } from '../src/messageResult.js';
+import { readSource } from '../src/recipientSource.js';
 import { restartedManager, shutdownRestarted } from './restartedManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import type { ScriptedTelegram } from './scriptedTelegram.js';
@@ -325,5 +328,34 @@ describe('recipientsFromFile', () => {
     );
     expect(report.summary).toMatchObject({ total: 8, sent: 8 });
     deliveredOnceEach(h.telegram, users);
+  });
+});
+
+describe('readSource', () => {
+  it('keeps nothing of the items it has given while the source goes on', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let given: WeakRef<object> | undefined;
+    let release: () => void = () => {};
+    // A long source: it gives three rows, then waits (as a file does between reads).
+    async function* source() {
+      for (let i = 0; i < 3; i++) {
+        const row = { row: i, padding: 'x'.repeat(1000) };
+        given ??= new WeakRef(row);
+        yield row;
+      }
+      await new Promise<void>((resolve) => (release = resolve));
+    }
+    const stop = new AbortController();
+    const reader = readSource(source(), stop.signal);
+    for (let i = 0; i < 3; i++) await reader.next();
+    const waiting = reader.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    // Racing each read against one promise that lives as long as the source kept every row.
+    expect(given?.deref()).toBeUndefined();
+    stop.abort();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    release();
   });
 });

@@ -26,7 +26,8 @@ export interface DurableBatchRow {
 const quantile = (sorted: readonly number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-function fileBytes(path: string): number {
+/** A SQLite file and its WAL, in bytes. */
+export function fileBytes(path: string): number {
   let n = 0;
   for (const p of [path, `${path}-wal`]) {
     try {

@@ -30,10 +30,8 @@ export async function driveUntil(
   let steps = 0;
   await clock.advance(0);
   while (!done()) {
-    // A file being read is not a stall: it will set timers when it is done.
-    await realIoSettled();
+    const next = clock.nextTimerAt() ?? (await timerAfterRealIo(clock, done));
     if (done()) break;
-    const next = clock.nextTimerAt();
     if (next === undefined || next > end) return false;
     if (options.speed > 0) {
       const allowed = startVirtual + (performance.now() - startReal) * options.speed;
@@ -42,6 +40,8 @@ export async function driveUntil(
         continue;
       }
     }
+    await realIoSettled();
+    if (done()) break;
     await clock.advanceTo(next);
     options.onStep?.(clock.now());
     if (++steps % 256 === 0) await nextTurn();
@@ -50,16 +50,29 @@ export async function driveUntil(
 }
 
 /**
+ * With no timer set, the only thing that can still set one is real I/O (a source file being read):
+ * wait for it, and a few event-loop turns more, before concluding that nothing is left. Gives the
+ * next timer, or undefined.
+ */
+async function timerAfterRealIo(clock: VirtualClock, done: () => boolean): Promise<number | undefined> {
+  for (let idle = 0; idle < 3 && !done(); idle++) {
+    if (fsBusy()) idle = -1;
+    await nextTurn();
+    const next = clock.nextTimerAt();
+    if (next !== undefined) return next;
+  }
+  return undefined;
+}
+
+/** FSReq*: fs calls; CloseReq: closing a FileHandle (the adapter reads a media file's first bytes). */
+const fsBusy = () => process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq') || r === 'CloseReq');
+
+/**
  * Wait until no file-system request is outstanding. Real I/O (GramJS reading the file it
  * uploads, the adapter checking a media file) takes no virtual time; without this, virtual
  * time would race ahead while a read is in the thread pool and time the upload out.
  */
 async function realIoSettled(): Promise<void> {
   const deadline = performance.now() + 5000;
-  // FSReq*: fs calls; CloseReq: closing a FileHandle (the adapter reads a media file's first bytes).
-  while (
-    process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq') || r === 'CloseReq') &&
-    performance.now() < deadline
-  )
-    await nextTurn();
+  while (fsBusy() && performance.now() < deadline) await nextTurn();
 }

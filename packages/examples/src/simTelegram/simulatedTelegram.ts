@@ -19,16 +19,65 @@ export interface SimulatedTelegramOptions {
   /** One stream of randomness per session, so a session's behaviour does not depend on the others. */
   readonly random: (session: string) => Random;
   readonly profiles: readonly SessionProfile[];
-  readonly audience: Audience;
+  /**
+   * Who exists, who is unknown and who refuses strangers. With the whole audience, its users get
+   * ids from their place in `recipients` (the same in every process) and nobody else exists;
+   * with only `unknown` and `privacyRestricted`, everyone else exists.
+   */
+  readonly audience: Audience | Pick<Audience, 'unknown' | 'privacyRestricted'>;
   /**
    * Where Telegram keeps what it delivered, across processes. What the log already holds is
    * remembered: each account's randomIds (a repeat is `RANDOM_ID_DUPLICATE`), its accepted
    * sends (the flood window, the `PEER_FLOOD` flag). Each new delivery is appended to it.
    */
   readonly deliveryLog?: DeliveryLog;
+  /**
+   * What it remembers. `'everything'` (the default): every delivery and fault, and every user
+   * it resolved, for reports and checks. `'counts'`: the counts only (`delivered`, `acceptedBy`),
+   * user ids derived from the username, and each account's last `RECENT_RANDOM_IDS` randomIds,
+   * so that a run of millions of recipients takes no memory per recipient here.
+   */
+  readonly keep?: 'everything' | 'counts';
 }
 
 const WINDOW_MS = 60_000;
+
+/**
+ * With `keep: 'counts'`, the randomIds an account recognises as repeats: its last sends only
+ * (a retry with the same randomId comes within seconds, not after thousands of other sends).
+ */
+export const RECENT_RANDOM_IDS = 4096;
+
+/** A set of strings that holds at least the last `limit` added (two generations, swapped). */
+class RecentSet {
+  #current = new Set<string>();
+  #previous = new Set<string>();
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  has(value: string): boolean {
+    return this.#current.has(value) || this.#previous.has(value);
+  }
+
+  add(value: string): void {
+    if (this.#current.size >= this.#limit) {
+      this.#previous = this.#current;
+      this.#current = new Set();
+    }
+    this.#current.add(value);
+  }
+}
+
+/** FNV-1a over 52 bits: a user id from a username, the same for every spelling's lower case. */
+function userIdOf(username: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < username.length; i++)
+    h = ((h ^ BigInt(username.charCodeAt(i))) * 0x100000001b3n) & 0xfffffffffffffn;
+  return 100_000n + h;
+}
 
 /** Per-account state Telegram keeps. */
 interface Account {
@@ -36,7 +85,7 @@ interface Account {
   readonly random: Random;
   /** Clock times of accepted sends in the last minute (the flood window). */
   readonly recent: number[];
-  readonly randomIds: Set<string>;
+  readonly randomIds: Set<string> | RecentSet;
   accepted: number;
   floodUntil: number;
   /** Photos and documents this account made from its uploads, by id. */
@@ -56,32 +105,43 @@ export class SimulatedTelegram {
   /** The deliveries the delivery log held when this instance started. */
   readonly remembered: readonly Delivery[];
   readonly faults: FaultRecord[] = [];
+  /** Messages accepted by this instance, across every session. */
+  delivered = 0;
   readonly #clock: Clock;
-  readonly #audience: Audience;
+  readonly #audience: SimulatedTelegramOptions['audience'];
   readonly #log: DeliveryLog | undefined;
+  readonly #everything: boolean;
+  /** Whether only the users of the audience's list exist (their ids set up front). */
+  readonly #listed: boolean;
   readonly #accounts = new Map<string, Account>();
   /** Telegram's users: username → id, and back. */
   readonly #users = new Map<string, bigint>();
   readonly #names = new Map<string, string>();
+  /** With `keep: 'counts'`: the ids of the privacy-restricted users resolved so far. */
+  readonly #restrictedIds = new Set<string>();
 
   constructor(options: SimulatedTelegramOptions) {
     this.#clock = options.clock;
     this.#audience = options.audience;
     this.#log = options.deliveryLog;
+    this.#everything = options.keep !== 'counts';
+    const audience = options.audience;
+    this.#listed = this.#everything && 'recipients' in audience;
     // An id per existing user, from the user's place in the audience, so the same person has the
     // same id in every process that simulates this audience.
-    options.audience.recipients.forEach((name, i) => {
-      if (!options.audience.deliverable.has(name) && !options.audience.privacyRestricted.has(name)) return;
-      const id = BigInt(100_000 + i);
-      this.#users.set(name, id);
-      this.#names.set(id.toString(), name);
-    });
+    if (this.#listed && 'recipients' in audience)
+      audience.recipients.forEach((name, i) => {
+        if (!audience.deliverable.has(name) && !audience.privacyRestricted.has(name)) return;
+        const id = BigInt(100_000 + i);
+        this.#users.set(name, id);
+        this.#names.set(id.toString(), name);
+      });
     for (const profile of options.profiles) {
       this.#accounts.set(profile.name, {
         profile,
         random: options.random(profile.name),
         recent: [],
-        randomIds: new Set(),
+        randomIds: this.#everything ? new Set() : new RecentSet(RECENT_RANDOM_IDS),
         accepted: 0,
         floodUntil: 0,
         media: new Map(),
@@ -159,7 +219,7 @@ export class SimulatedTelegram {
   }
 
   #resolve(request: Api.contacts.ResolveUsername): Api.contacts.ResolvedPeer {
-    const id = this.#users.get(request.username.toLowerCase());
+    const id = this.#userIdOf(request.username.toLowerCase());
     if (id === undefined) throw rpcError('USERNAME_NOT_OCCUPIED', request);
     const userId = returnBigInt(id.toString());
     return new Api.contacts.ResolvedPeer({
@@ -167,6 +227,23 @@ export class SimulatedTelegram {
       chats: [],
       users: [new Api.User({ id: userId, accessHash: returnBigInt(42), username: request.username })],
     });
+  }
+
+  /** The id of user `username` (lower case), the same at every resolve; undefined if nobody has it. */
+  #userIdOf(username: string): bigint | undefined {
+    if (this.#audience.unknown.has(username)) return undefined;
+    if (!this.#everything) {
+      const id = userIdOf(username);
+      if (this.#audience.privacyRestricted.has(username)) this.#restrictedIds.add(id.toString());
+      return id;
+    }
+    let id = this.#users.get(username);
+    if (id === undefined && !this.#listed) {
+      id = BigInt(100_000 + this.#users.size);
+      this.#users.set(username, id);
+      this.#names.set(id.toString(), username);
+    }
+    return id;
   }
 
   #send(account: Account, request: Api.messages.SendMessage | Api.messages.SendMedia): Api.Updates {
@@ -188,21 +265,27 @@ export class SimulatedTelegram {
       this.#fail(account, `FLOOD_WAIT_${seconds}`, request);
     }
     const peer = this.#peerOf(request.peer);
-    const user = this.userOf(peer) ?? peer;
-    if (this.#audience.privacyRestricted.has(user)) this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
+    if (this.#everything) {
+      if (this.#audience.privacyRestricted.has(this.userOf(peer) ?? peer))
+        this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
+    } else if (this.#restrictedIds.has(peer.replace(/^user:/, '')))
+      this.#fail(account, 'USER_PRIVACY_RESTRICTED', request);
     account.randomIds.add(randomId);
     account.recent.push(now);
     account.accepted++;
-    const delivery: Delivery = {
-      session: profile.name,
-      peer,
-      user,
-      randomId,
-      kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
-      at: now,
-    };
-    this.deliveries.push(delivery);
-    this.#log?.append(delivery);
+    this.delivered++;
+    if (this.#everything) {
+      const delivery: Delivery = {
+        session: profile.name,
+        peer,
+        user: this.userOf(peer) ?? peer,
+        randomId,
+        kind: request instanceof Api.messages.SendMedia ? 'media' : 'text',
+        at: now,
+      };
+      this.deliveries.push(delivery);
+      this.#log?.append(delivery);
+    }
     // Delivered, but the answer never arrives: the sender cannot know whether it went out.
     if (random() < profile.lostAnswerRate) this.#fail(account, 'TIMEOUT', request);
     const date = Math.floor(now / 1000);

@@ -3,12 +3,22 @@ import { checkGoals } from './goals.js';
 import { benchDurableBatch, benchJournalChanges } from './journal.js';
 import { benchHeap, benchThroughput, benchWallTime, benchWorkerHeap, names } from './pool.js';
 import { benchStrategies } from './strategies.js';
+import { runStreamCampaign } from './stream.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const SY = contenders.switchyard.name;
 const PQ = contenders.pQueue.name;
 const GP = contenders.genericPool.name;
 const ratio = (a: number | undefined, b: number | undefined) => ((a ?? 0) / (b ?? 1)).toFixed(2);
+
+/** The same streamed campaign with the journal and without, in one run. */
+async function benchCampaignJournal(size = 10_000) {
+  const options = { sessions: 12, seed: 1, highWaterMark: 1000 };
+  const runs = [];
+  for (const journal of [true, false])
+    runs.push({ journal, result: await runStreamCampaign(size, journal, options) });
+  return { size, runs };
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -74,6 +84,21 @@ async function main(): Promise<void> {
   const durable = await benchDurableBatch();
   console.log(
     `A batch of ${fmt(durable.items)} no-op tasks on 12 workers: pool.process ${fmt(durable.plainPerSec)} items/s; as a durable batch on SQLite (3 writes per item) ${fmt(durable.durablePerSec)} items/s.`,
+  );
+
+  const campaigns = await benchCampaignJournal();
+  console.log(
+    `\nA Telegram campaign: ${fmt(campaigns.size)} recipients from a CSV file (recipientsFromFile) through 12 simulated sessions on virtual time, each run in a child process; the same send with the SQLite journal (a campaign) and without.\n`,
+  );
+  console.table(
+    campaigns.runs.map((r) => ({
+      journal: r.journal ? 'SQLite' : 'none',
+      sent: fmt(r.result.sent),
+      'wall s': (r.result.wallMs / 1000).toFixed(1),
+      'recipients/s': fmt(r.result.total / (r.result.wallMs / 1000)),
+      'peak RSS MB': fmt(r.result.peakRss / 2 ** 20),
+      'journal B/recipient': r.journal ? fmt(r.result.journalBytes / r.result.total) : '–',
+    })),
   );
 
   console.log('\nGoals\n');

@@ -118,6 +118,31 @@ async function runChild(config: StreamRunConfig): Promise<StreamRunResult> {
   return result;
 }
 
+/**
+ * One bulk send of `size` recipients from a CSV file, with a SQLite journal and a campaign or
+ * without, in a child process of its own; its files are in a temporary folder removed after.
+ */
+export async function runStreamCampaign(
+  size: number,
+  journal: boolean,
+  options: { readonly sessions: number; readonly seed: number; readonly highWaterMark: number },
+): Promise<StreamRunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-stream-bench-'));
+  try {
+    const files = await writeAudience(dir, size, options.seed);
+    return await runChild({
+      ...files,
+      ...(journal ? { journal: join(dir, 'journal.sqlite') } : {}),
+      rows: size,
+      sessions: options.sessions,
+      seed: options.seed,
+      highWaterMark: options.highWaterMark,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
@@ -140,41 +165,28 @@ export async function main(argv: readonly string[], io = process): Promise<numbe
   const rows: (string | number)[][] = [];
   const mismatches: string[] = [];
   for (const { size, journal } of runs) {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-stream-bench-'));
-    try {
-      const files = await writeAudience(dir, size, options.seed);
-      const r = await runChild({
-        ...files,
-        ...(journal ? { journal: join(dir, 'journal.sqlite') } : {}),
-        rows: size,
-        sessions: options.sessions,
-        seed: options.seed,
-        highWaterMark: options.highWaterMark,
-      });
-      if (r.delivered !== r.sent)
-        mismatches.push(
-          `${fmt(size)} rows: Telegram accepted ${fmt(r.delivered)}, the summary says ${fmt(r.sent)} sent`,
-        );
-      const row = [
-        fmt(size),
-        journal ? 'SQLite' : 'none',
-        fmt(r.total),
-        fmt(r.sent),
-        fmt(r.skipped + r.failed),
-        duration(r.campaignMs),
-        duration(r.wallMs),
-        fmt(r.total / (r.wallMs / 1000)),
-        mb(r.peakRss),
-        mb(r.heapAtTenth),
-        mb(r.heapAtNineTenths),
-        r.deliveredBetween > 0 ? ((r.heapAtNineTenths - r.heapAtTenth) / r.deliveredBetween).toFixed(0) : '–',
-        journal ? (r.journalBytes / r.total).toFixed(0) : '–',
-      ];
-      rows.push(row);
-      io.stdout.write(`${row.join('  ')}\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await runStreamCampaign(size, journal, options);
+    if (r.delivered !== r.sent)
+      mismatches.push(
+        `${fmt(size)} rows: Telegram accepted ${fmt(r.delivered)}, the summary says ${fmt(r.sent)} sent`,
+      );
+    const row = [
+      fmt(size),
+      journal ? 'SQLite' : 'none',
+      fmt(r.total),
+      fmt(r.sent),
+      fmt(r.skipped + r.failed),
+      duration(r.campaignMs),
+      duration(r.wallMs),
+      fmt(r.total / (r.wallMs / 1000)),
+      mb(r.peakRss),
+      mb(r.heapAtTenth),
+      mb(r.heapAtNineTenths),
+      r.deliveredBetween > 0 ? ((r.heapAtNineTenths - r.heapAtTenth) / r.deliveredBetween).toFixed(0) : '–',
+      journal ? (r.journalBytes / r.total).toFixed(0) : '–',
+    ];
+    rows.push(row);
+    io.stdout.write(`${row.join('  ')}\n`);
   }
   io.stdout.write(
     `\n${table(

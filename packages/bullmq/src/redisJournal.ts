@@ -33,6 +33,7 @@ import {
   toJournalItem,
 } from '@switchyard/core/journal-store';
 import type { Redis } from 'ioredis';
+import { positive } from './checks.js';
 import { RedisConnection } from './redisConnection.js';
 import { ADD, OPEN, READ_KEYS, RELEASE, RENEW, type Script, SET_FIELD, TRANSITION } from './scripts.js';
 
@@ -64,13 +65,6 @@ const CHUNK = 1_000;
 const MAX_TRIES = 100;
 
 const BATCH_FIELDS = ['kind', 'createdAt', 'updatedAt', 'sourceDone', ...ITEM_STATE_NAMES] as const;
-
-function positive(value: number | undefined, fallback: number, field: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min)
-    throw new ValidationError([{ field, reason: `must be a whole number ≥ ${min}` }]);
-  return value;
-}
 
 /** A batch's hash fields (without its content) as a row and its counts. */
 function statusOf(id: string, fields: readonly (string | null)[]): BatchStatus | undefined {

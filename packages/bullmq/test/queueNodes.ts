@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface NodeOptions {
+  readonly url: string;
+  readonly queue: string;
+  readonly node: string;
+  /** The shared file each task appends "<job id> <node> <taken>" to. */
+  readonly log: string;
+  readonly workers?: number;
+  readonly capacity?: number;
+  readonly taskMs?: number;
+  /** Every worker of the node in backoff for a minute. */
+  readonly backoff?: boolean;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+/** A consumer node in a process of its own (test/fixtures/consumerNode.mjs), resolved once it serves. */
+export function startNode(o: NodeOptions, children: ChildProcess[]): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./fixtures/consumerNode.mjs', import.meta.url)),
+      JSON.stringify({ workers: 2, capacity: 2, taskMs: 20, backoff: false, ...o }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`node ${o.node} exited (${code})`)));
+  });
+}
+
+/** SIGTERM: the node closes its consumer and pool. Resolves with its exit code, or 'hung' if a handle kept it alive. */
+export function stopNode(child: ChildProcess): Promise<number | null | 'hung'> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('hung');
+    }, 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The executions the tasks logged: job id → the nodes that ran it, in order. */
+export function executions(log: string): Map<string, { node: string; taken: number }[]> {
+  const out = new Map<string, { node: string; taken: number }[]>();
+  let text = '';
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {}
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const [id = '', node = '', taken = ''] = line.split(' ');
+    out.set(id, [...(out.get(id) ?? []), { node, taken: Number(taken) }]);
+  }
+  return out;
+}

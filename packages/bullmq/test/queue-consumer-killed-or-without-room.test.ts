@@ -1,41 +1,22 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openQueue, type QueueItem } from '@switchyard/bullmq';
-import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executions, startNode, stopNode } from './queueNodes.js';
+import { openQueue } from '@switchyard/bullmq';
+import { describe, expect, it } from 'vitest';
+import { executions, startNode, stopNode, useTestbed, workItems } from './queueNodes.js';
 
-let server: RedisServer;
-let dir: string;
-const children: ChildProcess[] = [];
-beforeAll(async () => {
-  server = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
-});
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const items = (n: number): QueueItem[] =>
-  Array.from({ length: n }, (_, i) => ({ key: `item-${i}`, name: 'work', data: { i } }));
+const bed = useTestbed();
 
 describe('a consumer process killed mid-run', () => {
   it('has its active jobs put back by the stalled-job check and finished by another node', async () => {
     const queue = 'killed';
-    const log = join(dir, `${queue}.log`);
+    const log = bed.log(queue);
     const locks = { lockDurationMs: 1_000, stalledIntervalMs: 500 };
     const doomed = await startNode(
-      { url: server.url, queue, node: 'doomed', log, taskMs: 400, ...locks },
-      children,
+      { url: bed.server.url, queue, node: 'doomed', log, taskMs: 400, ...locks },
+      bed.children,
     );
-    const producer = await openQueue({ queue, connection: server.url });
+    const producer = await openQueue({ queue, connection: bed.server.url });
     try {
-      const op = producer.enqueue(items(24), { batchId: 'b' });
+      const op = producer.enqueue(workItems(24), { batchId: 'b' });
       // Let it take a few jobs, then kill it while they run.
       while (executions(log).size < 4) await sleep(20);
       const exited = new Promise((resolve) => doomed.once('exit', resolve));
@@ -43,8 +24,8 @@ describe('a consumer process killed mid-run', () => {
       await exited;
       const cutOff = [...executions(log).keys()];
       const survivor = await startNode(
-        { url: server.url, queue, node: 'survivor', log, taskMs: 20, ...locks },
-        children,
+        { url: bed.server.url, queue, node: 'survivor', log, taskMs: 20, ...locks },
+        bed.children,
       );
       const report = await op;
       expect(report.summary).toMatchObject({ total: 24, completed: 24, failed: 0 });
@@ -75,15 +56,18 @@ describe('a consumer process killed mid-run', () => {
 describe('a node whose pool has no ready capacity', () => {
   it('takes nothing while its workers back off: the jobs wait, and another node takes them all', async () => {
     const queue = 'no-room';
-    const log = join(dir, `${queue}.log`);
-    const idle = await startNode({ url: server.url, queue, node: 'idle', log, backoff: true }, children);
-    const producer = await openQueue({ queue, connection: server.url });
+    const log = bed.log(queue);
+    const idle = await startNode(
+      { url: bed.server.url, queue, node: 'idle', log, backoff: true },
+      bed.children,
+    );
+    const producer = await openQueue({ queue, connection: bed.server.url });
     try {
-      const op = producer.enqueue(items(20), { batchId: 'b' });
+      const op = producer.enqueue(workItems(20), { batchId: 'b' });
       await sleep(1_000);
       expect(executions(log).size).toBe(0);
       expect(await producer.bullQueue.getJobCounts('waiting', 'active')).toEqual({ waiting: 20, active: 0 });
-      const busy = await startNode({ url: server.url, queue, node: 'busy', log }, children);
+      const busy = await startNode({ url: bed.server.url, queue, node: 'busy', log }, bed.children);
       const report = await op;
       expect(report.summary.completed).toBe(20);
       const runs = executions(log);

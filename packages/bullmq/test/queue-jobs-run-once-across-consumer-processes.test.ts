@@ -1,40 +1,21 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchJobId, openQueue, type QueueItem } from '@switchyard/bullmq';
-import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
+import { batchJobId, openQueue } from '@switchyard/bullmq';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executions, startNode, stopNode } from './queueNodes.js';
+import { describe, expect, it } from 'vitest';
+import { executions, startNode, stopNode, useTestbed, workItems } from './queueNodes.js';
 
-let server: RedisServer;
-let dir: string;
-const children: ChildProcess[] = [];
-beforeAll(async () => {
-  server = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
-});
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const items = (n: number): QueueItem[] =>
-  Array.from({ length: n }, (_, i) => ({ key: `item-${i}`, name: 'work', data: { i } }));
+const bed = useTestbed();
 
 describe('a batch on a BullMQ queue served by consumer processes', () => {
   it('runs every job exactly once over three nodes; enqueued again it adds nothing and reports the same; every node stops clean', async () => {
     const queue = 'three-nodes';
-    const log = join(dir, `${queue}.log`);
+    const log = bed.log(queue);
     const nodes = await Promise.all(
-      ['a', 'b', 'c'].map((node) => startNode({ url: server.url, queue, node, log }, children)),
+      ['a', 'b', 'c'].map((node) => startNode({ url: bed.server.url, queue, node, log }, bed.children)),
     );
-    const producer = await openQueue({ queue, connection: server.url });
+    const producer = await openQueue({ queue, connection: bed.server.url });
     try {
-      const op = producer.enqueue(items(90), { batchId: 'spring' });
+      const op = producer.enqueue(workItems(90), { batchId: 'spring' });
       const streamed = lastValueFrom(op.results$.pipe(toArray()));
       const report = await op;
       expect(report.summary).toEqual({ total: 90, completed: 90, failed: 0, byError: {} });
@@ -55,7 +36,7 @@ describe('a batch on a BullMQ queue served by consumer processes', () => {
       expect(report.results.get('item-7')?.jobId).toBe(batchJobId('spring', 'item-7'));
 
       // The same batch again: nothing is added or run, and it resolves from the finished jobs.
-      const again = await producer.enqueue(items(90), { batchId: 'spring' });
+      const again = await producer.enqueue(workItems(90), { batchId: 'spring' });
       expect(again.summary.completed).toBe(90);
       expect(again.results.get('item-3')).toEqual(report.results.get('item-3'));
       await sleep(300);

@@ -1,6 +1,47 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { QueueItem } from '@switchyard/bullmq';
+import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
+import { afterAll, beforeAll } from 'vitest';
+
+/** A suite's real Redis, a folder for execution logs, and its child processes (killed after the suite). */
+export interface Testbed {
+  readonly server: RedisServer;
+  /** A fresh execution log file for the named queue. */
+  log(queue: string): string;
+  readonly children: ChildProcess[];
+}
+
+/** Starts a Redis and a log folder before the suite; kills leftover nodes and removes both after it. */
+export function useTestbed(): Testbed {
+  let server: RedisServer | undefined;
+  let dir = '';
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    server = await startRedis();
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-queue-'));
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await server?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('the testbed starts before the suite');
+      return server;
+    },
+    log: (queue) => join(dir, `${queue}.log`),
+    children,
+  };
+}
+
+/** `n` items of job name `work`. */
+export const workItems = (n: number): QueueItem[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `item-${i}`, name: 'work', data: { i } }));
 
 export interface NodeOptions {
   readonly url: string;

@@ -7,7 +7,7 @@ import {
   type TaskSpec,
   ValidationError,
 } from '@switchyard/core';
-import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { Subscription } from 'rxjs';
@@ -134,6 +134,8 @@ class Consumer<R> implements QueueConsumer {
   #wake: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
   #closing = false;
+  /** Redis came back after a loss: look for jobs taken whose reply was lost. */
+  #reconnected = false;
   /** Close without drain (or past its timeout): tasks cancelled give their jobs back. */
   #givingBack = false;
   #closed: Promise<void> | undefined;
@@ -200,6 +202,7 @@ class Consumer<R> implements QueueConsumer {
     // Stalled jobs (their consumer died) go back to wait for any consumer to take.
     await worker.startStalledCheckTimer();
     this.#room = capacityChanges(this.#pool.events$).subscribe(() => this.#poke());
+    connection.on('ready', this.#onReconnect);
     // Half the lock's life: one renewal may be lost before the lock lapses.
     this.#lockTimer = setInterval(() => void this.#renewLocks(), Math.floor(this.#lockDurationMs / 2));
     this.#lockTimer.unref();
@@ -212,9 +215,44 @@ class Consumer<R> implements QueueConsumer {
     return readySlots(this.#pool.snapshot(), this.#requires) - this.#reserved > 0;
   }
 
+  readonly #onReconnect = () => {
+    this.#reconnected = true;
+    this.#poke();
+  };
+
+  /**
+   * A take whose reply was lost with the connection (ioredis sends it again, which takes another
+   * job) leaves a job active under this consumer's lock that it does not hold. Nothing ran it:
+   * run it now, rather than leave it to lapse and wait for the stalled-job check.
+   */
+  async #adoptOrphans(): Promise<void> {
+    const worker = this.#worker as Worker;
+    const client = this.#connection.client;
+    const ids = await client.lrange(worker.keys.active as string, 0, -1);
+    if (ids.length === 0) return;
+    const locks = await client.mget(...ids.map((id) => `${worker.toKey(id)}:lock`));
+    for (const [i, id] of ids.entries()) {
+      const token = locks[i];
+      if (typeof token !== 'string' || !token.startsWith(`${this.#id}:`) || this.#held.has(id)) continue;
+      const job = await Job.fromId(worker, id);
+      if (job === undefined) continue;
+      this.#log.warn({ job: id }, 'took a job whose reply was lost with the connection; running it');
+      this.#reserved++;
+      this.#track(this.#take(job, token));
+    }
+  }
+
   async #run(): Promise<void> {
     const worker = this.#worker as Worker;
     while (!this.#closing) {
+      if (this.#reconnected) {
+        this.#reconnected = false;
+        // Between takes: no take is in flight whose job could be mistaken for an orphan.
+        await this.#adoptOrphans().catch((error: unknown) => {
+          this.#reconnected = true;
+          this.#log.warn({ err: (error as Error).message }, 'could not look for orphaned jobs');
+        });
+      }
       if (!this.#hasRoom()) {
         await this.#idle();
         continue;
@@ -384,6 +422,7 @@ class Consumer<R> implements QueueConsumer {
     clearTimeout(timer);
     clearInterval(this.#lockTimer);
     this.#room?.unsubscribe();
+    this.#connection.client.off('ready', this.#onReconnect);
     await this.#events?.close();
     await this.#worker?.close();
     await this.#connection.close();

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openQueue, serveQueue } from '@switchyard/bullmq';
+import { openQueue } from '@switchyard/bullmq';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { createPool, systemClock } from '@switchyard/core';
-import { createStrategy } from '@switchyard/strategies';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inProcessNodes } from './queueNodes.js';
 
 let server: RedisServer;
 beforeEach(async () => {
@@ -19,28 +18,12 @@ describe('a BullMQ task source whose Redis restarts mid-run', () => {
     const runs = new Map<string, number>();
     let downAt: number | undefined;
     const runsWhileDown: string[] = [];
-    const nodes = await Promise.all(
-      ['a', 'b'].map(async (node) => {
-        const pool = createPool<string>({ strategy: createStrategy('least-loaded'), clock: systemClock });
-        for (const id of ['w0', 'w1']) pool.addWorker({ id: `${node}-${id}`, resource: id, capacity: 2 });
-        const consumer = await serveQueue(pool, {
-          queue,
-          connection: server.url,
-          pollIntervalMs: 100,
-          handlers: {
-            work: (job) => ({
-              run: async () => {
-                runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
-                if (downAt !== undefined && server.pid === undefined) runsWhileDown.push(job.id);
-                await sleep(10);
-                return node;
-              },
-            }),
-          },
-        });
-        return { pool, consumer };
-      }),
-    );
+    const nodes = await inProcessNodes(server.url, queue, ['a', 'b'], async (job, node) => {
+      runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+      if (downAt !== undefined && server.pid === undefined) runsWhileDown.push(job.id);
+      await sleep(10);
+      return node;
+    });
     const producer = await openQueue({ queue, connection: server.url });
     try {
       const n = 150;
@@ -63,10 +46,7 @@ describe('a BullMQ task source whose Redis restarts mid-run', () => {
       expect(runsWhileDown.length).toBeLessThanOrEqual(8);
     } finally {
       await producer.close();
-      for (const { consumer, pool } of nodes) {
-        await consumer.close();
-        await pool.close();
-      }
+      await nodes.close();
     }
   }, 60_000);
 });

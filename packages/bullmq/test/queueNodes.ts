@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QueueItem } from '@switchyard/bullmq';
+import { type QueueItem, type QueueJob, serveQueue } from '@switchyard/bullmq';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
+import { createPool, systemClock } from '@switchyard/core';
+import { createStrategy } from '@switchyard/strategies';
 import { afterAll, beforeAll } from 'vitest';
 
 /** A suite's real Redis, a folder for execution logs, and its child processes (killed after the suite). */
@@ -104,4 +106,37 @@ export function executions(log: string): Map<string, { node: string; taken: numb
     out.set(id, [...(out.get(id) ?? []), { node, taken: Number(taken) }]);
   }
   return out;
+}
+
+/**
+ * Consumer nodes in this process: for each name a pool of two workers (capacity 2 each) serving
+ * `queue`, whose `work` jobs run `work(job, node)`. `close()` closes every consumer, then its pool.
+ */
+export async function inProcessNodes(
+  url: string,
+  queue: string,
+  names: readonly string[],
+  work: (job: QueueJob, node: string) => Promise<unknown>,
+): Promise<{ close(): Promise<void> }> {
+  const nodes = await Promise.all(
+    names.map(async (node) => {
+      const pool = createPool<string>({ strategy: createStrategy('least-loaded'), clock: systemClock });
+      for (const id of ['w0', 'w1']) pool.addWorker({ id: `${node}-${id}`, resource: id, capacity: 2 });
+      const consumer = await serveQueue(pool, {
+        queue,
+        connection: url,
+        pollIntervalMs: 50,
+        handlers: { work: (job) => ({ run: () => work(job, node) }) },
+      });
+      return { pool, consumer };
+    }),
+  );
+  return {
+    async close() {
+      for (const { consumer, pool } of nodes) {
+        await consumer.close();
+        await pool.close();
+      }
+    },
+  };
 }

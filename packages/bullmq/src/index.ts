@@ -1,2 +1,24 @@
+export { type JobFailure, jobFailure } from './jobFailure.js';
+export {
+  type CloseConsumerOptions,
+  type JobHandler,
+  type QueueConsumer,
+  type QueueJob,
+  type ServeQueueOptions,
+  serveQueue,
+} from './queueConsumer.js';
+export { JobFailedError, QueueConnectError } from './queueErrors.js';
+export {
+  batchJobId,
+  type EnqueueOptions,
+  type EnqueueReport,
+  type EnqueueSummary,
+  type JobOutcome,
+  type OpenQueueOptions,
+  openQueue,
+  type QueueItem,
+  QueueProducer,
+} from './queueProducer.js';
+export { capacityChanges, readySlots } from './readySlots.js';
 export { RedisJournal, type RedisJournalOptions } from './redisJournal.js';
 export { redactRedisUrl } from './redisUrl.js';

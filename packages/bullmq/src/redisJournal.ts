@@ -32,8 +32,9 @@ import {
   releasedBatch,
   toJournalItem,
 } from '@switchyard/core/journal-store';
-import { Redis } from 'ioredis';
-import { checkRedisUrl, describeClient, redactRedisUrl } from './redisUrl.js';
+import type { Redis } from 'ioredis';
+import { positive } from './checks.js';
+import { RedisConnection } from './redisConnection.js';
 import { ADD, OPEN, READ_KEYS, RELEASE, RENEW, type Script, SET_FIELD, TRANSITION } from './scripts.js';
 
 export interface RedisJournalOptions {
@@ -64,13 +65,6 @@ const CHUNK = 1_000;
 const MAX_TRIES = 100;
 
 const BATCH_FIELDS = ['kind', 'createdAt', 'updatedAt', 'sourceDone', ...ITEM_STATE_NAMES] as const;
-
-function positive(value: number | undefined, fallback: number, field: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min)
-    throw new ValidationError([{ field, reason: `must be a whole number ≥ ${min}` }]);
-  return value;
-}
 
 /** A batch's hash fields (without its content) as a row and its counts. */
 function statusOf(id: string, fields: readonly (string | null)[]): BatchStatus | undefined {
@@ -109,22 +103,17 @@ function rowText(row: ItemRow): string {
  * Redis with `appendonly yes` (see the README) so a restart keeps what was written.
  */
 export class RedisJournal implements Journal {
+  readonly #connection: RedisConnection;
   readonly #client: Redis;
-  readonly #owns: boolean;
-  /** Where the journal is, as messages show it: never with a password. */
-  readonly #where: string;
   readonly #prefix: string;
   readonly #ttl: number;
   readonly #now: () => number;
-  readonly #connectTimeoutMs: number;
   /** This journal as a lease holder: the value of each lease key it holds. */
   readonly #holder: string;
   readonly #open = new Set<string>();
   readonly #renewal: NodeJS.Timeout;
   #renewing = false;
   #ready: Promise<void> | undefined;
-  #connectedOnce = false;
-  #lastError: Error | undefined;
   #closed = false;
 
   constructor(options: RedisJournalOptions | string) {
@@ -142,30 +131,10 @@ export class RedisJournal implements Journal {
     const renew = positive(o.leaseRenewMs, Math.floor(this.#ttl / 3), 'journal.leaseRenewMs', 10);
     if (renew >= this.#ttl)
       throw new ValidationError([{ field: 'journal.leaseRenewMs', reason: 'must be less than leaseTtlMs' }]);
-    this.#connectTimeoutMs = positive(o.connectTimeoutMs, 5_000, 'journal.connectTimeoutMs', 1);
+    const connectTimeoutMs = positive(o.connectTimeoutMs, 5_000, 'journal.connectTimeoutMs', 1);
     this.#now = o.now ?? Date.now;
-    // By shape, not instanceof: a client from another copy of ioredis serves as well.
-    if (typeof o.redis === 'object' && o.redis !== null && typeof o.redis.evalsha === 'function') {
-      this.#client = o.redis;
-      this.#owns = false;
-      this.#where = describeClient(o.redis.options);
-    } else {
-      const url = checkRedisUrl(o.redis, 'journal.redis');
-      this.#where = redactRedisUrl(url);
-      this.#owns = true;
-      this.#client = new Redis(url, {
-        lazyConnect: true,
-        connectTimeout: this.#connectTimeoutMs,
-        // Once connected, a lost Redis is waited for: calls queue, then run when it is back.
-        maxRetriesPerRequest: null,
-        // Before the first connection, give up at once: an unreachable Redis is a start error.
-        retryStrategy: (times) => (this.#connectedOnce ? Math.min(times * 100, 2_000) : null),
-      });
-    }
-    // Keep errors as the reason to give; without a listener ioredis prints them.
-    this.#client.on('error', (error: Error) => {
-      this.#lastError = error;
-    });
+    this.#connection = new RedisConnection(o.redis, 'journal.redis', connectTimeoutMs);
+    this.#client = this.#connection.client;
     this.#holder = JSON.stringify({ owner: randomUUID(), pid: process.pid, host: hostname() });
     this.#renewal = setInterval(() => void this.#renew(), renew);
     this.#renewal.unref();
@@ -228,9 +197,7 @@ export class RedisJournal implements Journal {
     // With Redis out of reach the leases are left to lapse: waiting for it would hang close().
     if (this.#client.status === 'ready') for (const id of [...this.#open]) await this.#release(id);
     this.#open.clear();
-    if (!this.#owns) return;
-    if (this.#client.status === 'ready') await this.#client.quit();
-    else this.#client.disconnect();
+    await this.#connection.close();
   }
 
   #key(kind: 'batch' | 'items' | 'keys' | 'cursors' | 'lease', id: string): string {
@@ -243,25 +210,9 @@ export class RedisJournal implements Journal {
     return this.#ready;
   }
 
-  async #connect(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.#connectTimeoutMs} ms`)),
-        this.#connectTimeoutMs,
-      );
-    });
-    try {
-      if (this.#owns) await Promise.race([this.#client.connect(), timeout]);
-      await Promise.race([this.#client.ping(), timeout]);
-      this.#connectedOnce = true;
-    } catch (error) {
-      if (this.#owns) this.#client.disconnect();
-      const reason = this.#lastError?.message ?? (error as Error).message;
-      throw new JournalOpenError(this.#where, `Redis cannot be reached (${reason})`, error);
-    } finally {
-      clearTimeout(timer);
-    }
+  #connect(): Promise<void> {
+    const where = this.#connection.where;
+    return this.#connection.firstAnswer((reason, cause) => new JournalOpenError(where, reason, cause));
   }
 
   #leaseError(id: string, held: string): JournalLeaseError {

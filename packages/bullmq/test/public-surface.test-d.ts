@@ -1,11 +1,28 @@
 import type * as bullmq from '@switchyard/bullmq';
-import type { Journal } from '@switchyard/core';
+import type { BulkOperation, Journal, JsonValue } from '@switchyard/core';
 import { describe, expectTypeOf, it } from 'vitest';
 
 // Adding or removing a runtime export is a deliberate change to these lists.
 describe('public surface of @switchyard/bullmq', () => {
-  it('exports the Redis journal and the URL redaction it uses, and nothing internal', () => {
-    expectTypeOf<keyof typeof bullmq>().toEqualTypeOf<'RedisJournal' | 'redactRedisUrl'>();
+  it('exports the task source, the Redis journal and the URL redaction they use, and nothing internal', () => {
+    expectTypeOf<keyof typeof bullmq>().toEqualTypeOf<
+      | 'JobFailedError'
+      | 'QueueConnectError'
+      | 'QueueProducer'
+      | 'RedisJournal'
+      | 'batchJobId'
+      | 'capacityChanges'
+      | 'jobFailure'
+      | 'openQueue'
+      | 'readySlots'
+      | 'redactRedisUrl'
+      | 'serveQueue'
+    >();
+    // The same shape as every bulk operation: an Observable of outcomes, awaitable for the report.
+    const producer = {} as bullmq.QueueProducer;
+    expectTypeOf(producer.enqueue([], { batchId: 'b' })).toEqualTypeOf<
+      BulkOperation<bullmq.JobOutcome<JsonValue>, bullmq.EnqueueReport<JsonValue>>
+    >();
     expectTypeOf<bullmq.RedisJournal>().toExtend<Journal>();
   });
 

@@ -1,4 +1,5 @@
 export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
+export { BulkOperation } from './bulkOperation.js';
 export * from './errors.js';
 export {
   type DurableBatchOptions,

@@ -7,6 +7,7 @@ describe('public surface of @switchyard/core', () => {
   it('exports exactly these values', () => {
     expectTypeOf<keyof typeof core>().toEqualTypeOf<
       | 'AttemptTimeoutError'
+      | 'BulkOperation'
       | 'FINAL_ITEM_STATES'
       | 'JournalLeaseError'
       | 'JournalMismatchError'

@@ -1,8 +1,9 @@
 // The public API: the manager, its options and results, the session loaders and the error
 // classes a caller may catch. Everything else in src/ is internal (and pinned out by
 // test/public-surface.test-d.ts).
+
+export type { BulkOperation } from '@switchyard/core';
 export { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
-export type { BulkOperation } from './bulkOperation.js';
 export type { CampaignJournalOption, CampaignStatus } from './campaign.js';
 export type { MonitoredMessage } from './chatMonitor.js';
 export type {

@@ -14,6 +14,7 @@ import type {
   TaskView,
 } from '@switchyard/core';
 import {
+  BulkOperation,
   checkProcessArgs,
   createPool,
   type ProcessSource,
@@ -25,7 +26,6 @@ import { type Logger, pino } from 'pino';
 import type { Observable } from 'rxjs';
 import { generateRandomLong } from 'telegram/Helpers.js';
 import { ManagerShutDownError, NoConnectedSessionError, NoLiveSessionError } from './adapterErrors.js';
-import { BulkOperation } from './bulkOperation.js';
 import {
   attemptOf,
   type CampaignStatus,

@@ -7,7 +7,7 @@ export {
   type ServeQueueOptions,
   serveQueue,
 } from './queueConsumer.js';
-export { JobFailedError, QueueConnectError } from './queueErrors.js';
+export { JobFailedError, LeaseConnectError, QueueConnectError } from './queueErrors.js';
 export {
   batchJobId,
   type EnqueueOptions,
@@ -21,4 +21,5 @@ export {
 } from './queueProducer.js';
 export { capacityChanges, readySlots } from './readySlots.js';
 export { RedisJournal, type RedisJournalOptions } from './redisJournal.js';
+export { type LeaseTake, RedisLeases, type RedisLeasesOptions } from './redisLeases.js';
 export { redactRedisUrl } from './redisUrl.js';

@@ -30,3 +30,13 @@ export class JobFailedError extends SwitchyardError {
     this.reason = reason;
   }
 }
+
+/** Leases' Redis did not answer, or the leases were closed. The message names the URL, never its password. */
+export class LeaseConnectError extends SwitchyardError {
+  /** Where Redis was looked for, without a password. */
+  readonly where: string;
+  constructor(where: string, why: string, cause?: unknown) {
+    super('E_LEASE_CONNECT', `leases at ${where}: ${why}`, cause === undefined ? undefined : { cause });
+    this.where = where;
+  }
+}

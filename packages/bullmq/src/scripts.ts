@@ -38,8 +38,19 @@ export class Script {
   }
 }
 
-/** Renews this holder's lease: KEYS lease; ARGV holder, ttl. */
-export const RENEW = new Script(`${GUARD}return {'ok'}`);
+/**
+ * Takes or renews a lease: KEYS lease; ARGV holder, ttl, and optionally a prefix of holder values
+ * that count as this holder's (an earlier life of it, such as the same node before a restart).
+ * A lease that is free, this holder's, or held by a value with that prefix is set to this holder
+ * for the time to live (`ok`); another holder's refuses it (`lost`, with who holds it).
+ */
+export const RENEW = new Script(`
+local held = redis.call('GET', KEYS[1])
+local mine = ARGV[3] and ARGV[3] ~= '' and held and string.sub(held, 1, #ARGV[3]) == ARGV[3]
+if held and held ~= ARGV[1] and not mine then return {'lost', held} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {'ok'}
+`);
 
 /** Drops the lease if this holder has it: KEYS lease; ARGV holder. */
 export const RELEASE = new Script(`

@@ -4,12 +4,14 @@ import { describe, expectTypeOf, it } from 'vitest';
 
 // Adding or removing a runtime export is a deliberate change to these lists.
 describe('public surface of @switchyard/bullmq', () => {
-  it('exports the task source, the Redis journal and the URL redaction they use, and nothing internal', () => {
+  it('exports the task source, the Redis journal, leases and the URL redaction they use, and nothing internal', () => {
     expectTypeOf<keyof typeof bullmq>().toEqualTypeOf<
       | 'JobFailedError'
+      | 'LeaseConnectError'
       | 'QueueConnectError'
       | 'QueueProducer'
       | 'RedisJournal'
+      | 'RedisLeases'
       | 'batchJobId'
       | 'capacityChanges'
       | 'jobFailure'

@@ -96,8 +96,10 @@ export class ConnectionSupervisor {
    * Follow a session's connection; its worker must be in the pool already. With `connect`,
    * the worker is reported disconnected until the first `connect()` succeeds, so no task
    * reaches a client that is not connected (GramJS's `invoke` on such a client waits forever).
+   * With `connect: 'later'` it stays disconnected until `connectNow` (a cluster node waiting for
+   * the session's claim).
    */
-  watch(session: TelegramSession, options: { connect?: boolean } = {}): void {
+  watch(session: TelegramSession, options: { connect?: boolean | 'later' } = {}): void {
     const handler = (update: unknown) => {
       if (!(update instanceof UpdateConnectionState)) return;
       if (update.state === UpdateConnectionState.connected) this.markConnected(session.name);
@@ -117,10 +119,17 @@ export class ConnectionSupervisor {
     };
     this.#watched.set(session.name, w);
     session.client.addEventHandler(handler);
-    if (options.connect) {
+    if (options.connect === 'later') this.#pool.reportConnection(session.name, 'disconnected', 'claiming');
+    else if (options.connect) {
       this.#pool.reportConnection(session.name, 'disconnected', 'connecting');
       void this.#connect(w);
     }
+  }
+
+  /** Connect a session watched with `connect: 'later'` (its node now holds its claim). */
+  connectNow(name: string): void {
+    const w = this.#watched.get(name);
+    if (w !== undefined) void this.#connect(w);
   }
 
   /** The session's connection, read from its worker; undefined when it is not watched. */

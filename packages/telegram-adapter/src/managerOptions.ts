@@ -1,4 +1,11 @@
-import type { Clock, Journal, Random, RetryOptions, Strategy } from '@switchyard/core';
+import {
+  type Clock,
+  type Journal,
+  type Random,
+  type RetryOptions,
+  type Strategy,
+  ValidationError,
+} from '@switchyard/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type CampaignJournalOption, isJournal } from './campaign.js';
@@ -67,6 +74,30 @@ export interface TelegramSessionManagerOptions {
    * `shutdown()`; a `Journal` object given here is left open for its owner.
    */
   journal?: CampaignJournalOption;
+  /**
+   * Run this manager as one node of several sharing a Redis (see the README, "More than one
+   * machine"): `{ redis, node, claimTtlMs?, prefix? }`. Each session is claimed in Redis before it
+   * connects, so a session is never connected from two nodes: one claimed by another live node is
+   * refused (not connected; `getSessionInfo(name).claim` says by whom).
+   */
+  cluster?: ClusterOptions;
+}
+
+export interface ClusterOptions {
+  /** The shared Redis: a `redis://` or `rediss://` URL. */
+  readonly redis: string;
+  /**
+   * This node's id, unique among the live nodes and the same across its restarts: a node that
+   * restarts takes its own sessions' claims back at once (letters, digits, `_ . -`; 1–64).
+   */
+  readonly node: string;
+  /**
+   * How long a session's claim outlives its node's last renewal, in ms (renewed every third of
+   * it). Default 15 000: a node that dies without coming back frees its sessions this long after.
+   */
+  readonly claimTtlMs?: number;
+  /** Put before every key the cluster writes. Default `switchyard:`. */
+  readonly prefix?: string;
 }
 
 const positiveInt = (what: string) =>
@@ -139,6 +170,24 @@ const optionsSchema = z
         { error: 'must be a file path, { path, synchronous } or a Journal' },
       )
       .optional(),
+    cluster: z
+      .object({
+        redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+        node: z
+          .string()
+          .min(1, 'a node id is required')
+          .max(64, 'a node id is at most 64 characters')
+          .regex(/^[A-Za-z0-9_.-]+$/, 'a node id has only letters, digits, _ . and -'),
+        // Redis's time to live runs on real time; under 1 s a GC pause could lapse a claim.
+        claimTtlMs: z
+          .number()
+          .int('claimTtlMs must be an integer')
+          .min(1000, 'claimTtlMs must be ≥ 1000')
+          .optional(),
+        prefix: z.string().max(200, 'prefix is at most 200 characters').optional(),
+      } satisfies Record<keyof ClusterOptions, unknown>)
+      .strict()
+      .optional(),
   } satisfies Record<keyof TelegramSessionManagerOptions, unknown>)
   // An unknown key (a misspelt option, or one of a feature not built yet) is an error, not ignored.
   .strict();
@@ -146,5 +195,13 @@ const optionsSchema = z
 /** Check the options' shape; sessions and strategy are checked by their own validators. */
 export function checkManagerOptions(options: unknown): TelegramSessionManagerOptions {
   parseOrThrow(optionsSchema, options, 'options');
-  return options as TelegramSessionManagerOptions;
+  const checked = options as TelegramSessionManagerOptions;
+  if (checked.cluster !== undefined && checked.connect === false)
+    throw new ValidationError([
+      {
+        field: 'options.connect',
+        reason: 'must not be false with cluster: a node connects a session only once it holds its claim',
+      },
+    ]);
+  return checked;
 }

@@ -111,6 +111,7 @@ import {
   type SendOptions,
   sendToRecipient,
 } from './sendToRecipient.js';
+import { type SessionClaim, SessionClaims } from './sessionClaims.js';
 import { SessionMedia } from './sessionMedia.js';
 import { sessionsFromArray } from './sessionSources.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
@@ -147,12 +148,15 @@ export interface BulkScrapeReport {
 
 export interface SessionInfo {
   readonly name: string;
-  readonly connection: 'connected' | 'reconnecting' | 'dead' | 'unknown';
+  /** `refused`: in a cluster, another node holds the session's claim (or took it): never connected here. */
+  readonly connection: 'connected' | 'reconnecting' | 'dead' | 'refused' | 'unknown';
   readonly load: number;
   readonly capabilities: readonly string[];
   /** Capabilities taken away for now, with the clock time they come back. */
   readonly restricted: Readonly<Record<string, number>>;
   readonly scrapeQuotaLeft: number;
+  /** In a cluster (`cluster` option): where this node stands with the session's claim. */
+  readonly claim?: SessionClaim;
 }
 
 /**
@@ -190,6 +194,12 @@ export class TelegramSessionManager {
   readonly #journal: { readonly journal: Journal; readonly owned: boolean } | undefined;
   /** Campaign operations running now: shutdown lets them record their last states first. */
   readonly #campaignRuns = new Set<Promise<unknown>>();
+  /** In a cluster: this node's claims on its sessions. */
+  readonly #claims: SessionClaims | undefined;
+  /** Sessions given up because another node holds their claim, with how it stands. */
+  readonly #refused = new Map<string, SessionClaim>();
+  /** Claims on their way, and sessions being given up: shutdown waits for them. */
+  readonly #claimWork = new Set<Promise<void>>();
 
   constructor(options: TelegramSessionManagerOptions) {
     this.#options = checkManagerOptions(options);
@@ -258,6 +268,11 @@ export class TelegramSessionManager {
       down: () => !this.#supervisor.anyConnected(this.#sessions.keys()),
       expire: (controller, waitedMs) => controller.abort(new NoConnectedSessionError(waitedMs)),
     });
+    // After every check: nothing is opened for a manager that is refused.
+    this.#claims =
+      options.cluster === undefined
+        ? undefined
+        : new SessionClaims(options.cluster, (name, heldBy) => this.#claimLost(name, heldBy));
     for (const s of sessions) this.addSession(s);
   }
 
@@ -281,8 +296,65 @@ export class TelegramSessionManager {
       capabilities: BASE_CAPABILITIES,
     });
     this.#holds.register(checked!.name, BASE_CAPABILITIES);
-    this.#supervisor.watch(checked!, { connect: this.#options.connect !== false });
+    this.#refused.delete(checked!.name);
+    // In a cluster a session connects only once this node holds its claim.
+    this.#supervisor.watch(checked!, {
+      connect: this.#claims !== undefined ? 'later' : this.#options.connect !== false,
+    });
     this.#outage.check();
+    if (this.#claims !== undefined) this.#claim(checked!.name);
+  }
+
+  /** Claim a session for this node; connect it when held, give it up when another node has it. */
+  #claim(name: string): void {
+    const claims = this.#claims!;
+    this.#track(
+      claims.claim(name).then(async (claim) => {
+        if (this.#shutdown !== undefined || !this.#sessions.has(name)) return;
+        if (claim.state === 'held') {
+          this.#logger.info({ worker: name, node: claims.node }, 'session claimed');
+          this.#supervisor.connectNow(name);
+          return;
+        }
+        this.#logger.error(
+          { worker: name, node: claims.node, heldBy: claim.heldBy },
+          'session refused: another live node holds its claim; it is not connected here',
+        );
+        await this.#giveUp(name, claim);
+      }),
+    );
+  }
+
+  /** Another node took a session's claim, or it lapsed unrenewed: stop using the session at once. */
+  #claimLost(name: string, heldBy: string | undefined): void {
+    if (this.#shutdown !== undefined || !this.#sessions.has(name)) return;
+    this.#logger.error(
+      { worker: name, heldBy },
+      heldBy === undefined
+        ? 'session claim could not be renewed before it lapsed: the session is taken out of work'
+        : 'session claim taken by another node: the session is taken out of work',
+    );
+    const session = this.#sessions.get(name);
+    this.#track(
+      this.#giveUp(name, { state: 'lost', ...(heldBy === undefined ? {} : { heldBy }) }).then(() =>
+        session?.client.disconnect().catch(() => undefined),
+      ),
+    );
+  }
+
+  async #giveUp(name: string, claim: SessionClaim): Promise<void> {
+    this.#refused.set(name, claim);
+    this.pool.cancelWorkerTasks(name);
+    await this.removeSession(name);
+  }
+
+  #track(work: Promise<unknown>): void {
+    const run = work.then(
+      () => undefined,
+      (error: unknown) => this.#logger.warn({ err: error }, 'session claim handling failed'),
+    );
+    this.#claimWork.add(run);
+    void run.finally(() => this.#claimWork.delete(run));
   }
 
   /** Stop giving the session work, let its running tasks finish, then forget it. */
@@ -297,6 +369,7 @@ export class TelegramSessionManager {
     this.#sessions.delete(name);
     this.#outage.check();
     this.#routes.sessionGone();
+    await this.#claims?.release(name);
   }
 
   sessionNames(): string[] {
@@ -304,6 +377,17 @@ export class TelegramSessionManager {
   }
 
   getSessionInfo(name: string): SessionInfo {
+    const refused = this.#refused.get(name);
+    if (refused !== undefined && !this.#sessions.has(name))
+      return {
+        name,
+        connection: 'refused',
+        load: 0,
+        capabilities: [],
+        restricted: {},
+        scrapeQuotaLeft: 0,
+        claim: refused,
+      };
     this.#session(name);
     return this.#sessionInfo(name, this.#supervisor.connection(name));
   }
@@ -322,6 +406,7 @@ export class TelegramSessionManager {
       capabilities: [...(view?.capabilities ?? [])],
       restricted,
       scrapeQuotaLeft: this.#quota.remaining(name),
+      ...(this.#claims === undefined ? {} : { claim: this.#claims.state(name) ?? { state: 'claiming' } }),
     };
   }
 
@@ -1069,6 +1154,9 @@ export class TelegramSessionManager {
           [...this.#sessions.values()].map((s) => s.client.disconnect().catch(() => undefined)),
         );
       }
+      // Claims go last: no other node may connect a session before this one has let it go.
+      await Promise.all([...this.#claimWork]);
+      await this.#claims?.close();
     })();
     return this.#shutdown;
   }

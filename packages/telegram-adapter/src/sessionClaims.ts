@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { RedisLeases } from '@switchyard/bullmq';
+import type { ClusterOptions } from './managerOptions.js';
+
+/** Where a node stands with a session's claim. */
+export interface SessionClaim {
+  /**
+   * `claiming`: asked Redis, no answer yet; `held`: this node has it (the session may connect);
+   * `refused`: another live node has it (never connected here); `lost`: this node had it, and
+   * another node took it or it could not be renewed in time (the session was taken out of work).
+   */
+  readonly state: 'claiming' | 'held' | 'refused' | 'lost';
+  /** The node that holds it, when another does (or the reason it could not be claimed). */
+  readonly heldBy?: string;
+}
+
+/**
+ * The claims of one node on its sessions: a Redis lease per session name (`<prefix>session:<name>`),
+ * whose value is `<node>/<this process's id>`. A claim of the same node id left by an earlier
+ * process (a restart after a crash) is taken back at once; another node's is refused.
+ */
+export class SessionClaims {
+  readonly node: string;
+  readonly #leases: RedisLeases;
+  readonly #states = new Map<string, SessionClaim>();
+
+  constructor(options: ClusterOptions, onLost: (session: string, heldBy: string | undefined) => void) {
+    this.node = options.node;
+    this.#leases = new RedisLeases({
+      redis: options.redis,
+      prefix: `${options.prefix ?? 'switchyard:'}session:`,
+      holder: `${options.node}/${randomUUID()}`,
+      earlierLives: `${options.node}/`,
+      ...(options.claimTtlMs === undefined ? {} : { ttlMs: options.claimTtlMs }),
+      field: 'options.cluster',
+      onLost: (session, heldBy) => {
+        const by = heldBy === undefined ? undefined : nodeOf(heldBy);
+        this.#states.set(session, { state: 'lost', ...(by === undefined ? {} : { heldBy: by }) });
+        onLost(session, by);
+      },
+    });
+  }
+
+  /** Claim a session; resolves to where the claim stands (`held` or `refused`). */
+  async claim(session: string): Promise<SessionClaim> {
+    this.#states.set(session, { state: 'claiming' });
+    let claim: SessionClaim;
+    try {
+      const take = await this.#leases.take(session);
+      claim = take.taken ? { state: 'held' } : { state: 'refused', heldBy: nodeOf(take.heldBy) };
+    } catch (error) {
+      claim = { state: 'refused', heldBy: `(${error instanceof Error ? error.message : String(error)})` };
+    }
+    if (this.#states.has(session)) this.#states.set(session, claim);
+    // Released while the claim was on its way: give it up again.
+    else if (claim.state === 'held') await this.#leases.release(session);
+    return claim;
+  }
+
+  state(session: string): SessionClaim | undefined {
+    return this.#states.get(session);
+  }
+
+  /** Give a session's claim up (it was removed from this node). */
+  async release(session: string): Promise<void> {
+    this.#states.delete(session);
+    await this.#leases.release(session);
+  }
+
+  /** Give every claim up and close the connection. */
+  close(): Promise<void> {
+    return this.#leases.close();
+  }
+}
+
+/** The node id of a claim's value (`<node>/<process id>`). */
+function nodeOf(holder: string): string {
+  const slash = holder.lastIndexOf('/');
+  return slash < 0 ? holder : holder.slice(0, slash);
+}

@@ -59,6 +59,9 @@ export interface RedisJournalOptions {
   readonly now?: () => number;
 }
 
+/** The lease value of a batch open shared: the same for every writer, so each one's writes pass. */
+const SHARED = JSON.stringify({ shared: true });
+
 /** How many items one read asks Redis for. */
 const CHUNK = 1_000;
 /** A compare-and-set that keeps losing to other writers gives up after this many tries. */
@@ -110,7 +113,8 @@ export class RedisJournal implements Journal {
   readonly #now: () => number;
   /** This journal as a lease holder: the value of each lease key it holds. */
   readonly #holder: string;
-  readonly #open = new Set<string>();
+  /** The batches open here, each with the lease value it writes under (this holder's, or `SHARED`). */
+  readonly #open = new Map<string, string>();
   readonly #renewal: NodeJS.Timeout;
   #renewing = false;
   #ready: Promise<void> | undefined;
@@ -140,7 +144,23 @@ export class RedisJournal implements Journal {
     this.#renewal.unref();
   }
 
-  async open(spec: BatchSpec): Promise<OpenBatch> {
+  open(spec: BatchSpec): Promise<OpenBatch> {
+    return this.#openAs(spec, this.#holder);
+  }
+
+  /**
+   * Open a batch that journals on several processes write at once (the nodes of a cluster): every
+   * shared open of a batch holds its lease together (an exclusive `open` is refused meanwhile, and
+   * a shared open while an exclusive one holds it). Its writes are atomic as ever, so writers that
+   * start items should move them with `transition(key, next, { expect })`: of two that race, one
+   * wins and the other gets `JournalTransitionError`. `release()` stops this journal's renewals;
+   * the lease lapses `leaseTtlMs` after the last shared holder's.
+   */
+  openShared(spec: BatchSpec): Promise<OpenBatch> {
+    return this.#openAs(spec, SHARED);
+  }
+
+  async #openAs(spec: BatchSpec, holder: string): Promise<OpenBatch> {
     if (this.#closed) throw closedJournal();
     const content = checkBatchSpec(spec);
     await this.#connected();
@@ -148,12 +168,12 @@ export class RedisJournal implements Journal {
     const reply = (await OPEN.run(
       this.#client,
       [this.#key('lease', spec.id), this.#key('batch', spec.id), `${this.#prefix}batches`],
-      [this.#holder, this.#ttl, spec.id, spec.kind, content, this.#now(), ...ITEM_STATE_NAMES],
+      [holder, this.#ttl, spec.id, spec.kind, content, this.#now(), ...ITEM_STATE_NAMES],
     )) as [string, string?, string?];
     if (reply[0] === 'held') throw this.#leaseError(spec.id, reply[1] ?? '');
     if (reply[0] === 'differs')
       checkResume({ id: spec.id, kind: reply[1] ?? '', content: reply[2] ?? '' }, spec.kind, content);
-    this.#open.add(spec.id);
+    this.#open.set(spec.id, holder);
     return this.#batch(spec, content, reply[0] === 'created');
   }
 
@@ -195,7 +215,7 @@ export class RedisJournal implements Journal {
     this.#closed = true;
     clearInterval(this.#renewal);
     // With Redis out of reach the leases are left to lapse: waiting for it would hang close().
-    if (this.#client.status === 'ready') for (const id of [...this.#open]) await this.#release(id);
+    if (this.#client.status === 'ready') for (const id of [...this.#open.keys()]) await this.#release(id);
     this.#open.clear();
     await this.#connection.close();
   }
@@ -216,6 +236,7 @@ export class RedisJournal implements Journal {
   }
 
   #leaseError(id: string, held: string): JournalLeaseError {
+    if (held === SHARED) return new JournalLeaseError(id, 'shared opens (a cluster)');
     try {
       const h = JSON.parse(held) as { pid?: unknown; host?: unknown };
       if (typeof h.pid === 'number' && typeof h.host === 'string')
@@ -229,7 +250,7 @@ export class RedisJournal implements Journal {
     const reply = (await script.run(
       this.#client,
       [this.#key('lease', id), this.#key('batch', id), ...keys],
-      [this.#holder, this.#ttl, ...args],
+      [this.#open.get(id) ?? this.#holder, this.#ttl, ...args],
     )) as [string, unknown?];
     if (reply[0] === 'lost') throw this.#leaseError(id, String(reply[1]));
     return reply;
@@ -240,8 +261,8 @@ export class RedisJournal implements Journal {
     if (this.#renewing || this.#open.size === 0 || this.#client.status !== 'ready') return;
     this.#renewing = true;
     try {
-      for (const id of this.#open)
-        await RENEW.run(this.#client, [this.#key('lease', id)], [this.#holder, this.#ttl]);
+      for (const [id, holder] of this.#open)
+        await RENEW.run(this.#client, [this.#key('lease', id)], [holder, this.#ttl]);
     } catch {
       // Renewed at the next tick; a lease taken by another shows at this holder's next write.
     } finally {
@@ -250,8 +271,10 @@ export class RedisJournal implements Journal {
   }
 
   async #release(id: string): Promise<void> {
-    if (!this.#open.delete(id)) return;
-    if (this.#client.status !== 'ready') return;
+    const holder = this.#open.get(id);
+    if (holder === undefined || !this.#open.delete(id)) return;
+    // A shared lease is the other writers' too: it lapses after the last one's renewal.
+    if (holder === SHARED || this.#client.status !== 'ready') return;
     await RELEASE.run(this.#client, [this.#key('lease', id)], [this.#holder]);
   }
 
@@ -337,14 +360,14 @@ export class RedisJournal implements Journal {
         }
         return out;
       },
-      transition: async (key, next: ItemState) => {
+      transition: async (key, next: ItemState, options = {}) => {
         live();
         const text = journalJson(next, 'state');
         for (let tries = 0; tries < MAX_TRIES; tries++) {
           const row = (await this.#readKeys(id, [key])).rows.get(key);
           if (row === undefined) throw noSuchItem(id, key);
           const now = this.#now();
-          const change = planTransition(id, row, next, text, now);
+          const change = planTransition(id, row, next, text, now, options.expect);
           if (change === undefined) return toJournalItem(row);
           const written = rowText({ ...row, state: text, updatedAt: now });
           const [ok] = await this.#write(

@@ -59,13 +59,14 @@ return {'ok'}
 `);
 
 /**
- * Creates or resumes a batch and takes its lease.
+ * Creates or resumes a batch and takes its lease (or joins it, when it is held under the same
+ * value: a shared open).
  * KEYS lease, batch, batches; ARGV holder, ttl, id, kind, content, now, then the counter fields.
  * Returns `held` (with the holder), `differs` (with the stored kind and content), `resumed` or `created`.
  */
 export const OPEN = new Script(`
 local held = redis.call('GET', KEYS[1])
-if held then return {'held', held} end
+if held and held ~= ARGV[1] then return {'held', held} end
 local stored = redis.call('HMGET', KEYS[2], 'kind', 'content')
 if stored[1] then
   if stored[1] ~= ARGV[4] or stored[2] ~= ARGV[5] then return {'differs', stored[1], stored[2]} end

@@ -20,6 +20,7 @@ export {
   type JournalItem,
   type JsonValue,
   type OpenBatch,
+  type TransitionOptions,
 } from './journal/types.js';
 export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
 export { checkProcessArgs, type ProcessSource, pumpSource } from './pool/process.js';

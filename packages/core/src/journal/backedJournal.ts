@@ -213,14 +213,14 @@ export class BackedJournal implements Journal {
         const { fromSeq, limit } = checkItemRange(options);
         return b.items(id, fromSeq, limit).map(toJournalItem);
       },
-      async transition(key, next) {
+      async transition(key, next, options = {}) {
         live();
         const text = journalJson(next, 'state');
         const now = self.#now();
         return b.transaction(() => {
           const row = b.item(id, key);
           if (row === undefined) throw noSuchItem(id, key);
-          const change = planTransition(id, row, next, text, now);
+          const change = planTransition(id, row, next, text, now, options.expect);
           if (change === undefined) return toJournalItem(row);
           b.updateItem(id, { seq: row.seq, from: change.from, to: next.state, state: text, updatedAt: now });
           return change.item;

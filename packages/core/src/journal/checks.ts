@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { JournalMismatchError, JournalTransitionError, ValidationError } from '../errors.js';
-import { canonicalJson, checkItemTransition } from './transitions.js';
+import { canonicalJson, checkItemTransition, sameJson } from './transitions.js';
 import type { BatchSpec, BatchStatus, ItemState, ItemStateName, JournalItem, JsonValue } from './types.js';
 
 // The rules every journal store applies the same way, whatever it stores in: a store reads
@@ -155,10 +155,19 @@ export function planTransition(
   next: ItemState,
   nextText: string,
   now: number,
+  expect?: ItemState,
 ): { readonly from: ItemStateName; readonly item: JournalItem } | undefined {
+  const from = JSON.parse(row.state) as ItemState;
+  if (expect !== undefined && !sameJson(from, expect))
+    throw new JournalTransitionError(
+      batchId,
+      row.key,
+      from.state,
+      next.state,
+      `it was expected ${expect.state}, and is ${from.state} (another writer changed it)`,
+    );
   // States are stored as canonical JSON: equal text is the same state, written again.
   if (row.state === nextText) return undefined;
-  const from = JSON.parse(row.state) as ItemState;
   const why = checkItemTransition(from, next);
   if (why !== undefined) throw new JournalTransitionError(batchId, row.key, from.state, next.state, why);
   return { from: from.state, item: toJournalItem({ ...row, state: nextText, updatedAt: now }) };

@@ -89,6 +89,16 @@ export interface BatchSpec {
   readonly content: JsonValue;
 }
 
+/** How a transition is made. */
+export interface TransitionOptions {
+  /**
+   * Change the item only if it is in exactly this state now (compare and set); otherwise
+   * `JournalTransitionError`. Where several writers share a batch, this is how one of them moves
+   * an item `pending → attempting` knowing no other writer has (the others are refused).
+   */
+  readonly expect?: ItemState;
+}
+
 /**
  * A durable batch opened by one process. Its lease is held until `release()`; another process
  * (or another open in this one) that opens the same batch gets `JournalLeaseError`.
@@ -116,7 +126,7 @@ export interface OpenBatch {
    * Change an item's state. Refused with `JournalTransitionError` when the move is not allowed
    * (see `checkItemTransition`); writing a final state again with the same content is a no-op.
    */
-  transition(key: string, next: ItemState): Promise<JournalItem>;
+  transition(key: string, next: ItemState, options?: TransitionOptions): Promise<JournalItem>;
   /** Keep a named position (for example, how far a source or a scrape had got). */
   setCursor(name: string, value: JsonValue): Promise<void>;
   cursor(name: string): Promise<JsonValue | undefined>;

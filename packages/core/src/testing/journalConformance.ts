@@ -307,6 +307,35 @@ export function describeJournalConformance(
       await expectCountsMatchItems(b);
     });
 
+    it('moves an item only from the state a writer expects, so of two writers starting it one wins', async () => {
+      const b = await (await journal()).open(spec);
+      const keys = Array.from({ length: 20 }, (_, i) => `r${i}`);
+      await b.add(keys.map((key) => ({ key, payload: key })));
+      const expect_ = { expect: { state: 'pending' } } as const;
+      const outcomes = await Promise.allSettled(
+        keys.flatMap((key) => [
+          b.transition(key, { state: 'attempting', worker: 'a', attempt: 1 }, expect_),
+          b.transition(key, { state: 'attempting', worker: 'b', attempt: 2 }, expect_),
+        ]),
+      );
+      for (let i = 0; i < keys.length; i++) {
+        const pair = [outcomes[2 * i], outcomes[2 * i + 1]];
+        expect(pair.filter((o) => o?.status === 'fulfilled')).toHaveLength(1);
+        const refused = pair.find((o) => o?.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toBeInstanceOf(JournalTransitionError);
+      }
+      expect(await b.status()).toMatchObject({ attempting: keys.length, pending: 0 });
+      // The expected state is compared whole: another worker's attempt is not the one expected.
+      await expect(
+        b.transition(
+          'r0',
+          { state: 'done', result: 1 },
+          { expect: { state: 'attempting', worker: 'c', attempt: 1 } },
+        ),
+      ).rejects.toThrow(JournalTransitionError);
+      await expectCountsMatchItems(b);
+    });
+
     it('resumes only the same work: another kind or other content is refused', async () => {
       const j = await journal();
       await (await j.open(spec)).release();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RedisLeases } from '@switchyard/bullmq';
+import type { RedisLeases } from '@switchyard/bullmq';
 import type { ClusterOptions } from './managerOptions.js';
 
 /** Where a node stands with a session's claim. */
@@ -21,24 +21,30 @@ export interface SessionClaim {
  */
 export class SessionClaims {
   readonly node: string;
-  readonly #leases: RedisLeases;
+  /** Loaded on first use: only a node of a cluster needs `@switchyard/bullmq` (and Redis's client). */
+  readonly #leases: Promise<RedisLeases>;
   readonly #states = new Map<string, SessionClaim>();
 
   constructor(options: ClusterOptions, onLost: (session: string, heldBy: string | undefined) => void) {
     this.node = options.node;
-    this.#leases = new RedisLeases({
-      redis: options.redis,
-      prefix: `${options.prefix ?? 'switchyard:'}session:`,
-      holder: `${options.node}/${randomUUID()}`,
-      earlierLives: `${options.node}/`,
-      ...(options.claimTtlMs === undefined ? {} : { ttlMs: options.claimTtlMs }),
-      field: 'options.cluster',
-      onLost: (session, heldBy) => {
-        const by = heldBy === undefined ? undefined : nodeOf(heldBy);
-        this.#states.set(session, { state: 'lost', ...(by === undefined ? {} : { heldBy: by }) });
-        onLost(session, by);
-      },
-    });
+    this.#leases = loadBullmq().then(
+      ({ RedisLeases }) =>
+        new RedisLeases({
+          redis: options.redis,
+          prefix: `${options.prefix ?? 'switchyard:'}session:`,
+          holder: `${options.node}/${randomUUID()}`,
+          earlierLives: `${options.node}/`,
+          ...(options.claimTtlMs === undefined ? {} : { ttlMs: options.claimTtlMs }),
+          field: 'options.cluster',
+          onLost: (session, heldBy) => {
+            const by = heldBy === undefined ? undefined : nodeOf(heldBy);
+            this.#states.set(session, { state: 'lost', ...(by === undefined ? {} : { heldBy: by }) });
+            onLost(session, by);
+          },
+        }),
+    );
+    // A failed load is reported by the calls that need the leases.
+    this.#leases.catch(() => {});
   }
 
   /** Claim a session; resolves to where the claim stands (`held` or `refused`). */
@@ -46,14 +52,14 @@ export class SessionClaims {
     this.#states.set(session, { state: 'claiming' });
     let claim: SessionClaim;
     try {
-      const take = await this.#leases.take(session);
+      const take = await (await this.#leases).take(session);
       claim = take.taken ? { state: 'held' } : { state: 'refused', heldBy: nodeOf(take.heldBy) };
     } catch (error) {
       claim = { state: 'refused', heldBy: `(${error instanceof Error ? error.message : String(error)})` };
     }
     if (this.#states.has(session)) this.#states.set(session, claim);
     // Released while the claim was on its way: give it up again.
-    else if (claim.state === 'held') await this.#leases.release(session);
+    else if (claim.state === 'held') await (await this.#leases).release(session);
     return claim;
   }
 
@@ -64,12 +70,25 @@ export class SessionClaims {
   /** Give a session's claim up (it was removed from this node). */
   async release(session: string): Promise<void> {
     this.#states.delete(session);
-    await this.#leases.release(session);
+    await (await this.#leases).release(session);
   }
 
   /** Give every claim up and close the connection. */
-  close(): Promise<void> {
-    return this.#leases.close();
+  async close(): Promise<void> {
+    const leases = await this.#leases.catch(() => undefined);
+    await leases?.close();
+  }
+}
+
+/** `@switchyard/bullmq`, or an error that says to install it. */
+async function loadBullmq(): Promise<typeof import('@switchyard/bullmq')> {
+  try {
+    return await import('@switchyard/bullmq');
+  } catch (error) {
+    throw new Error(
+      'options.cluster needs the package @switchyard/bullmq: install it beside @switchyard/telegram-adapter',
+      { cause: error },
+    );
   }
 }
 

@@ -29,12 +29,21 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Run the child; when `killAfterMs` is given, SIGKILL it that long after it has started sending. */
-function runChild(dir: string, mode: 'start' | 'resume', seed: number, killAfterMs?: number): Promise<Run> {
+/**
+ * Run the child on a campaign whose recipients are a list or a stream; when `killAfterMs` is
+ * given, SIGKILL it that long after it has started sending.
+ */
+function runChild(
+  dir: string,
+  source: 'list' | 'stream',
+  mode: 'start' | 'resume',
+  seed: number,
+  killAfterMs?: number,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [CHILD, join(dir, 'campaigns.sqlite'), join(dir, 'telegram.jsonl'), mode, String(seed)],
+      [CHILD, join(dir, 'campaigns.sqlite'), join(dir, 'telegram.jsonl'), mode, String(seed), source],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -80,13 +89,15 @@ function checkNoDuplicates(dir: string): Set<string> {
 
 describe('a campaign process killed with SIGKILL at random points', () => {
   it(
-    `is resumed after every kill (${KILLS} kills) with no recipient sent twice and none lost`,
+    `is resumed after every kill (${KILLS} kills, of list and stream campaigns) with no recipient sent twice and none lost`,
     async () => {
       const random = seededRandom(20_260_101);
       let kills = 0;
       let campaigns = 0;
       let seed = 1;
-      const lane = async (quota: number) => {
+      // Half the lanes send to a list (resumed by resumeCampaign), half read a stream (resumed
+      // by the same call with the source read again).
+      const lane = async (quota: number, source: 'list' | 'stream') => {
         let laneKills = 0;
         while (laneKills < quota) {
           const dir = mkdtempSync(join(tmpdir(), 'campaign-crash-'));
@@ -95,7 +106,13 @@ describe('a campaign process killed with SIGKILL at random points', () => {
           for (;;) {
             const want = laneKills < quota;
             // A whole campaign takes a few seconds after it starts sending.
-            const run = await runChild(dir, mode, seed++, want ? Math.floor(random() * 400) : undefined);
+            const run = await runChild(
+              dir,
+              source,
+              mode,
+              seed++,
+              want ? Math.floor(random() * 400) : undefined,
+            );
             // After every run, killed or not: nobody got two messages.
             const delivered = checkNoDuplicates(dir);
             if (run.killed) {
@@ -126,7 +143,7 @@ describe('a campaign process killed with SIGKILL at random points', () => {
       };
       await Promise.all(
         Array.from({ length: LANES }, (_, i) =>
-          lane(Math.floor(KILLS / LANES) + (i < KILLS % LANES ? 1 : 0)),
+          lane(Math.floor(KILLS / LANES) + (i < KILLS % LANES ? 1 : 0), i % 2 === 0 ? 'list' : 'stream'),
         ),
       );
       expect(kills).toBeGreaterThanOrEqual(KILLS);

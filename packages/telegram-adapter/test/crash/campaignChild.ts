@@ -1,7 +1,9 @@
 // A campaign in a process of its own, for the crash test: it runs the built adapter (`dist`)
 // against the scripted Telegram on the real clock, with the journal in a SQLite file and the
 // scripted Telegram's deliveries and seen randomIds in a file of their own, so both outlive a
-// SIGKILL. Arguments: <journal file> <telegram file> <start|resume> <seed>.
+// SIGKILL. Arguments: <journal file> <telegram file> <start|resume> <seed> [list|stream]. A
+// `stream` campaign reads its recipients from an async iterable, a few ahead of the sends, and
+// is resumed by the same call with the same source read again from its start.
 // Prints `sending` once the campaign has started, and a JSON summary when it has finished.
 import { seededRandom, systemClock } from '@switchyard/core';
 import { TelegramSessionManager } from '@switchyard/telegram-adapter';
@@ -9,9 +11,14 @@ import { ScriptedTelegram } from '../scriptedTelegram.js';
 import { CAMPAIGN, crashRecipients } from './crashCampaign.js';
 
 async function main(): Promise<void> {
-  const [journal, telegramFile, mode, seedText] = process.argv.slice(2);
-  if (journal === undefined || telegramFile === undefined || (mode !== 'start' && mode !== 'resume'))
-    throw new Error('usage: campaignChild <journal> <telegram file> <start|resume> <seed>');
+  const [journal, telegramFile, mode, seedText, source = 'list'] = process.argv.slice(2);
+  if (
+    journal === undefined ||
+    telegramFile === undefined ||
+    (mode !== 'start' && mode !== 'resume') ||
+    (source !== 'list' && source !== 'stream')
+  )
+    throw new Error('usage: campaignChild <journal> <telegram file> <start|resume> <seed> [list|stream]');
   const random = seededRandom(Number(seedText ?? '1'));
   const telegram = new ScriptedTelegram({ clock: systemClock });
   // The same users, then the same accounts, in the same order on every run: the same ids.
@@ -27,10 +34,15 @@ async function main(): Promise<void> {
     delayMs: 0,
     fleetSendsPerSecond: 10_000,
   });
+  async function* rows() {
+    yield* crashRecipients();
+  }
   const op =
-    mode === 'start'
-      ? manager.sendTextMessagesBulk(crashRecipients(), CAMPAIGN.text, { campaign: CAMPAIGN.id })
-      : manager.resumeCampaign(CAMPAIGN.id);
+    source === 'stream'
+      ? manager.sendTextMessagesBulk(rows(), CAMPAIGN.text, { campaign: CAMPAIGN.id, highWaterMark: 16 })
+      : mode === 'start'
+        ? manager.sendTextMessagesBulk(crashRecipients(), CAMPAIGN.text, { campaign: CAMPAIGN.id })
+        : manager.resumeCampaign(CAMPAIGN.id);
   process.stdout.write('sending\n');
   const { summary } = await op;
   await manager.shutdown();

@@ -2,10 +2,14 @@ export { type JobFailure, jobFailure } from './jobFailure.js';
 export {
   type CloseConsumerOptions,
   type JobHandler,
+  JobLater,
+  type JobTask,
+  jobLater,
   type QueueConsumer,
   type QueueJob,
   type ServeQueueOptions,
   serveQueue,
+  type TaskOutcome,
 } from './queueConsumer.js';
 export { JobFailedError, LeaseConnectError, QueueConnectError } from './queueErrors.js';
 export {

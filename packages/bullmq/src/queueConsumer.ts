@@ -36,8 +36,41 @@ export interface QueueJob {
   readonly taken: number;
 }
 
-/** Turns a job into a pool task. It may be async; throwing fails the job for good. */
-export type JobHandler<R> = (job: QueueJob) => TaskSpec<R, unknown> | Promise<TaskSpec<R, unknown>>;
+/** How a task ended in the pool, as a `JobTask`'s `settle` gets it. */
+export type TaskOutcome = { readonly value: unknown } | { readonly error: unknown };
+
+/**
+ * A pool task whose outcome is turned into the job's by `settle` before the job is moved: what it
+ * resolves to completes the job; a rejection fails it as a task failure would (retried only when
+ * safe); a `JobLater` puts the job back, delayed.
+ */
+export interface JobTask<R> {
+  readonly task: TaskSpec<R, unknown>;
+  readonly settle: (outcome: TaskOutcome) => unknown;
+}
+
+/**
+ * "Not now": the job goes back to the queue, delayed by `delayMs`, without spending one of its
+ * attempts (any consumer may take it then). A handler or a `settle` returns it (`jobLater(ms)`).
+ */
+export class JobLater {
+  constructor(readonly delayMs: number) {}
+}
+
+/** The job goes back to the queue for `delayMs` (≥ 0), no attempt spent. */
+export function jobLater(delayMs: number): JobLater {
+  if (!Number.isFinite(delayMs) || delayMs < 0)
+    throw new ValidationError([{ field: 'delayMs', reason: 'must be a finite number ≥ 0' }]);
+  return new JobLater(delayMs);
+}
+
+/**
+ * Turns a job into a pool task (a task spec, or a `JobTask` whose `settle` makes the job's
+ * result), or into `jobLater(ms)`. It may be async; throwing fails the job for good.
+ */
+export type JobHandler<R> = (
+  job: QueueJob,
+) => TaskSpec<R, unknown> | JobTask<R> | JobLater | Promise<TaskSpec<R, unknown> | JobTask<R> | JobLater>;
 
 export interface ServeQueueOptions<R> {
   /** The BullMQ queue to take jobs from. Use one queue per kind of work (see the README). */
@@ -92,7 +125,10 @@ interface Held {
   lost: boolean;
 }
 
-type Settled = { readonly value: unknown } | { readonly error: unknown; readonly idempotent: boolean };
+type Settled =
+  | { readonly value: unknown }
+  | { readonly error: unknown; readonly idempotent: boolean }
+  | { readonly later: JobLater };
 
 /**
  * Serve a BullMQ queue with a pool: take a job only while the pool has a ready worker with a free
@@ -304,13 +340,15 @@ class Consumer<R> implements QueueConsumer {
     this.#held.set(id, held);
     let idempotent = false;
     let submitted: Promise<unknown>;
+    let settle: JobTask<R>['settle'] | undefined;
+    let later: JobLater | undefined;
     try {
       const handler = Object.hasOwn(this.#handlers, job.name) ? this.#handlers[job.name] : undefined;
       if (handler === undefined)
         throw new ValidationError([
           { field: 'handlers', reason: `has no handler for job name "${job.name}"` },
         ]);
-      const spec = await handler({
+      const planned = await handler({
         id,
         name: job.name,
         data: job.data as JsonValue,
@@ -318,33 +356,54 @@ class Consumer<R> implements QueueConsumer {
         attempt: job.attemptsMade + 1,
         taken: job.attemptsStarted,
       });
-      if (typeof spec !== 'object' || spec === null || typeof spec.run !== 'function')
-        throw new ValidationError([
-          { field: `handlers.${job.name}`, reason: 'must return a task spec with run' },
-        ]);
-      idempotent = spec.idempotent === true;
-      const run = spec.run;
-      const own = spec.signal;
-      submitted = this.#pool.submit({
-        ...spec,
-        kind: spec.kind ?? this.#kind,
-        requires: spec.requires ?? this.#requires,
-        signal: own === undefined ? held.controller.signal : AbortSignal.any([own, held.controller.signal]),
-        run: (ctx) => {
-          held.started = true;
-          return run(ctx);
-        },
-      });
+      if (planned instanceof JobLater) {
+        later = planned;
+        submitted = Promise.resolve();
+      } else {
+        const jobTask = isJobTask(planned) ? planned : undefined;
+        settle = jobTask?.settle;
+        const spec = jobTask === undefined ? (planned as TaskSpec<R, unknown>) : jobTask.task;
+        if (typeof spec !== 'object' || spec === null || typeof spec.run !== 'function')
+          throw new ValidationError([
+            { field: `handlers.${job.name}`, reason: 'must return a task spec with run' },
+          ]);
+        idempotent = spec.idempotent === true;
+        const run = spec.run;
+        const own = spec.signal;
+        submitted = this.#pool.submit({
+          ...spec,
+          kind: spec.kind ?? this.#kind,
+          requires: spec.requires ?? this.#requires,
+          signal: own === undefined ? held.controller.signal : AbortSignal.any([own, held.controller.signal]),
+          run: (ctx) => {
+            held.started = true;
+            return run(ctx);
+          },
+        });
+      }
     } catch (error) {
       submitted = Promise.reject(error);
     } finally {
       // Now in the pool's counts (or failed): no longer on its way.
       this.#reserved--;
     }
-    const settled = await submitted.then(
-      (value): Settled => ({ value }),
-      (error: unknown): Settled => ({ error, idempotent }),
+    // The handler put the job off: nothing was submitted.
+    if (later !== undefined) return this.#settle(held, { later });
+    const outcome = await submitted.then(
+      (value): TaskOutcome => ({ value }),
+      (error: unknown): TaskOutcome => ({ error }),
     );
+    const settled: Settled =
+      settle === undefined
+        ? 'value' in outcome
+          ? outcome
+          : { error: outcome.error, idempotent }
+        : await Promise.resolve()
+            .then(() => settle(outcome))
+            .then(
+              (value): Settled => (value instanceof JobLater ? { later: value } : { value }),
+              (error: unknown): Settled => ({ error, idempotent }),
+            );
     await this.#settle(held, settled);
   }
 
@@ -353,7 +412,9 @@ class Consumer<R> implements QueueConsumer {
     const id = job.id as string;
     try {
       if (held.lost) return;
-      if ('value' in settled) {
+      if ('later' in settled) {
+        await job.moveToDelayed(Date.now() + settled.later.delayMs, token);
+      } else if ('value' in settled) {
         await job.moveToCompleted(settled.value === undefined ? null : settled.value, token, false);
       } else if (this.#givesBack(settled.error)) {
         await job.moveToWait(token);
@@ -427,4 +488,13 @@ class Consumer<R> implements QueueConsumer {
     await this.#worker?.close();
     await this.#connection.close();
   }
+}
+
+function isJobTask<R>(value: unknown): value is JobTask<R> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as JobTask<R>).settle === 'function' &&
+    typeof (value as JobTask<R>).task === 'object'
+  );
 }

@@ -7,6 +7,7 @@ describe('public surface of @switchyard/bullmq', () => {
   it('exports the task source, the Redis journal, leases and the URL redaction they use, and nothing internal', () => {
     expectTypeOf<keyof typeof bullmq>().toEqualTypeOf<
       | 'JobFailedError'
+      | 'JobLater'
       | 'LeaseConnectError'
       | 'QueueConnectError'
       | 'QueueProducer'
@@ -15,6 +16,7 @@ describe('public surface of @switchyard/bullmq', () => {
       | 'batchJobId'
       | 'capacityChanges'
       | 'jobFailure'
+      | 'jobLater'
       | 'openQueue'
       | 'readySlots'
       | 'redactRedisUrl'

@@ -9,7 +9,7 @@ export {
   runDurableBatch,
 } from './journal/durableBatch.js';
 export { MemoryJournal } from './journal/memoryJournal.js';
-export { checkItemTransition, isFinalItemState } from './journal/transitions.js';
+export { checkItemTransition, isFinalItemState, sameJson } from './journal/transitions.js';
 export {
   type BatchSpec,
   type BatchStatus,

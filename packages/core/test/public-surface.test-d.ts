@@ -30,6 +30,7 @@ describe('public surface of @switchyard/core', () => {
       | 'flushMicrotasks'
       | 'pumpSource'
       | 'runDurableBatch'
+      | 'sameJson'
       | 'isFinalItemState'
       | 'seededRandom'
       | 'subState'

@@ -1,4 +1,4 @@
-import type { BatchStatus, Journal, JournalItem, JsonValue, OpenBatch } from '@switchyard/core';
+import type { BatchSpec, BatchStatus, Journal, JournalItem, JsonValue, OpenBatch } from '@switchyard/core';
 import { JournalMismatchError, ValidationError } from '@switchyard/core';
 import { SqliteJournal } from '@switchyard/core/sqlite';
 import { returnBigInt } from 'telegram/Helpers.js';
@@ -85,7 +85,7 @@ export function openJournal(
 }
 
 /** A campaign id: 1–200 characters. */
-export function checkCampaignId(id: unknown, journal: Journal | undefined): string {
+export function checkCampaignId(id: unknown, journal: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 200)
     throw new ValidationError([{ field: 'campaign', reason: 'must be a string of 1–200 characters' }]);
   if (journal === undefined)
@@ -105,9 +105,17 @@ export async function openCampaign(
   id: string,
   kind: string,
   content: JsonValue,
+  /** Opened by every node of a cluster at once (`RedisJournal.openShared`). */
+  shared = false,
 ): Promise<OpenBatch> {
   try {
-    return await journal.open({ id, kind, content });
+    return await (shared
+      ? (journal as Journal & { openShared(spec: BatchSpec): Promise<OpenBatch> }).openShared({
+          id,
+          kind,
+          content,
+        })
+      : journal.open({ id, kind, content }));
   } catch (error) {
     if (error instanceof JournalMismatchError) {
       throw new ValidationError([

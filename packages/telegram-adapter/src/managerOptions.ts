@@ -98,6 +98,12 @@ export interface ClusterOptions {
   readonly claimTtlMs?: number;
   /** Put before every key the cluster writes. Default `switchyard:`. */
   readonly prefix?: string;
+  /**
+   * How long, in ms, a campaign item whose send may have left on a session stays bound to it
+   * while no node holds that session's claim, before it is reported `unknown` (never sent from
+   * another session). Default 300 000 (5 min), so a node's restart is not taken for its loss.
+   */
+  readonly unknownAfterMs?: number;
 }
 
 const positiveInt = (what: string) =>
@@ -185,6 +191,11 @@ const optionsSchema = z
           .min(1000, 'claimTtlMs must be ≥ 1000')
           .optional(),
         prefix: z.string().max(200, 'prefix is at most 200 characters').optional(),
+        unknownAfterMs: z
+          .number()
+          .int('unknownAfterMs must be an integer')
+          .nonnegative('unknownAfterMs must be ≥ 0')
+          .optional(),
       } satisfies Record<keyof ClusterOptions, unknown>)
       .strict()
       .optional(),
@@ -201,6 +212,13 @@ export function checkManagerOptions(options: unknown): TelegramSessionManagerOpt
       {
         field: 'options.connect',
         reason: 'must not be false with cluster: a node connects a session only once it holds its claim',
+      },
+    ]);
+  if (checked.cluster !== undefined && checked.journal !== undefined)
+    throw new ValidationError([
+      {
+        field: 'options.journal',
+        reason: "must not be given with cluster: a cluster's campaigns are kept in its Redis",
       },
     ]);
   return checked;

@@ -54,6 +54,32 @@ export async function sendToRecipient(
   content: Content,
   options: SendOptions,
 ): Promise<MessageResult> {
+  const send = sendTask(ctx, recipient, content, options);
+  return send.settle(
+    await ctx.pool.submit(send.task).then(
+      (value): SendOutcome => ({ value }),
+      (error: unknown): SendOutcome => ({ error }),
+    ),
+  );
+}
+
+/** How a send's pool task ended. */
+export type SendOutcome = { readonly value: unknown } | { readonly error: unknown };
+
+/** One recipient's send as a pool task (submitted here or by a queue consumer), and its result. */
+export interface SendTask {
+  readonly task: TaskSpec<TelegramSession, DeliveryOutcome>;
+  /** The item's result from how its task ended; stops watching its route. Call it once. */
+  settle(outcome: SendOutcome): MessageResult;
+}
+
+/** The pool task that sends to one recipient, and how its outcome becomes the item's result. */
+export function sendTask(
+  ctx: TaskContext,
+  recipient: Recipient,
+  content: Content,
+  options: SendOptions,
+): SendTask {
   const { delayMs, route } = options;
   let signal = options.signal;
   let stopWatching = () => {};
@@ -129,29 +155,10 @@ export async function sendToRecipient(
       }
     },
   };
-  try {
-    const outcome = await ctx.pool.submit(task);
-    if (typeof outcome === 'object') {
-      return {
-        recipient: recipient.input,
-        success: false,
-        outcome: 'skipped',
-        sessionUsed: null,
-        error: DUPLICATE_RECIPIENT,
-        duplicateOf: outcome.duplicateOf,
-        attempts,
-        timestamp: ctx.clock.now(),
-      };
-    }
-    return {
-      recipient: recipient.input,
-      success: true,
-      outcome: 'sent',
-      sessionUsed,
-      attempts,
-      timestamp: ctx.clock.now(),
-    };
-  } catch (error) {
+  const settle = (settled: SendOutcome): MessageResult => {
+    stopWatching();
+    if ('value' in settled) return resultOf(settled.value as DeliveryOutcome);
+    const error = settled.error;
     if (durable !== undefined && recorded && mayHaveLeft(error)) {
       return {
         recipient: recipient.input,
@@ -172,9 +179,28 @@ export async function sendToRecipient(
       attempts,
       timestamp: ctx.clock.now(),
     };
-  } finally {
-    stopWatching();
-  }
+  };
+  const resultOf = (outcome: DeliveryOutcome): MessageResult =>
+    typeof outcome === 'object'
+      ? {
+          recipient: recipient.input,
+          success: false,
+          outcome: 'skipped',
+          sessionUsed: null,
+          error: DUPLICATE_RECIPIENT,
+          duplicateOf: outcome.duplicateOf,
+          attempts,
+          timestamp: ctx.clock.now(),
+        }
+      : {
+          recipient: recipient.input,
+          success: true,
+          outcome: 'sent',
+          sessionUsed,
+          attempts,
+          timestamp: ctx.clock.now(),
+        };
+  return { task, settle };
 }
 
 /** Whether Telegram's answer says the send was refused, so nothing left. */

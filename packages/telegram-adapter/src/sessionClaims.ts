@@ -63,6 +63,12 @@ export class SessionClaims {
     return claim;
   }
 
+  /** The node that holds a session's claim now (any node, this one included), if any. */
+  async holderOf(session: string): Promise<string | undefined> {
+    const holder = await (await this.#leases).holderOf(session);
+    return holder === undefined ? undefined : nodeOf(holder);
+  }
+
   state(session: string): SessionClaim | undefined {
     return this.#states.get(session);
   }
@@ -81,7 +87,7 @@ export class SessionClaims {
 }
 
 /** `@switchyard/bullmq`, or an error that says to install it. */
-async function loadBullmq(): Promise<typeof import('@switchyard/bullmq')> {
+export async function loadBullmq(): Promise<typeof import('@switchyard/bullmq')> {
   try {
     return await import('@switchyard/bullmq');
   } catch (error) {

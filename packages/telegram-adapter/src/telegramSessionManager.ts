@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type {
   Clock,
   Failure,
+  ItemState,
   Journal,
   JournalItem,
   JsonValue,
@@ -64,6 +65,7 @@ import {
   type TelegramSessionSpec,
   tryEachRequestOnce,
 } from './clientLike.js';
+import { ClusterCampaigns, type ItemSend } from './clusterCampaigns.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import type { Content } from './deliver.js';
@@ -109,7 +111,8 @@ import {
   DUPLICATE_RECIPIENT,
   type DurableSend,
   type SendOptions,
-  sendToRecipient,
+  type SendOutcome,
+  sendTask,
 } from './sendToRecipient.js';
 import { type SessionClaim, SessionClaims } from './sessionClaims.js';
 import { SessionMedia } from './sessionMedia.js';
@@ -200,6 +203,8 @@ export class TelegramSessionManager {
   readonly #refused = new Map<string, SessionClaim>();
   /** Claims on their way, and sessions being given up: shutdown waits for them. */
   readonly #claimWork = new Set<Promise<void>>();
+  /** In a cluster: its campaigns, kept in its Redis and sent by every serving node. */
+  readonly #cluster: ClusterCampaigns | undefined;
 
   constructor(options: TelegramSessionManagerOptions) {
     this.#options = checkManagerOptions(options);
@@ -273,6 +278,29 @@ export class TelegramSessionManager {
       options.cluster === undefined
         ? undefined
         : new SessionClaims(options.cluster, (name, heldBy) => this.#claimLost(name, heldBy));
+    this.#cluster =
+      options.cluster === undefined
+        ? undefined
+        : new ClusterCampaigns({
+            cluster: options.cluster,
+            claims: this.#claims!,
+            pool: this.pool,
+            logger: this.#logger,
+            now: () => this.#clock.now(),
+            hasSession: (name) => this.#sessions.has(name) && this.#claims?.state(name)?.state === 'held',
+            contentOf: async (batch) => ({
+              kind: 'text',
+              message: validateMessageText((batch.content as Record<string, JsonValue>).message),
+            }),
+            itemSend: (batch, item, content) =>
+              this.#itemSend(recipientOf(item.payload), item, batch, content, {
+                delayMs: this.#options.delayMs ?? 2000,
+                signal: new AbortController().signal,
+                attemptTimeoutMs: this.#sendTimeout(content),
+                peers: this.#peers,
+                claims: new JournalPeerClaims(batch),
+              }),
+          });
     for (const s of sessions) this.addSession(s);
   }
 
@@ -570,6 +598,14 @@ export class TelegramSessionManager {
       () => ({}),
       {},
       async () => {
+        if (this.#cluster !== undefined)
+          throw new ValidationError([
+            {
+              field: 'campaign',
+              reason:
+                'a cluster resumes a campaign by itself (its items wait in Redis for a serving node); call the same sendTextMessagesBulk again to wait for its report',
+            },
+          ]);
         const journal = this.#journal?.journal;
         const campaign = checkCampaignId(id, journal);
         const spec = await journal!.spec(campaign);
@@ -628,7 +664,7 @@ export class TelegramSessionManager {
    * this id. Throws a `ValidationError` naming `campaign` when the manager has no `journal`.
    */
   async campaignStatus(id: string): Promise<CampaignStatus | undefined> {
-    const journal = this.#journal?.journal;
+    const journal = this.#journal?.journal ?? (await this.#cluster?.journal());
     const checked = checkCampaignId(id, journal);
     const status = await journal!.status(checked);
     return status === undefined ? undefined : campaignStatus(status);
@@ -636,7 +672,7 @@ export class TelegramSessionManager {
 
   /** Every campaign in the journal, oldest first. Needs the manager's `journal`. */
   async listCampaigns(): Promise<CampaignStatus[]> {
-    const journal = this.#journal?.journal;
+    const journal = this.#journal?.journal ?? (await this.#cluster?.journal());
     if (journal === undefined) checkCampaignId('list', journal);
     return (await journal!.list()).map(campaignStatus);
   }
@@ -661,9 +697,24 @@ export class TelegramSessionManager {
         this.#assertOpen();
         check(given);
         const campaignId =
-          given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
+          given.campaign === undefined
+            ? undefined
+            : checkCampaignId(given.campaign, this.#journal?.journal ?? this.#cluster);
+        const cluster = campaignId === undefined ? undefined : this.#cluster;
+        if (cluster !== undefined && given.delayMs !== undefined)
+          throw new ValidationError([
+            {
+              field: 'delayMs',
+              reason:
+                "is not taken by a cluster campaign: each node paces its sessions with its own manager's delayMs",
+            },
+          ]);
         this.#follow(controller, given.signal);
         const prepared = await prepare();
+        if (cluster !== undefined && prepared.content.kind !== 'text')
+          this.#refuseInCluster('media campaigns');
+        if (cluster !== undefined && isStream(prepared.recipients))
+          this.#refuseInCluster('campaigns whose recipients come from a stream (give an array)');
         batch = prepared.batch;
         const options: BulkSendOptions = { ...given, ...prepared.options };
         const { recipients, content } = prepared;
@@ -699,17 +750,24 @@ export class TelegramSessionManager {
           );
         }
         this.#assertLive();
+        let shared: OpenBatch | undefined;
         if (campaignId !== undefined && batch === undefined && prepared.campaign !== undefined) {
-          batch = await openCampaign(this.#journal!.journal, campaignId, prepared.campaign.kind, {
-            ...prepared.campaign.content,
-            // The list itself, so that resumeCampaign has it even when a crash came before its
-            // items were recorded. A stream is read again by calling with it again.
-            ...(list === undefined ? { source: STREAM_SOURCE } : { recipients: list.map(payloadOf) }),
-          });
+          const spec = {
+            kind: prepared.campaign.kind,
+            content: {
+              ...prepared.campaign.content,
+              // The list itself, so that resumeCampaign has it even when a crash came before its
+              // items were recorded. A stream is read again by calling with it again.
+              ...(list === undefined ? { source: STREAM_SOURCE } : { recipients: list.map(payloadOf) }),
+            },
+          };
+          // A cluster's campaign stays open (shared) on this node until it shuts down: it serves it too.
+          if (cluster !== undefined) shared = (await cluster.open(campaignId, spec)).batch;
+          else batch = await openCampaign(this.#journal!.journal, campaignId, spec.kind, spec.content);
           const origin = fileOriginOf(recipients);
-          if (origin !== undefined) await recordSourceFile(batch, origin);
+          if (origin !== undefined && batch !== undefined) await recordSourceFile(batch, origin);
         }
-        const b = batch;
+        const b = batch ?? shared;
         const sendOptions = {
           delayMs: options.delayMs ?? this.#options.delayMs ?? 2000,
           signal,
@@ -754,7 +812,16 @@ export class TelegramSessionManager {
               journal?.get(d),
             );
           }
-          await Promise.all(partition.valid.map((r) => send(r, journal?.get(r.input))));
+          if (cluster !== undefined) {
+            // Every serving node sends them, this one included; results come back from any of them.
+            await cluster.serve();
+            await cluster.enqueue(
+              campaignId!,
+              [...new Set(partition.valid.map((r) => r.input))],
+              record,
+              signal,
+            );
+          } else await Promise.all(partition.valid.map((r) => send(r, journal?.get(r.input))));
         } else {
           await pumpAll(
             (stop) => {
@@ -791,6 +858,28 @@ export class TelegramSessionManager {
     content: Content,
     options: Omit<SendOptions, 'route' | 'durable'>,
   ): Promise<MessageResult> {
+    const send = this.#itemSend(r, item, batch, content, options);
+    return send.settle(
+      await this.pool.submit(send.task).then(
+        (value): SendOutcome => ({ value }),
+        (error: unknown): SendOutcome => ({ error }),
+      ),
+    );
+  }
+
+  /**
+   * One item's send as a pool task, and how its outcome is recorded. In a cluster each attempt is
+   * recorded only if the item is still as this node last saw it, so two nodes never both start it.
+   */
+  #itemSend(
+    r: Recipient,
+    item: JournalItem | undefined,
+    batch: OpenBatch | undefined,
+    content: Content,
+    options: Omit<SendOptions, 'route' | 'durable'>,
+  ): ItemSend {
+    const cas = this.#cluster !== undefined;
+    let seen: ItemState = item?.state ?? { state: 'pending' };
     const resumed = item === undefined ? undefined : attemptOf(item);
     let attempt: { session: string; data: SendAttempt } | undefined =
       resumed === undefined
@@ -803,29 +892,66 @@ export class TelegramSessionManager {
             ...(resumed === undefined ? {} : { resumed }),
             record: async (session, randomId, peer) => {
               const data = { randomId: randomId.toString(), peer: peer ?? null };
-              await batch.transition(r.input, { state: 'attempting', worker: session, attempt: { ...data } });
+              const next: ItemState = { state: 'attempting', worker: session, attempt: { ...data } };
+              await batch.transition(r.input, next, cas ? { expect: seen } : undefined);
+              seen = next;
               attempt = { session, data };
             },
             forget: async () => {
-              await batch.transition(r.input, { state: 'pending' });
+              const next: ItemState = { state: 'pending' };
+              await batch.transition(r.input, next, cas ? { expect: seen } : undefined);
+              seen = next;
               attempt = undefined;
             },
           };
-    const result = await sendToRecipient(this.#taskContext, r, content, {
+    const send = sendTask(this.#taskContext, r, content, {
       ...options,
       ...this.#routeOf(r),
       ...(durable === undefined ? {} : { durable }),
     });
-    if (batch !== undefined)
-      await recordResult(
-        batch,
-        r.input,
-        result,
-        attempt?.data.peer ?? undefined,
-        attempt,
-        options.signal.aborted,
-      );
-    return result;
+    return {
+      task: send.task,
+      settle: async (outcome) => {
+        const result = send.settle(outcome);
+        if (batch !== undefined)
+          await recordResult(
+            batch,
+            r.input,
+            result,
+            attempt?.data.peer ?? undefined,
+            attempt,
+            options.signal.aborted,
+          );
+        return result;
+      },
+    };
+  }
+
+  /**
+   * In a cluster, work on its campaigns: take their items from Redis whenever this node's
+   * sessions have room, without starting a campaign. Resolves once this node serves (calling it
+   * again changes nothing); `shutdown()` stops it. Without `cluster`, a ValidationError.
+   */
+  async serve(): Promise<void> {
+    this.#assertOpen();
+    if (this.#cluster === undefined)
+      throw new ValidationError([
+        {
+          field: 'cluster',
+          reason: 'serve() works on the campaigns of a cluster: give the manager `cluster`',
+        },
+      ]);
+    await this.#cluster.serve();
+  }
+
+  #refuseInCluster(what: string): void {
+    if (this.#cluster !== undefined)
+      throw new ValidationError([
+        {
+          field: 'campaign',
+          reason: `${what} are not spread over a cluster yet: only text sends to an array of recipients are`,
+        },
+      ]);
   }
 
   /** Keep a running operation until it settles, so shutdown waits for its last journal writes. */
@@ -1027,6 +1153,7 @@ export class TelegramSessionManager {
           throw new ValidationError([{ field: 'groups', reason: 'at least one group is required' }]);
         }
         const refs = groups.map((g, i) => parseGroupRef(g, `groups.${i}`));
+        if (given.campaign !== undefined) this.#refuseInCluster('scrape campaigns');
         const campaignId =
           given.campaign === undefined ? undefined : checkCampaignId(given.campaign, this.#journal?.journal);
         this.#assertLive();
@@ -1138,6 +1265,8 @@ export class TelegramSessionManager {
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       for (const c of [...this.#operations]) c.abort(new ManagerShutDownError());
+      // Items running here go back to Redis (bound to their session when they may have left).
+      await this.#cluster?.close();
       const monitoring = this.#monitor.stop();
       // Reconnect and hold timers call the pool: stop them before it closes, so none fires on a
       // closed pool.
@@ -1225,6 +1354,13 @@ function skipped(recipient: string, reason: string, at: number): MessageResult {
     attempts: 0,
     timestamp: at,
   };
+}
+
+/** A cluster job's recipient, as its item recorded it (only valid recipients are enqueued). */
+function recipientOf(payload: JsonValue): Recipient {
+  const check = checkRecipient(payload);
+  if (!check.ok) throw new ValidationError([{ field: 'recipients', reason: check.reason }]);
+  return check.recipient;
 }
 
 function fileSafe(name: string): string {

@@ -7,6 +7,7 @@ import type { ClusterOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { ScriptedTelegram } from './scriptedTelegram.js';
+import { until } from './until.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -32,15 +33,6 @@ function node(id: string, sessions: readonly string[], cluster: Partial<ClusterO
   const h = scriptedHarness({ sessions, cluster: { redis: server.url, node: id, prefix, ...cluster } });
   nodes.push(h);
   return h;
-}
-
-/** Wait, on real time (Redis answers on it), until `done()` holds. */
-async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await sleep(5);
-  }
 }
 
 const connected = (h: ScriptedHarness, name: string) =>

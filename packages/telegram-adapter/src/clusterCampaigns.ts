@@ -1,0 +1,252 @@
+import type { JobTask, QueueConsumer, QueueProducer, RedisJournal, TaskOutcome } from '@switchyard/bullmq';
+import {
+  type JournalItem,
+  type JsonValue,
+  type OpenBatch,
+  type Pool,
+  PoolClosedError,
+  sameJson,
+  TaskCancelledError,
+  ValidationError,
+} from '@switchyard/core';
+import type { Logger } from 'pino';
+import { attemptOf, openCampaign, resultFromJournal } from './campaign.js';
+import type { TelegramSession } from './clientLike.js';
+import type { Content } from './deliver.js';
+import type { ClusterOptions } from './managerOptions.js';
+import type { MessageResult } from './messageResult.js';
+import { UNKNOWN_OUTCOME } from './sendToRecipient.js';
+import { loadBullmq, type SessionClaims } from './sessionClaims.js';
+
+/** The queue every node serves with the sends of every cluster campaign. */
+const SENDS = 'sends';
+/** How long an item bound to another node's session waits in Redis before it is looked at again. */
+const BOUND_RECHECK_MS = 5_000;
+/** Default `unknownAfterMs`: long enough that a node's restart is not taken for its loss. */
+export const DEFAULT_UNKNOWN_AFTER_MS = 5 * 60_000;
+
+/** What a node does with one item of a campaign: send it (as a pool task), or nothing (it is final). */
+export interface ItemSend {
+  readonly task: JobTask<TelegramSession>['task'];
+  /** The item's result from how its task ended, recorded in the campaign before it is returned. */
+  settle(outcome: TaskOutcome): Promise<MessageResult>;
+}
+
+export interface ClusterCampaignsOptions {
+  readonly cluster: ClusterOptions;
+  readonly claims: SessionClaims;
+  readonly pool: Pool<TelegramSession>;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Whether this node may send from the session now (it holds its claim and has it). */
+  readonly hasSession: (session: string) => boolean;
+  /** The content of a campaign, from what its batch recorded. */
+  readonly contentOf: (batch: OpenBatch) => Promise<Content>;
+  /** The send of one item (resumed on its session when it is `attempting` there). */
+  readonly itemSend: (batch: OpenBatch, item: JournalItem, content: Content) => ItemSend;
+}
+
+/**
+ * A cluster's send campaigns: their state in a RedisJournal every node opens shared, their items
+ * as jobs of one BullMQ queue (`<prefix>bull:sends`) that every serving node takes from as its
+ * sessions have room. A job is an item: `{ campaign, key }`.
+ */
+export class ClusterCampaigns {
+  readonly #o: ClusterCampaignsOptions;
+  readonly #unknownAfterMs: number;
+  readonly #bullPrefix: string;
+  #journal: Promise<RedisJournal> | undefined;
+  #producer: Promise<QueueProducer> | undefined;
+  #consumer: Promise<QueueConsumer> | undefined;
+  /** Campaigns this node has open (shared), with their content. */
+  readonly #open = new Map<string, Promise<{ batch: OpenBatch; content: Content }>>();
+  #closing = false;
+
+  constructor(options: ClusterCampaignsOptions) {
+    this.#o = options;
+    this.#unknownAfterMs = options.cluster.unknownAfterMs ?? DEFAULT_UNKNOWN_AFTER_MS;
+    this.#bullPrefix = `${options.cluster.prefix ?? 'switchyard:'}bull`;
+  }
+
+  /** The cluster's journal (opened on first use). */
+  journal(): Promise<RedisJournal> {
+    this.#journal ??= loadBullmq().then(
+      ({ RedisJournal }) =>
+        new RedisJournal({ redis: this.#o.cluster.redis, prefix: this.#o.cluster.prefix ?? 'switchyard:' }),
+    );
+    return this.#journal;
+  }
+
+  /** Take items of every campaign from the queue while this node's sessions have room. Idempotent. */
+  serve(): Promise<QueueConsumer> {
+    this.#consumer ??= loadBullmq().then(({ serveQueue }) =>
+      serveQueue(this.#o.pool, {
+        queue: SENDS,
+        connection: this.#o.cluster.redis,
+        prefix: this.#bullPrefix,
+        kind: 'sending',
+        logger: this.#o.logger,
+        handlers: { send: (job) => this.#job(job.data as { campaign: string; key: string }) },
+      }),
+    );
+    return this.#consumer;
+  }
+
+  /**
+   * Enqueue a campaign's items (once: a job's id is the campaign and the item, so a second
+   * enqueue adds nothing) and report each as its job finishes, on whichever node.
+   */
+  enqueue(campaign: string, keys: readonly string[], emit: (r: MessageResult) => void, signal: AbortSignal) {
+    return (async () => {
+      if (keys.length === 0) return;
+      this.#producer ??= loadBullmq().then(({ openQueue }) =>
+        openQueue({ queue: SENDS, connection: this.#o.cluster.redis, prefix: this.#bullPrefix }),
+      );
+      const producer = await this.#producer;
+      const op = producer.enqueue(
+        keys.map((key) => ({ key, name: 'send', data: { campaign, key } })),
+        { batchId: campaign },
+      );
+      const cancel = () => op.cancel();
+      signal.addEventListener('abort', cancel, { once: true });
+      const sub = op.results$.subscribe({
+        // A cancelled wait ends with `await op` below.
+        error: () => {},
+        next: (o) =>
+          emit(
+            o.status === 'fulfilled'
+              ? (o.value as unknown as MessageResult)
+              : {
+                  recipient: o.key,
+                  success: false,
+                  outcome: 'failed',
+                  sessionUsed: null,
+                  error: o.reason.code,
+                  attempts: 0,
+                  timestamp: this.#o.now(),
+                },
+          ),
+      });
+      try {
+        await op;
+      } finally {
+        sub.unsubscribe();
+        signal.removeEventListener('abort', cancel);
+      }
+    })();
+  }
+
+  /**
+   * A campaign's batch, opened shared once per node and kept open until `close()`: created from
+   * `spec` (another content is a ValidationError naming `campaign`), or as recorded when omitted.
+   */
+  async open(
+    id: string,
+    spec?: { readonly kind: string; readonly content: JsonValue },
+  ): Promise<{ batch: OpenBatch; content: Content }> {
+    let open = this.#open.get(id);
+    if (open !== undefined && spec !== undefined) {
+      // Open here already: a call with another kind or content is still refused.
+      const opened = await open;
+      if (opened.batch.kind !== spec.kind || !sameJson(opened.batch.content, spec.content))
+        throw new ValidationError([
+          {
+            field: 'campaign',
+            reason: `campaign ${JSON.stringify(id)} exists with another content; use a new id, or the same content to resume it`,
+          },
+        ]);
+      return opened;
+    }
+    if (open === undefined) {
+      open = (async () => {
+        const journal = await this.journal();
+        const recorded = spec ?? (await journal.spec(id));
+        if (recorded === undefined) throw new Error(`the cluster has no campaign ${JSON.stringify(id)}`);
+        const batch = await openCampaign(journal, id, recorded.kind, recorded.content, true);
+        return { batch, content: await this.#o.contentOf(batch) };
+      })();
+      this.#open.set(id, open);
+      open.catch(() => this.#open.delete(id));
+    }
+    return open;
+  }
+
+  /** One job: an item to send, to resume on its session, to put off, or already final. */
+  async #job({ campaign, key }: { campaign: string; key: string }) {
+    const { jobLater } = await loadBullmq();
+    const { batch, content } = await this.open(campaign);
+    const item = await batch.get(key);
+    if (item === undefined) throw new Error(`campaign ${JSON.stringify(campaign)} has no item ${key}`);
+    const before = resultFromJournal(item);
+    // Final already (its node stopped between recording it and completing the job).
+    if (before !== undefined)
+      return { task: { kind: 'other', requires: [], run: () => before }, settle: () => before };
+    const bound = attemptOf(item);
+    if (bound !== undefined && !this.#o.hasSession(bound.session)) {
+      // Its outcome is unknown and only its session can learn it (the same randomId there).
+      const gone = `gone:${bound.session}`;
+      const holder = await this.#o.claims.holderOf(bound.session);
+      if (holder !== undefined) {
+        await batch.setCursor(gone, null);
+        return jobLater(BOUND_RECHECK_MS);
+      }
+      const since = await batch.cursor(gone);
+      const now = Date.now();
+      if (typeof since !== 'number') {
+        await batch.setCursor(gone, now);
+        return jobLater(BOUND_RECHECK_MS);
+      }
+      if (now - since < this.#unknownAfterMs)
+        return jobLater(Math.min(BOUND_RECHECK_MS, this.#unknownAfterMs - (now - since)));
+      const unknown: MessageResult = {
+        recipient: key,
+        success: false,
+        outcome: 'unknown',
+        sessionUsed: bound.session,
+        error: UNKNOWN_OUTCOME,
+        attempts: 0,
+        timestamp: this.#o.now(),
+      };
+      this.#o.logger.warn(
+        { worker: bound.session, campaign },
+        'an item bound to a session no node has held for unknownAfterMs is reported unknown',
+      );
+      await batch.transition(
+        key,
+        {
+          state: 'unknown',
+          reason: UNKNOWN_OUTCOME,
+          worker: bound.session,
+          attempt: item.state.state === 'attempting' ? item.state.attempt : null,
+        },
+        { expect: item.state },
+      );
+      return { task: { kind: 'other', requires: [], run: () => unknown }, settle: () => unknown };
+    }
+    const send = this.#o.itemSend(batch, item, content);
+    return {
+      task: send.task,
+      settle: async (outcome: TaskOutcome) => {
+        // Cut off by this node's shutdown: the job goes back for a node (this one restarted) to finish.
+        if ('error' in outcome && this.#closing && givesBack(outcome.error)) throw outcome.error;
+        return send.settle(outcome);
+      },
+    };
+  }
+
+  /** Stop taking items (those running are given back), release the campaigns, close the connections. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const consumer = await this.#consumer?.catch(() => undefined);
+    await consumer?.close({ drain: false });
+    const producer = await this.#producer?.catch(() => undefined);
+    await producer?.close();
+    for (const open of this.#open.values()) await (await open.catch(() => undefined))?.batch.release();
+    const journal = await this.#journal?.catch(() => undefined);
+    await journal?.close();
+  }
+}
+
+function givesBack(error: unknown): boolean {
+  return error instanceof TaskCancelledError || error instanceof PoolClosedError;
+}

@@ -209,4 +209,21 @@ describe('cluster: one campaign spread over the nodes', () => {
     expect(sendsOf('c0')).toEqual([]);
     expect(await c.manager.campaignStatus('lost')).toMatchObject({ unknown: 3, pending: 0 });
   }, 60_000);
+
+  it('leaves no handle, connection or timer behind once the nodes that served a campaign shut down', async () => {
+    const users = cluster(6);
+    const handles = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+    const before = handles().length;
+    const a = node('node-a', ['a0']);
+    const b = node('node-b', ['b0']);
+    await until(() => [a, b].every(connected), 'the nodes connecting');
+    await b.manager.serve();
+    const report = await sendText(a.manager, users, 'tidy');
+    expect(report.summary).toMatchObject({ total: 6, sent: 6 });
+    for (const n of nodes.splice(0)) await n.manager.shutdown();
+    // Sockets close a moment after their connections end.
+    await until(() => handles().length <= before, `handles back to ${before} (now: ${handles().join(', ')})`);
+    expect(a.clock.pendingTimers()).toBe(0);
+    expect(b.clock.pendingTimers()).toBe(0);
+  }, 30_000);
 });

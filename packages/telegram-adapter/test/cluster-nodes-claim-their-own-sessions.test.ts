@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
 import { ValidationError, VirtualClock } from '@switchyard/core';
 import { Redis } from 'ioredis';
+import { Api } from 'telegram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterOptions } from '../src/managerOptions.js';
 import { TelegramSessionManager } from '../src/telegramSessionManager.js';
@@ -145,4 +146,24 @@ describe('cluster: each session is claimed by one node', () => {
       before,
     );
   });
+
+  it('a campaign on a cluster whose Redis cannot be reached fails clearly, naming the URL but not its password, and sends nothing', async () => {
+    const h = scriptedHarness({
+      sessions: ['s0'],
+      users: ['alice_one'],
+      cluster: { redis: 'redis://alice:hunter2secret@127.0.0.1:1', node: 'node-a' },
+    });
+    const error = await Promise.resolve(
+      h.manager.sendTextMessagesBulk(['alice_one'], 'hi', { campaign: 'spring' }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const text = `${(error as Error).message} ${(error as Error).stack ?? ''}`;
+    expect(text).toMatch(/redis:\/\/alice:\*\*\*@127\.0\.0\.1:1: Redis cannot be reached/);
+    expect(text).not.toContain('hunter2secret');
+    expect(h.telegram.requests.filter((r) => r.request instanceof Api.messages.SendMessage)).toEqual([]);
+    await h.manager.shutdown();
+  }, 30_000);
 });

@@ -210,6 +210,24 @@ describe('cluster: one campaign spread over the nodes', () => {
     expect(await c.manager.campaignStatus('lost')).toMatchObject({ unknown: 3, pending: 0 });
   }, 60_000);
 
+  it('pauses while Redis restarts mid-campaign and then finishes it, each recipient sent once', async () => {
+    const users = cluster(40);
+    telegram.onRequest = () => sleep(20);
+    const a = node('node-a', ['a0', 'a1']);
+    const b = node('node-b', ['b0', 'b1']);
+    await until(() => [a, b].every(connected), 'the nodes connecting');
+    await b.manager.serve();
+    const op = sendText(a.manager, users, 'through-a-restart');
+    await until(() => telegram.deliveries.length >= 10, 'the first sends');
+    expect(telegram.deliveries.length).toBeLessThan(40);
+    // Stopped and started again on the same port and files (AOF on): its keys come back.
+    await server.restart();
+    const report = await op;
+    expect(report.summary).toMatchObject({ total: 40, sent: 40, failed: 0, unknown: 0 });
+    expect([...deliveredTo(users).values()].every((n) => n === 1)).toBe(true);
+    expect(await b.manager.campaignStatus('through-a-restart')).toMatchObject({ sent: 40, pending: 0 });
+  }, 60_000);
+
   it('leaves no handle, connection or timer behind once the nodes that served a campaign shut down', async () => {
     const users = cluster(6);
     const handles = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');

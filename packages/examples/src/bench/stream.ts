@@ -10,11 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { seededRandom } from '@switchyard/core';
 import { duration, table } from '../demo/format.js';
 import {
+  intListOption,
   intOption,
   type OptionSpec,
   parseCommandLine,
-  readCommandLine,
-  UsageError,
+  runCommand,
   usage,
 } from '../shared/cli.js';
 import { makeAudience } from '../simTelegram/index.js';
@@ -49,25 +49,12 @@ interface StreamBenchOptions {
   readonly seed: number;
 }
 
-function sizeList(values: Record<string, string | boolean | undefined>, name: string, fallback: string) {
-  const raw = values[name] ?? fallback;
-  if (raw === 'none') return [];
-  const sizes = String(raw)
-    .split(',')
-    .map((s) => s.trim());
-  if (!sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 10_000_000))
-    throw new UsageError(
-      `--${name} must be sizes from 1 to 10000000, comma-separated (got ${JSON.stringify(raw)})`,
-    );
-  return sizes.map(Number);
-}
-
 function parseOptions(argv: readonly string[]): StreamBenchOptions | 'help' {
   const values = parseCommandLine(argv, OPTIONS);
   if (values.help === true) return 'help';
   return {
-    sizes: sizeList(values, 'sizes', '10000,100000,1000000'),
-    plainSizes: sizeList(values, 'plain-sizes', '10000,100000'),
+    sizes: intListOption(values, 'sizes', '10000,100000,1000000', 1, 10_000_000),
+    plainSizes: intListOption(values, 'plain-sizes', '10000,100000', 1, 10_000_000),
     sessions: intOption(values, 'sessions', 12, 1, 200),
     highWaterMark: intOption(values, 'high-water-mark', 1000, 1, 100_000),
     seed: intOption(values, 'seed', 1, 0, 1_000_000),
@@ -146,14 +133,17 @@ export async function runStreamCampaign(
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-export async function main(argv: readonly string[], io = process): Promise<number> {
-  const read = readCommandLine('bench:stream', io.stderr, () => parseOptions(argv));
-  if (read === undefined) return 2;
-  if (read.value === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  const options = read.value;
+export function main(argv: readonly string[], io = process): Promise<number> {
+  return runCommand(
+    'bench:stream',
+    io,
+    USAGE,
+    () => parseOptions(argv),
+    (options) => run(options, io),
+  );
+}
+
+async function run(options: StreamBenchOptions, io: typeof process): Promise<number> {
   const runs = [
     ...options.sizes.map((size) => ({ size, journal: true })),
     ...options.plainSizes.map((size) => ({ size, journal: false })),

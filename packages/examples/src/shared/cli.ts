@@ -93,3 +93,46 @@ export function readCommandLine<T>(
     return undefined;
   }
 }
+
+/**
+ * A comma-separated list of whole numbers in [min, max] given as `--name` (or `fallback`);
+ * `none` is the empty list. Anything else is a `UsageError` naming the option.
+ */
+export function intListOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: string,
+  min: number,
+  max: number,
+): number[] {
+  const raw = values[name] ?? fallback;
+  if (raw === 'none') return [];
+  const items = String(raw)
+    .split(',')
+    .map((s) => s.trim());
+  if (!items.every((s) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max))
+    throw new UsageError(
+      `--${name} must be whole numbers from ${min} to ${max}, comma-separated (got ${JSON.stringify(raw)})`,
+    );
+  return items.map(Number);
+}
+
+/**
+ * A command's `main`: read its command line (a mistake is printed with the hint, exit code 2),
+ * print its usage for `--help` (exit code 0), else run it with the options read.
+ */
+export async function runCommand<T>(
+  script: string,
+  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+  usageText: string,
+  parse: () => T | 'help',
+  run: (options: T) => Promise<number>,
+): Promise<number> {
+  const read = readCommandLine(script, io.stderr, parse);
+  if (read === undefined) return 2;
+  if (read.value === 'help') {
+    io.stdout.write(usageText);
+    return 0;
+  }
+  return run(read.value as T);
+}

@@ -24,6 +24,10 @@ const SENDS = 'sends';
 const BOUND_RECHECK_MS = 5_000;
 /** Default `unknownAfterMs`: long enough that a node's restart is not taken for its loss. */
 export const DEFAULT_UNKNOWN_AFTER_MS = 5 * 60_000;
+/** Default `lockMs`: BullMQ's own lock duration and stalled-job interval. */
+const DEFAULT_LOCK_MS = 30_000;
+/** How many times an item's job may stall (its node killed while holding it): no practical cap. */
+const MAX_STALLS = 1_000_000;
 
 /** What a node does with one item of a campaign: send it (as a pool task), or nothing (it is final). */
 export interface ItemSend {
@@ -85,6 +89,12 @@ export class ClusterCampaigns {
         connection: this.#o.cluster.redis,
         prefix: this.#bullPrefix,
         kind: 'sending',
+        lockDurationMs: this.#o.cluster.lockMs ?? DEFAULT_LOCK_MS,
+        stalledIntervalMs: this.#o.cluster.lockMs ?? DEFAULT_LOCK_MS,
+        // A job stalls each time its node is killed while holding it; given back, it is safe to
+        // take again (the journal's compare-and-set and bound items keep it from going out twice),
+        // so BullMQ must not fail it after a second kill: that would report an item still pending.
+        maxStalledCount: MAX_STALLS,
         logger: this.#o.logger,
         handlers: { send: (job) => this.#job(job.data as { campaign: string; key: string }) },
       }),

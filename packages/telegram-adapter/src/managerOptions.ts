@@ -104,6 +104,13 @@ export interface ClusterOptions {
    * another session). Default 300 000 (5 min), so a node's restart is not taken for its loss.
    */
   readonly unknownAfterMs?: number;
+  /**
+   * How long a campaign item taken by this node stays locked to it without a renewal, in ms
+   * (renewed every half of it), and how often this node looks for items whose lock lapsed (their
+   * node was killed) to give them back. Default 30 000: a killed node's items are taken again
+   * about one to two `lockMs` after it died. At least 1 000.
+   */
+  readonly lockMs?: number;
 }
 
 const positiveInt = (what: string) =>
@@ -196,6 +203,9 @@ const optionsSchema = z
           .int('unknownAfterMs must be an integer')
           .nonnegative('unknownAfterMs must be ≥ 0')
           .optional(),
+        // Also real time in Redis: a lock shorter than a GC pause or a slow round trip could lapse
+        // under a node that is alive, and its item be taken by another.
+        lockMs: z.number().int('lockMs must be an integer').min(1000, 'lockMs must be ≥ 1000').optional(),
       } satisfies Record<keyof ClusterOptions, unknown>)
       .strict()
       .optional(),

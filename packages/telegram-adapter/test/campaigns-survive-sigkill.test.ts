@@ -1,24 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seededRandom } from '@switchyard/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkNoDuplicates, killRunningChildren, startChild } from './crash/childRuns.js';
 import { CAMPAIGN } from './crash/crashCampaign.js';
-import { readPersistedDeliveries } from './scriptedTelegram.js';
 
 // Kills of a running campaign process: 25 in the normal run, more with SWITCHYARD_CRASH_KILLS
 // (`pnpm test:crash` sets 200).
 const KILLS = Number(process.env.SWITCHYARD_CRASH_KILLS ?? '25');
 /** Campaigns run side by side, each in its own folder (journal, Telegram file). */
 const LANES = 2;
-const CHILD = fileURLToPath(new URL('../.tsbuild-test/crash/test/crash/campaignChild.js', import.meta.url));
 
 const dirs: string[] = [];
-const running = new Set<ChildProcess>();
 afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
+  killRunningChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -33,58 +29,28 @@ interface Run {
  * Run the child on a campaign whose recipients are a list or a stream; when `killAfterMs` is
  * given, SIGKILL it that long after it has started sending.
  */
-function runChild(
+async function runChild(
   dir: string,
   source: 'list' | 'stream',
   mode: 'start' | 'resume',
   seed: number,
   killAfterMs?: number,
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CHILD, join(dir, 'campaigns.sqlite'), join(dir, 'telegram.jsonl'), mode, String(seed), source],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+  const child = startChild('campaignChild', [
+    join(dir, 'campaigns.sqlite'),
+    join(dir, 'telegram.jsonl'),
+    mode,
+    String(seed),
+    source,
+  ]);
+  let killed = false;
+  if (killAfterMs !== undefined)
+    child.printed('sending').then(
+      () => setTimeout(() => (killed = child.kill()), killAfterMs),
+      () => {},
     );
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const before = stdout;
-      stdout += chunk.toString();
-      if (killAfterMs !== undefined && !before.includes('sending\n') && stdout.includes('sending\n')) {
-        setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-        }, killAfterMs);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ killed: killed && signal === 'SIGKILL', code, stdout, stderr });
-    });
-  });
-}
-
-/** What the scripted Telegram delivered: no recipient twice, no randomId twice on an account. */
-function checkNoDuplicates(dir: string): Set<string> {
-  const deliveries = readPersistedDeliveries(join(dir, 'telegram.jsonl'));
-  const peers = new Set<string>();
-  const ids = new Set<string>();
-  for (const d of deliveries) {
-    expect(peers.has(d.peer), `${d.peer} got a second message`).toBe(false);
-    expect(ids.has(`${d.session}/${d.randomId}`)).toBe(false);
-    expect(d.text).toBe(CAMPAIGN.text);
-    peers.add(d.peer);
-    ids.add(`${d.session}/${d.randomId}`);
-  }
-  return peers;
+  const exit = await child.exited;
+  return { killed: killed && exit.signal === 'SIGKILL', ...exit };
 }
 
 describe('a campaign process killed with SIGKILL at random points', () => {
@@ -114,7 +80,7 @@ describe('a campaign process killed with SIGKILL at random points', () => {
               want ? Math.floor(random() * 400) : undefined,
             );
             // After every run, killed or not: nobody got two messages.
-            const delivered = checkNoDuplicates(dir);
+            const delivered = checkNoDuplicates([join(dir, 'telegram.jsonl')], CAMPAIGN.text);
             if (run.killed) {
               laneKills++;
               kills++;

@@ -63,6 +63,9 @@ describe('cluster: each session is claimed by one node', () => {
     expect(issues({ cluster: { ...ok, node: undefined } })).toEqual(['options.cluster.node']);
     expect(issues({ cluster: { ...ok, redis: 'http://127.0.0.1' } })).toEqual(['options.cluster.redis']);
     expect(issues({ cluster: { ...ok, claimTtlMs: 10 } })).toEqual(['options.cluster.claimTtlMs']);
+    expect(issues({ cluster: { ...ok, lockMs: 999 } })).toEqual(['options.cluster.lockMs']);
+    expect(issues({ cluster: { ...ok, lockMs: 1500.5 } })).toEqual(['options.cluster.lockMs']);
+    expect(() => make({ cluster: { ...ok, lockMs: 999 } })()).toThrow(/lockMs must be ≥ 1000/);
     expect(issues({ cluster: ok, connect: false })).toEqual(['options.connect']);
     expect(telegram.client('s0').connected).not.toBe(true);
   });

@@ -5,10 +5,9 @@
 // `stream` campaign reads its recipients from an async iterable, a few ahead of the sends, and
 // is resumed by the same call with the same source read again from its start.
 // Prints `sending` once the campaign has started, and a JSON summary when it has finished.
-import { seededRandom, systemClock } from '@switchyard/core';
+import { seededRandom } from '@switchyard/core';
 import { TelegramSessionManager } from '@switchyard/telegram-adapter';
-import { ScriptedTelegram } from '../scriptedTelegram.js';
-import { CAMPAIGN, crashRecipients } from './crashCampaign.js';
+import { CAMPAIGN, crashRecipients, crashTelegram } from './crashCampaign.js';
 
 async function main(): Promise<void> {
   const [journal, telegramFile, mode, seedText, source = 'list'] = process.argv.slice(2);
@@ -20,14 +19,8 @@ async function main(): Promise<void> {
   )
     throw new Error('usage: campaignChild <journal> <telegram file> <start|resume> <seed> [list|stream]');
   const random = seededRandom(Number(seedText ?? '1'));
-  const telegram = new ScriptedTelegram({ clock: systemClock });
-  // The same users, then the same accounts, in the same order on every run: the same ids.
-  for (const username of crashRecipients()) telegram.addUser({ username });
   const names = Array.from({ length: CAMPAIGN.sessions }, (_, i) => `s${i}`);
-  const sessions = names.map((name) => ({ name, client: telegram.client(name) }));
-  telegram.persistTo(telegramFile);
-  // Small real latencies, so that a kill lands before, during or after a request.
-  telegram.onRequest = () => new Promise((resolve) => setTimeout(resolve, 3 + Math.floor(random() * 10)));
+  const { sessions } = crashTelegram(names, telegramFile, random);
   const manager = new TelegramSessionManager({
     sessions,
     journal,

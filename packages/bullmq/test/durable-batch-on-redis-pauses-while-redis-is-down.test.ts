@@ -25,6 +25,13 @@ describe('a durable batch on a Redis journal', () => {
     const n = 200;
     let downAt: number | undefined;
     const effectTimes: number[] = [];
+    // Items past the 60th start only once Redis is down, so some surely try to record their
+    // attempt while it is (a loaded machine could otherwise finish the batch before the stop).
+    let started = 0;
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
     try {
       const run = lastValueFrom(
         runDurableBatch(pool, {
@@ -35,6 +42,7 @@ describe('a durable batch on a Redis journal', () => {
           attemptData: () => randomUUID(),
           task: (item) => ({
             run: async (ctx) => {
+              if (started++ >= 60) await gate;
               await ctx.recordAttempt();
               effects.set(item, [...(effects.get(item) ?? []), String(ctx.attemptData)]);
               effectTimes.push(Date.now());
@@ -47,6 +55,7 @@ describe('a durable batch on a Redis journal', () => {
       while (effects.size < 40) await sleep(5);
       await server.stop();
       downAt = Date.now();
+      openGate();
       const before = effects.size;
       await sleep(600);
       // Nothing new starts while its attempt cannot be recorded (a dozen may have been past it).

@@ -625,20 +625,19 @@ export class TelegramSessionManager {
         const stored = spec.content as Record<string, JsonValue>;
         const batch = await openCampaign(journal!, campaign, spec.kind, spec.content);
         try {
-          const recipients: Recipients =
+          const recipients: Recipients | undefined =
             stored.source === STREAM_SOURCE
-              ? ((await storedSource(batch)) ??
-                (() => {
-                  throw new ValidationError([
-                    {
-                      field: 'campaign',
-                      reason: `${JSON.stringify(campaign)} reads its recipients from a stream that had not been read to its end, and not from a file: resume it by calling the bulk send again with the same source (read again from its start), content and campaign`,
-                    },
-                  ]);
-                })())
+              ? await storedSource(batch)
               : Array.isArray(stored.recipients)
                 ? (stored.recipients as (string | number)[])
                 : [];
+          if (recipients === undefined)
+            throw new ValidationError([
+              {
+                field: 'campaign',
+                reason: `${JSON.stringify(campaign)} reads its recipients from a stream that had not been read to its end, and not from a file: resume it by calling the bulk send again with the same source (read again from its start), content and campaign`,
+              },
+            ]);
           const skipInvalid = stored.skipInvalid !== false;
           const content: Content =
             spec.kind === SEND_TEXT
@@ -719,10 +718,12 @@ export class TelegramSessionManager {
         const options: BulkSendOptions = { ...given, ...prepared.options };
         const { recipients, content } = prepared;
         const streamed = isStream(recipients);
-        // A stream may be of any length: its results are streamed, not kept.
-        if (streamed) replay(false);
+        // A stream is read at most this far ahead of the sends (core's default when not given).
+        let highWaterMark = 0;
         if (streamed) {
-          checkProcessArgs(recipients, { highWaterMark: options.highWaterMark ?? 1000 }, 'recipients');
+          // A stream may be of any length: its results are streamed, not kept.
+          replay(false);
+          highWaterMark = checkProcessArgs(recipients, options, 'recipients');
           if (options.skipInvalid === false)
             throw new ValidationError([
               {
@@ -829,7 +830,7 @@ export class TelegramSessionManager {
               return b === undefined ? distinctRows(rows) : recordAsRead(b, rows, stop);
             },
             signal,
-            options.highWaterMark ?? 1000,
+            highWaterMark,
             async ({ raw, item }) => {
               const check = checkRecipient(raw);
               if (check.ok) return send(check.recipient, item);

@@ -23,7 +23,7 @@ export {
   type TransitionOptions,
 } from './journal/types.js';
 export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } from './pool/createPool.js';
-export { checkProcessArgs, type ProcessSource, pumpSource } from './pool/process.js';
+export { checkProcessArgs, isProcessSource, type ProcessSource, pumpSource } from './pool/process.js';
 export { chainLongWaits, flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
 export type * from './types.js';
 export {

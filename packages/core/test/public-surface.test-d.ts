@@ -26,6 +26,7 @@ describe('public surface of @switchyard/core', () => {
       | 'chainLongWaits'
       | 'checkItemTransition'
       | 'checkProcessArgs'
+      | 'isProcessSource'
       | 'createPool'
       | 'flushMicrotasks'
       | 'pumpSource'

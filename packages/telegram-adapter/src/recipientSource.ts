@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type ProcessSource, pumpSource, ValidationError } from '@switchyard/core';
+import { isProcessSource, type ProcessSource, pumpSource, ValidationError } from '@switchyard/core';
 import { isObservable, type Observable } from 'rxjs';
 
 /**
@@ -16,12 +16,7 @@ export type Groups = readonly string[] | ProcessSource<string>;
 
 /** Whether `source` is a stream (not an array): something `pumpSource` can read. */
 export function isStream<S>(source: unknown): source is ProcessSource<S> {
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return false;
-  return (
-    isObservable(source) ||
-    typeof (source as AsyncIterable<S>)[Symbol.asyncIterator] === 'function' ||
-    typeof (source as Iterable<S>)[Symbol.iterator] === 'function'
-  );
+  return !Array.isArray(source) && isProcessSource<S>(source);
 }
 
 /**

@@ -18,6 +18,11 @@ function isIterable<S>(source: unknown): source is Iterable<S> {
   );
 }
 
+/** Whether `source` is something `pool.process` reads: an `AsyncIterable`, an `Iterable` (not a string) or an `Observable`. */
+export function isProcessSource<S>(source: unknown): source is ProcessSource<S> {
+  return isObservable(source) || isAsyncIterable(source) || isIterable(source);
+}
+
 /**
  * Check `pool.process`'s arguments (or those of anything fed by `pumpSource`): bad input throws
  * a `ValidationError` naming `field` at the call, before anything is read. Returns the
@@ -28,7 +33,7 @@ export function checkProcessArgs(
   options: ProcessOptions | undefined,
   field = 'source',
 ): number {
-  if (!isObservable(source) && !isAsyncIterable(source) && !isIterable(source))
+  if (!isProcessSource(source))
     throw new ValidationError([{ field, reason: 'must be an AsyncIterable, an Iterable or an Observable' }]);
   const hwm = options?.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   if (!Number.isSafeInteger(hwm) || hwm < 1 || hwm > 1_000_000)

@@ -240,8 +240,9 @@ export interface TaskSpec<R, T> {
   /**
    * Run only on this worker: the one where an earlier attempt, whose outcome is unknown, may
    * have taken effect (a resumed durable batch retries it there, with the same idempotency key).
-   * When that worker is absent, dead, or goes before the task runs, the task fails with
-   * `unknown-outcome` instead of running elsewhere.
+   * When that worker is absent, dead, or goes before the task runs, or lacks (or loses) a
+   * capability the task `requires`, the task fails with `unknown-outcome` instead of running
+   * elsewhere or waiting for the capability to come back.
    */
   pinnedTo?: string;
   /** Cancels the task wherever it is: queued, running, or waiting to retry. */

@@ -83,3 +83,87 @@ describe('an idempotent task pinned to its worker after an unknown outcome', () 
     },
   );
 });
+
+// A worker restricted for a long time (a capability taken away) cannot run the pinned task
+// either; waiting for the capability to come back would hold the task for as long as that.
+describe('a task pinned to a worker without a capability it requires', () => {
+  it('is refused at submit when the worker lacks the capability', async () => {
+    const { pool } = virtualPool<null>({ classify: classifyCarried, retry });
+    pool.addWorker({ id: 'w0', resource: null, capabilities: [] });
+    pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
+    let ran = 0;
+    const error = await pool
+      .submit({ kind: 'sending', requires: ['send'], pinnedTo: 'w0', idempotent: true, run: () => ran++ })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as TaskFailedError).failure).toBe('unknown-outcome');
+    expect(String((error as Error).message)).toContain('without a capability it requires');
+    expect(ran).toBe(0);
+    expect(pool.snapshot()).toMatchObject({ queued: 0, inFlight: 0 });
+    await pool.close();
+  });
+
+  it('fails as unknown-outcome, never on another worker, when its worker loses the capability while it waits', async () => {
+    const { clock, pool } = virtualPool<null>({ classify: classifyCarried, retry });
+    pool.addWorker({ id: 'w0', resource: null, capabilities: ['send'] });
+    pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
+    const ranOn: string[] = [];
+    const t = track(
+      pool.submit({
+        kind: 'sending',
+        requires: ['send'],
+        pinnedTo: 'w0',
+        idempotent: true,
+        run: ({ worker }) => {
+          ranOn.push(worker);
+          throw lost();
+        },
+      }),
+    );
+    await clock.advance(0); // ran on w0 with an unknown outcome; waits 1000 ms to retry there
+    pool.updateWorker('w0', { capabilities: [] });
+    await clock.advance(0);
+    expect(t.error).toBeInstanceOf(TaskFailedError);
+    expect((t.error as TaskFailedError).failure).toBe('unknown-outcome');
+    expect(ranOn).toEqual(['w0']);
+    await clock.runAll();
+    expect(ranOn).toEqual(['w0']);
+    expect(pool.snapshot()).toMatchObject({ queued: 0, inFlight: 0 });
+    await pool.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('fails as unknown-outcome when the failure of its run takes the capability away', async () => {
+    const { clock, pool } = virtualPool<null>({
+      retry,
+      // The answer restricts the worker (as a classify hook applying a session restriction does)
+      // and asks for the task to be requeued.
+      classify: (error, task) => {
+        if (error instanceof FailsAs && error.failure.kind === 'rate-limited')
+          pool.updateWorker(task.worker, { capabilities: [] });
+        return classifyCarried(error);
+      },
+    });
+    pool.addWorker({ id: 'w0', resource: null, capabilities: ['send'] });
+    pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
+    const ranOn: string[] = [];
+    const t = track(
+      pool.submit({
+        kind: 'sending',
+        requires: ['send'],
+        pinnedTo: 'w0',
+        idempotent: true,
+        run: ({ worker }) => {
+          ranOn.push(worker);
+          throw new FailsAs({ kind: 'rate-limited', retryAfterMs: 0, scope: 'task' });
+        },
+      }),
+    );
+    await clock.advance(0);
+    await clock.runAll();
+    expect(t.error).toBeInstanceOf(TaskFailedError);
+    expect((t.error as TaskFailedError).failure).toBe('unknown-outcome');
+    expect(ranOn).toEqual(['w0']);
+    await pool.close();
+  });
+});

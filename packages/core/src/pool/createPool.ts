@@ -290,7 +290,12 @@ class WorkerPool<R> implements Pool<R> {
     this.#assertNotClosed('updateWorker');
     const w = this.#worker(id);
     const u = parseOrThrow(workerUpdateSchema, update, 'update');
-    if (u.capabilities !== undefined) w.capabilities = capabilitySet(u.capabilities);
+    if (u.capabilities !== undefined) {
+      w.capabilities = capabilitySet(u.capabilities);
+      this.#failPinned(w, 'its worker lost a capability it requires', (t) =>
+        lacksCapability(w, t.spec.requires),
+      );
+    }
     if (u.weight !== undefined) w.weight = u.weight;
     if (u.capacity !== undefined)
       this.#send(w, { type: 'SET_CAPACITY', capacity: u.capacity }, 'capacity-changed');
@@ -329,9 +334,13 @@ class WorkerPool<R> implements Pool<R> {
     this.#failPinned(w, 'its worker is dead');
   }
 
-  /** Tasks pinned to a worker that is gone can never run: fail the ones not running now. */
-  #failPinned(w: Worker<R>, why: string): void {
+  /**
+   * Tasks pinned to a worker that is gone (or, with `cannotRun`, that cannot run them) can never
+   * run: fail the ones not running now.
+   */
+  #failPinned(w: Worker<R>, why: string, cannotRun: (t: Task<R>) => boolean = () => true): void {
     for (const t of w.pinnedTasks()) {
+      if (!cannotRun(t)) continue;
       if (t.state === QUEUED) this.#lanes.remove(t);
       else if (t.state === WAITING) this.#unwait(t);
       else continue;
@@ -424,8 +433,9 @@ class WorkerPool<R> implements Pool<R> {
       return Promise.reject(new TaskCancelledError(0, 'its signal was already aborted', s.signal.reason));
     }
     const pin = s.pinnedTo === undefined ? undefined : this.#workers.get(s.pinnedTo);
-    if (s.pinnedTo !== undefined && (pin === undefined || pin.gone)) {
-      const why = `${pinnedGoneWhy} (${JSON.stringify(s.pinnedTo)} is ${pin === undefined ? 'not in the pool' : 'gone'})`;
+    if (s.pinnedTo !== undefined && (pin === undefined || pin.gone || lacksCapability(pin, s.requires))) {
+      const state = pin === undefined ? 'not in the pool' : pin.gone ? 'gone' : 'without a capability it requires';
+      const why = `${pinnedGoneWhy} (${JSON.stringify(s.pinnedTo)} is ${state})`;
       return Promise.reject(new TaskFailedError(0, 'unknown-outcome', 0, new Error(why), why));
     }
     return new Promise<T>((resolve, reject) => {
@@ -488,14 +498,14 @@ class WorkerPool<R> implements Pool<R> {
     task.timer = this.#scheduler.after(ms, () => {
       task.timer = undefined;
       this.#metrics.waiting--;
-      if (task.pinned?.gone) {
+      if (task.pinned !== undefined && (task.pinned.gone || lacksCapability(task.pinned, task.spec.requires))) {
         this.#fail(
           task,
           task.pinned,
           { kind: 'unknown-outcome' },
           0,
           undefined,
-          'its earlier outcome is unknown and its worker is gone',
+          'its earlier outcome is unknown and its worker cannot run it again',
         );
         return;
       }
@@ -638,7 +648,8 @@ class WorkerPool<R> implements Pool<R> {
         rateLimitWaitMs: task.rateLimitWaitMs,
         pinnedHere: task.pinned === w,
       },
-      w,
+      // A task pinned here cannot run here again once the worker has lost a capability it requires.
+      { gone: w.gone || (task.pinned === w && lacksCapability(w, task.spec.requires)) },
       this.#random,
     );
     task.retriesUsed = decision.retriesUsed;
@@ -1114,4 +1125,9 @@ function checkedRandom(random: Random, log: Logger): Random {
     }
     return Math.random();
   };
+}
+
+/** Whether the worker lacks one of the capabilities a task requires. */
+function lacksCapability(w: { readonly capabilities: ReadonlySet<string> }, requires: readonly string[] | undefined): boolean {
+  return requires !== undefined && requires.some((c) => !w.capabilities.has(c));
 }

@@ -15,7 +15,10 @@ export interface OutcomeTask {
 
 /** What the outcome policy needs to know of the worker the task failed on. */
 export interface OutcomeWorker {
-  /** Dead or being removed: it will not run this task again. */
+  /**
+   * It will not run this task again: dead or being removed, or (for a task pinned to it) without
+   * a capability the task requires.
+   */
   readonly gone: boolean;
 }
 
@@ -126,7 +129,7 @@ export function decideOutcome(
   }
 }
 
-export const pinnedGoneWhy = 'its earlier outcome is unknown and its worker is gone';
+export const pinnedGoneWhy = 'its earlier outcome is unknown and its worker cannot run it again';
 
 /** The transient retry schedule: p-retry's formula, at least 1 ms. */
 export function retryWait(retry: number, options: RetryOptions, random: Random): number {

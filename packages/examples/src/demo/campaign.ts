@@ -19,7 +19,8 @@ import {
   personKey,
   SimulatedTelegram,
 } from '../simTelegram/index.js';
-import { checkDeliveries, checkRows, type DeliveryCheck, formatCheck } from './deliveryCheck.js';
+import { reportCampaign } from './campaignReport.js';
+import type { DeliveryCheck } from './deliveryCheck.js';
 import {
   type CampaignSettings,
   DEFAULT_OUT,
@@ -28,12 +29,10 @@ import {
   reopenCampaign,
   startCampaign,
 } from './demoDirectory.js';
-import { duration, table } from './format.js';
-import { LiveView, type Output } from './liveView.js';
-import { makespanLowerBound } from './lowerBound.js';
+import { table } from './format.js';
+import { LiveView, type Output, sessionRows } from './liveView.js';
 import { writeGradientPng } from './mediaFixture.js';
 import { CampaignProgress, combineSummaries } from './progress.js';
-import { renderReport } from './report.js';
 import { type Segment, TimelineRecorder } from './timeline.js';
 
 export interface CampaignConfig extends CampaignSettings {
@@ -78,7 +77,8 @@ export interface CampaignOutcome {
 /** The campaign ids in the journal: one for the text, one for the image. */
 export const CAMPAIGNS = { text: 'spring-sale-text', media: 'spring-sale-image' } as const;
 
-const MESSAGE = 'Hi! Our spring sale starts today: 20 % off everything until Sunday. Reply STOP to opt out.';
+export const MESSAGE =
+  'Hi! Our spring sale starts today: 20 % off everything until Sunday. Reply STOP to opt out.';
 const CAPTION = 'Spring sale: 20 % off until Sunday.';
 
 /** FNV-1a, so a recipient's text/media split does not depend on the order of the list. */
@@ -86,16 +86,6 @@ function hash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
-}
-
-/**
- * A reason to count by. GramJS reports an unknown username as a plain
- * `Error: No user has "x" as username` rather than an RPC error code; fold the name out so
- * those count as one reason.
- */
-function reasonOf(error: string | undefined): string {
-  if (error === undefined) return 'unknown';
-  return error.replace(/"[^"]*"/g, '"…"');
 }
 
 /**
@@ -151,8 +141,14 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
     (hash(`split:${personKey(r)}`) / 2 ** 32 < config.mediaShare ? media : text).push(r);
 
   const progress = new CampaignProgress(audience.recipients.length, manager.sessionNames());
-  const timeline = new TimelineRecorder(manager, clock.now());
-  const view = new LiveView({ out, tty: out.isTTY === true && !config.plain, clock, manager, progress });
+  const timeline = TimelineRecorder.of(manager, clock.now());
+  const view = new LiveView({
+    out,
+    tty: out.isTTY === true && !config.plain,
+    clock,
+    lines: () => sessionRows(manager),
+    progress,
+  });
   const start = clock.now();
   out.write(
     `Switchyard demo: ${audience.recipients.length} recipients (${text.length} text, ${media.length} image) over ${config.sessions} simulated Telegram sessions, strategy ${config.strategy}, seed ${config.seed}\n`,
@@ -205,128 +201,30 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
   await driveUntil(clock, () => closed, { speed: 0, limitMs: 60_000 });
 
   const summary = combineSummaries(reports.map((r) => r.summary));
-  const lostAt = (name: string) =>
-    telegram.faults.find(
-      (f) => f.session === name && (f.code === 'PEER_FLOOD' || f.code === 'AUTH_KEY_UNREGISTERED'),
-    )?.at ?? Number.POSITIVE_INFINITY;
-  const lowerBoundMs = makespanLowerBound(
-    profiles.map((p) => ({
-      ratePerMs: Math.min(
-        config.delayMs > 0 ? 1 / config.delayMs : Number.POSITIVE_INFINITY,
-        p.sendsPerMinute / 60_000,
-      ),
-      usableUntil: lostAt(p.name) - start,
-    })),
-    telegram.deliveries.length,
-  );
-  const makespanMs = end - start;
-  const floodWaits = (name: string) =>
-    telegram.faults.filter((f) => f.session === name && f.code.startsWith('FLOOD_WAIT_')).length;
-  const byReason = (outcome: MessageResult['outcome']) => {
-    const counts = new Map<string, number>();
-    for (const r of progress.results) {
-      if (r.outcome !== outcome) continue;
-      const reason = reasonOf(r.error);
-      counts.set(reason, (counts.get(reason) ?? 0) + 1);
-    }
-    return [...counts].sort((a, b) => b[1] - a[1]);
-  };
-  const finalState = (name: string) => timelines.get(name)?.at(-1)?.state ?? '?';
-  const sessionRows = profiles.map((p) => {
-    const tally = progress.bySession.get(p.name) ?? { sent: 0, failed: 0 };
-    const note =
-      p.revokeAt !== undefined ? 'revoked mid-run' : p.peerFloodAfter !== undefined ? 'hits PEER_FLOOD' : '';
-    return [
-      p.name,
-      tally.sent,
-      tally.failed,
-      floodWaits(p.name),
-      `${p.medianLatencyMs} ms`,
-      `${p.sendsPerMinute}/min`,
-      finalState(p.name),
-      note,
-    ] as const;
-  });
-  const failedRows = byReason('failed');
-  const skippedRows = byReason('skipped');
   const wallMs = performance.now() - startedReal;
-  const efficiency =
-    lowerBoundMs > 0 ? ` (${Math.round((lowerBoundMs / makespanMs) * 100)} % of the ideal)` : '';
-  // Telegram's own record, read back from its file: every run of the campaign is in it.
-  const check = checkDeliveries(audience, progress.results, new DeliveryLog(files.deliveryLog).read());
-  const thisRun = config.resume ? ' (this run)' : '';
-  const summaryText = [
-    '',
-    'Summary',
-    table(
-      ['outcome', 'count'],
-      [
-        ['recipients', summary.total],
-        ['sent', summary.sent],
-        ['skipped', summary.skipped],
-        ['failed', summary.failed],
-        ['unknown', summary.unknown],
-      ],
-    ),
-    ...(config.resume
-      ? [
-          `${progress.results.length - settledNow.length} read from the journal (settled before the crash), ${settledNow.length} settled in this run`,
-        ]
-      : []),
-    '',
-    failedRows.length > 0 ? table(['failed: reason', 'count'], failedRows) : 'failed: none',
-    '',
-    skippedRows.length > 0 ? table(['skipped: reason', 'count'], skippedRows) : 'skipped: none',
-    '',
-    table(
-      ['session', 'sent', 'failed', 'flood waits', 'latency p50', 'limit', 'final state', 'note'],
-      sessionRows,
-    ),
-    '',
-    `makespan     ${duration(makespanMs)} of campaign time${thisRun}`,
-    `lower bound  ${duration(lowerBoundMs)} if every session had sent at its rate limit for as long as it was usable${efficiency}`,
-    `wall time    ${duration(wallMs)}${thisRun}`,
-    `journal      ${files.journal}`,
-    `report       ${files.report}`,
-    '',
-    formatCheck(check, files.deliveryLog, finalState),
-  ].join('\n');
-
-  await writeFile(
-    files.report,
-    renderReport({
-      title: 'Switchyard demo campaign',
-      subtitle: `${summary.total} recipients · ${config.sessions} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
-      start,
-      end,
-      timelines,
-      sentAt: settledNow.filter((r) => r.outcome === 'sent').map((r) => r.timestamp),
-      figures: [
-        ['sent', String(summary.sent)],
-        ['skipped', String(summary.skipped)],
-        ['failed', String(summary.failed)],
-        ['unknown', String(summary.unknown)],
-        ["check against Telegram's delivery log", check.ok ? 'passed' : 'FAILED'],
-        [`makespan (campaign time)${thisRun}`, duration(makespanMs)],
-        ['lower bound from the rate limits', duration(lowerBoundMs)],
-        ['wall time', duration(wallMs)],
-      ],
-      tables: [
-        { caption: 'Failed, by reason', header: ['reason', 'count'], rows: failedRows },
-        { caption: 'Skipped, by reason', header: ['reason', 'count'], rows: skippedRows },
-        {
-          caption: 'Sessions',
-          header: ['session', 'sent', 'failed', 'flood waits', 'latency p50', 'limit', 'final state', 'note'],
-          rows: sessionRows,
-        },
-        {
-          caption: "Telegram's delivery log against the results",
-          header: ['check', 'count'],
-          rows: checkRows(check),
-        },
-      ],
-    }),
-  );
+  const report = reportCampaign({
+    title: 'Switchyard demo campaign',
+    subtitle: `${summary.total} recipients · ${config.sessions} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
+    audience,
+    profiles,
+    results: progress.results,
+    settledNow,
+    summary,
+    bySession: progress.bySession,
+    faults: telegram.faults,
+    deliveryLogs: [files.deliveryLog],
+    deliveredNow: telegram.deliveries.length,
+    timelines,
+    start,
+    end,
+    delayMs: config.delayMs,
+    wallMs,
+    resumed: config.resume,
+    notes: [`journal      ${files.journal}`],
+    reportPath: files.report,
+  });
+  await writeFile(files.report, report.html);
+  const { summaryText, check, makespanMs, lowerBoundMs } = report;
   out.write(summaryText);
   return {
     config,

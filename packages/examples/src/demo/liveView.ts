@@ -20,7 +20,36 @@ const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
   dead: '\x1b[31m',
 };
 const RESET = '\x1b[0m';
+const BOLD = '\x1b[1m';
 const DIM = '\x1b[2m';
+
+/** A session as the live view shows it. */
+export interface SessionRow {
+  readonly name: string;
+  readonly state: SessionDisplayState;
+  /** Campaign clock time its backoff ends, when it is in backoff. */
+  readonly backoffUntil?: number | undefined;
+  readonly inFlight: number;
+  readonly capacity: number;
+}
+
+/** What the view lists under its headline: sessions, and headings (a node, say) between them. */
+export type ViewLine = SessionRow | string;
+
+/** The rows of a manager's sessions, now. */
+export function sessionRows(manager: TelegramSessionManager): SessionRow[] {
+  const workers = new Map(manager.pool.snapshot().workers.map((w) => [w.id, w]));
+  return manager.sessionNames().map((name) => {
+    const w = workers.get(name);
+    return {
+      name,
+      state: displayState(manager, name),
+      backoffUntil: w?.backoffUntil,
+      inFlight: w?.inFlight ?? 0,
+      capacity: w?.capacity ?? 0,
+    };
+  });
+}
 
 /**
  * The campaign as it runs. On a terminal: a progress bar with rate and ETA and a line per
@@ -32,7 +61,7 @@ export class LiveView {
   readonly #out: Output;
   readonly #tty: boolean;
   readonly #clock: Clock;
-  readonly #manager: TelegramSessionManager;
+  readonly #lines: () => readonly ViewLine[];
   readonly #progress: CampaignProgress;
   readonly #start: number;
   readonly #startReal = performance.now();
@@ -44,14 +73,15 @@ export class LiveView {
     out: Output;
     tty: boolean;
     clock: Clock;
-    manager: TelegramSessionManager;
+    /** The sessions (and headings) to list, read at every redraw. */
+    lines: () => readonly ViewLine[];
     progress: CampaignProgress;
     plainEveryMs?: number;
   }) {
     this.#out = options.out;
     this.#tty = options.tty;
     this.#clock = options.clock;
-    this.#manager = options.manager;
+    this.#lines = options.lines;
     this.#progress = options.progress;
     this.#start = options.clock.now();
     this.#plainEveryMs = options.plainEveryMs ?? 2000;
@@ -103,15 +133,14 @@ export class LiveView {
 
   #sessionLines(): string[] {
     const now = this.#clock.now();
-    const workers = new Map(this.#manager.pool.snapshot().workers.map((w) => [w.id, w]));
-    return this.#manager.sessionNames().map((name) => {
-      const w = workers.get(name);
-      const state = displayState(this.#manager, name);
+    return this.#lines().map((row) => {
+      if (typeof row === 'string') return this.#tty ? `${BOLD}${row}${RESET}` : row;
+      const { name, state } = row;
       const countdown =
-        state === 'backoff' && w?.backoffUntil !== undefined ? ` ${duration(w.backoffUntil - now)}` : '';
+        state === 'backoff' && row.backoffUntil !== undefined ? ` ${duration(row.backoffUntil - now)}` : '';
       const label = `${state}${countdown}`.padEnd(16);
       const tally = this.#progress.bySession.get(name) ?? { sent: 0, failed: 0 };
-      const load = `load ${w?.inFlight ?? 0}/${w?.capacity ?? 0}`;
+      const load = `load ${row.inFlight}/${row.capacity}`;
       const text = `  ${name}  ${label} ${load}  sent ${String(tally.sent).padStart(5)}  failed ${String(tally.failed).padStart(3)}`;
       return this.#tty ? text.replace(label, `${COLOURS[state]}${label}${RESET}`) : text;
     });

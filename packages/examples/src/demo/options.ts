@@ -107,7 +107,10 @@ const SETTING_OPTIONS: readonly string[] = [
 ];
 
 /** A share such as `40%` (or `40`), as a fraction above 0 and at most 1. */
-function shareOption(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
+export function shareOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const match = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw) : null;

@@ -44,19 +44,24 @@ export function displayState(manager: TelegramSessionManager, name: string): Ses
  * changes inside timer callbacks and the promises they release, so sampling then is exact.
  */
 export class TimelineRecorder {
-  readonly #manager: TelegramSessionManager;
+  readonly #stateOf: (name: string) => SessionDisplayState;
   readonly #segments = new Map<string, Segment[]>();
 
-  constructor(manager: TelegramSessionManager, start: number) {
-    this.#manager = manager;
-    for (const name of manager.sessionNames())
-      this.#segments.set(name, [{ state: displayState(manager, name), start, end: start }]);
+  /** Sessions `names`, whose state now `stateOf` tells. */
+  constructor(names: readonly string[], stateOf: (name: string) => SessionDisplayState, start: number) {
+    this.#stateOf = stateOf;
+    for (const name of names) this.#segments.set(name, [{ state: stateOf(name), start, end: start }]);
+  }
+
+  /** A manager's sessions. */
+  static of(manager: TelegramSessionManager, start: number): TimelineRecorder {
+    return new TimelineRecorder(manager.sessionNames(), (name) => displayState(manager, name), start);
   }
 
   sample(now: number): void {
     for (const [name, segments] of this.#segments) {
       const last = segments[segments.length - 1]!;
-      const state = displayState(this.#manager, name);
+      const state = this.#stateOf(name);
       last.end = now;
       if (state !== last.state) segments.push({ state, start: now, end: now });
     }

@@ -38,6 +38,8 @@ export interface SimulatedTelegramOptions {
    * so that a run of millions of recipients takes no memory per recipient here.
    */
   readonly keep?: 'everything' | 'counts';
+  /** Called with each error as it is answered (a process that may be killed reports them as they come). */
+  readonly onFault?: (fault: FaultRecord) => void;
 }
 
 const WINDOW_MS = 60_000;
@@ -108,6 +110,7 @@ export class SimulatedTelegram {
   /** Messages accepted by this instance, across every session. */
   delivered = 0;
   readonly #clock: Clock;
+  readonly #onFault: ((fault: FaultRecord) => void) | undefined;
   readonly #audience: SimulatedTelegramOptions['audience'];
   readonly #log: DeliveryLog | undefined;
   readonly #everything: boolean;
@@ -122,6 +125,7 @@ export class SimulatedTelegram {
 
   constructor(options: SimulatedTelegramOptions) {
     this.#clock = options.clock;
+    this.#onFault = options.onFault;
     this.#audience = options.audience;
     this.#log = options.deliveryLog;
     this.#everything = options.keep !== 'counts';
@@ -356,7 +360,9 @@ export class SimulatedTelegram {
   }
 
   #fail(account: Account, code: string, request: Api.AnyRequest): never {
-    this.faults.push({ session: account.profile.name, at: this.#clock.now(), code });
+    const fault = { session: account.profile.name, at: this.#clock.now(), code };
+    this.faults.push(fault);
+    this.#onFault?.(fault);
     throw rpcError(code, request);
   }
 

@@ -1,0 +1,392 @@
+// `pnpm demo:cluster`: the demo campaign spread over a cluster of node processes on a real Redis
+// (started here on a free port, stopped at the end). One node is SIGKILLed part-way and
+// restarted; the demo shows every node's sessions live, then the same report and delivery check
+// as `pnpm demo`.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startRedis } from '@switchyard/bullmq/testing';
+import { strategyNames } from '@switchyard/strategies';
+import type { BulkSendSummary } from '@switchyard/telegram-adapter';
+import {
+  intOption,
+  numberOption,
+  type OptionSpec,
+  parseCommandLine,
+  runCommand,
+  UsageError,
+  usage,
+} from '../../shared/cli.js';
+import { DeliveryLog, type FaultRecord } from '../../simTelegram/index.js';
+import { reportCampaign } from '../campaignReport.js';
+import { duration } from '../format.js';
+import { LiveView, type Output, type SessionRow, type ViewLine } from '../liveView.js';
+import { shareOption } from '../options.js';
+import { CampaignProgress } from '../progress.js';
+import { TimelineRecorder } from '../timeline.js';
+import {
+  type ClusterDemoSettings,
+  clusterFiles,
+  clusterFleet,
+  nodeName,
+  scaledClock,
+} from './clusterSettings.js';
+import type { NodeMessage } from './node.js';
+import { NodeProcess } from './nodeProcess.js';
+
+const DEFAULT_OUT = 'switchyard-demo-cluster';
+
+const OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  nodes: { type: 'string', help: 'node processes (2–6)', default: '3' },
+  'sessions-per-node': { type: 'string', help: 'simulated Telegram sessions per node (1–50)', default: '4' },
+  recipients: {
+    type: 'string',
+    help: 'recipients in the campaign, some invalid (1–100000)',
+    default: '1200',
+  },
+  strategy: {
+    type: 'string',
+    help: `balancing strategy: ${strategyNames.join(', ')}`,
+    default: 'least-loaded',
+  },
+  seed: { type: 'string', help: 'seed for the audience and the sessions', default: '1' },
+  out: {
+    type: 'string',
+    help: "directory for Telegram's delivery logs, the nodes' logs and report.html",
+    default: DEFAULT_OUT,
+  },
+  'delay-ms': {
+    type: 'string',
+    help: 'pacing between two sends of one session, campaign ms',
+    default: '2000',
+  },
+  capacity: { type: 'string', help: 'requests one session runs at once', default: '4' },
+  speed: { type: 'string', help: 'campaign seconds per real second (1–100)', default: '10' },
+  'kill-at': {
+    type: 'string',
+    help: "SIGKILL the last node once this share of the recipients has an outcome, e.g. 40%, or 'none'",
+    default: '40%',
+  },
+  'down-ms': {
+    type: 'string',
+    help: 'how long the killed node stays down before it restarts, real ms',
+    default: '3000',
+  },
+  'lock-ms': {
+    type: 'string',
+    help: "the cluster's lockMs: a killed node's items come back one to two of these later, real ms",
+    default: '2000',
+  },
+  plain: { type: 'boolean', help: 'plain progress lines even on a terminal' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export const CLUSTER_DEMO_USAGE = usage(
+  'pnpm demo:cluster -- ',
+  "The demo's text campaign over a cluster: a Redis started on a free port (Debian's redis-server),\n" +
+    'and node processes, each a TelegramSessionManager with its own simulated sessions, all serving\n' +
+    'one campaign. One node is killed with SIGKILL part-way and restarted with its node id. Shows\n' +
+    "every node's sessions live; then checks the results against the simulated Telegram's delivery\n" +
+    'logs and writes report.html, all in --out.',
+  OPTIONS,
+).replace('pnpm demo:cluster --  [options]', 'pnpm demo:cluster -- [options]');
+
+export interface ClusterDemoConfig {
+  readonly nodes: number;
+  readonly sessionsPerNode: number;
+  readonly recipients: number;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly out: string;
+  readonly delayMs: number;
+  readonly capacity: number;
+  readonly speed: number;
+  /** Share of recipients settled when the last node is killed; undefined: no kill. */
+  readonly killAt: number | undefined;
+  readonly downMs: number;
+  readonly lockMs: number;
+  readonly plain: boolean;
+}
+
+export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoConfig | 'help' {
+  const values = parseCommandLine(argv, OPTIONS);
+  if (values.help === true) return 'help';
+  const strategy = typeof values.strategy === 'string' ? values.strategy : 'least-loaded';
+  if (!(strategyNames as readonly string[]).includes(strategy))
+    throw new UsageError(
+      `--strategy must be one of ${strategyNames.join(', ')} (got ${JSON.stringify(strategy)})`,
+    );
+  const out = values.out ?? DEFAULT_OUT;
+  if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
+  return {
+    nodes: intOption(values, 'nodes', 3, 2, 6),
+    sessionsPerNode: intOption(values, 'sessions-per-node', 4, 1, 50),
+    recipients: intOption(values, 'recipients', 1200, 1, 100_000),
+    strategy,
+    seed: intOption(values, 'seed', 1, 0, 2 ** 31 - 1),
+    out,
+    delayMs: intOption(values, 'delay-ms', 2000, 0, 600_000),
+    capacity: intOption(values, 'capacity', 4, 1, 100),
+    speed: numberOption(values, 'speed', 10, { min: 1, max: 100 }),
+    killAt: values['kill-at'] === 'none' ? undefined : (shareOption(values, 'kill-at') ?? 0.4),
+    downMs: intOption(values, 'down-ms', 3000, 0, 600_000),
+    lockMs: intOption(values, 'lock-ms', 2000, 1000, 600_000),
+    plain: values.plain === true,
+  };
+}
+
+/** A node as the demo sees it: its current process, its sessions' last rows, what happened to it. */
+interface NodeSlot {
+  readonly name: string;
+  readonly index: number;
+  readonly sessions: readonly string[];
+  process: NodeProcess;
+  rows: readonly SessionRow[];
+  /** Real time (performance.now) it was killed, while it is down. */
+  killedAt?: number | undefined;
+  restarts: number;
+}
+
+/** Run the cluster demo; resolves with whether its check passed. */
+export async function runClusterDemo(config: ClusterDemoConfig, out: Output): Promise<boolean> {
+  const startedReal = performance.now();
+  const dir = resolve(config.out);
+  const files = clusterFiles(dir);
+  await mkdir(dir, { recursive: true });
+  const names = Array.from({ length: config.nodes }, (_, i) => nodeName(i));
+  for (const path of [files.report, ...names.flatMap((n) => [files.deliveryLog(n), files.log(n)])])
+    await rm(path, { force: true });
+  const redis = await startRedis();
+  const slots: NodeSlot[] = [];
+  const stopAll = async () => {
+    await Promise.all(slots.map((s) => s.process.stop()));
+    await redis.dispose();
+  };
+  const interrupt = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', interrupt);
+  try {
+    return await campaign(config, out, dir, redis.url, slots, startedReal);
+  } finally {
+    process.off('SIGINT', interrupt);
+    await stopAll();
+  }
+}
+
+async function campaign(
+  config: ClusterDemoConfig,
+  out: Output,
+  dir: string,
+  redisUrl: string,
+  slots: NodeSlot[],
+  startedReal: number,
+): Promise<boolean> {
+  const files = clusterFiles(dir);
+  const settings: ClusterDemoSettings = {
+    redis: redisUrl,
+    prefix: 'demo:',
+    campaign: 'spring-sale-cluster',
+    nodes: config.nodes,
+    sessionsPerNode: config.sessionsPerNode,
+    recipients: config.recipients,
+    strategy: config.strategy,
+    seed: config.seed,
+    delayMs: config.delayMs,
+    capacity: config.capacity,
+    speed: config.speed,
+    lockMs: config.lockMs,
+    out: dir,
+  };
+  const fleet = clusterFleet(settings);
+  const total = fleet.audience.recipients.length;
+  const progress = new CampaignProgress(
+    total,
+    fleet.profiles.map((p) => p.name),
+  );
+  const faults: FaultRecord[] = [];
+  let summary: BulkSendSummary | undefined;
+  let finished: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const killAfter = config.killAt === undefined ? undefined : Math.ceil(config.killAt * total);
+  const victim = config.nodes - 1;
+  let epoch = 0;
+  let closing = false;
+  let restart: ReturnType<typeof setTimeout> | undefined;
+  const events: string[] = [];
+  const at = () => duration(performance.now() - startedReal);
+
+  const start = (index: number, withEpoch?: number) => {
+    const slot = slots[index]!;
+    slot.process = new NodeProcess(
+      { ...settings, index, ...(withEpoch === undefined ? {} : { epoch: withEpoch }) },
+      (m) => onMessage(slot, m),
+    );
+  };
+  const onMessage = (slot: NodeSlot, m: NodeMessage) => {
+    if (m.t === 'rows') slot.rows = m.rows;
+    else if (m.t === 'fault') faults.push(m.fault);
+    else if (m.t === 'result') {
+      progress.record(m.result);
+      if (killAfter !== undefined && progress.done === killAfter) kill();
+    } else if (m.t === 'done') {
+      summary = m.summary;
+      finished();
+    }
+  };
+  const kill = () => {
+    const slot = slots[victim]!;
+    slot.process.kill();
+    slot.killedAt = performance.now();
+    events.push(
+      `${at()}  ${slot.name} killed (SIGKILL) with ${progress.done} of ${total} recipients settled`,
+    );
+    restart = setTimeout(() => {
+      if (closing) return;
+      slot.restarts++;
+      start(victim, epoch);
+      events.push(`${at()}  ${slot.name} restarted with its node id`);
+      void slot.process.said('ready').then(() => {
+        slot.killedAt = undefined;
+      });
+    }, config.downMs);
+  };
+
+  for (let i = 0; i < config.nodes; i++) {
+    const profiles = fleet.sessionsOf(i);
+    slots.push({
+      name: nodeName(i),
+      index: i,
+      sessions: profiles.map((p) => p.name),
+      process: undefined as unknown as NodeProcess,
+      rows: [],
+      restarts: 0,
+    });
+    start(i);
+  }
+  out.write(
+    `Switchyard cluster demo: ${total} recipients over ${config.nodes} node processes with ${config.sessionsPerNode} simulated Telegram sessions each, on Redis ${redisUrl} (started for this demo), strategy ${config.strategy}, seed ${config.seed}\n`,
+  );
+  await Promise.all(slots.map((s) => s.process.said('loaded')));
+  epoch = Date.now();
+  for (const s of slots) s.process.startClock(epoch);
+  const clock = scaledClock(epoch, config.speed);
+  const stateOf = (name: string) => {
+    const slot = slots.find((s) => s.sessions.includes(name))!;
+    if (slot.killedAt !== undefined) return 'reconnecting' as const;
+    return slot.rows.find((r) => r.name === name)?.state ?? 'reconnecting';
+  };
+  const timeline = new TimelineRecorder(
+    fleet.profiles.map((p) => p.name),
+    stateOf,
+    clock.now(),
+  );
+  const lines = (): ViewLine[] =>
+    slots.flatMap((slot) => {
+      const down = slot.killedAt !== undefined;
+      const heading = down
+        ? `${slot.name}  killed (SIGKILL) ${duration(performance.now() - slot.killedAt!)} ago${slot.process.running ? ', restarting' : ''}`
+        : `${slot.name}  pid ${slot.process.pid}${slot.restarts > 0 ? `  restarted ${slot.restarts}×` : ''}`;
+      const rows = slot.sessions.map(
+        (name): SessionRow =>
+          (down ? undefined : slot.rows.find((r) => r.name === name)) ?? {
+            name,
+            state: 'reconnecting',
+            inFlight: 0,
+            capacity: config.capacity,
+          },
+      );
+      return [heading, ...rows];
+    });
+  const view = new LiveView({ out, tty: out.isTTY === true && !config.plain, clock, lines, progress });
+  const sampling = setInterval(() => timeline.sample(clock.now()), 100);
+  const begin = clock.now();
+  view.start();
+  // A node that stops on its own (not killed here) ends the demo with its error.
+  const failed = Promise.race(
+    slots.map(async (slot) => {
+      for (;;) {
+        const current = slot.process;
+        const exit = await current.exited;
+        if (summary !== undefined || closing) return;
+        if (exit.signal === 'SIGKILL' && slot.killedAt !== undefined) {
+          // Killed here: wait for its restart.
+          while (slot.process === current && !closing) await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        throw new Error(
+          `${slot.name} exited (${exit.code ?? exit.signal}): ${exit.stderr || 'no error printed'}`,
+        );
+      }
+    }),
+  );
+  try {
+    await Promise.race([done, failed]);
+  } finally {
+    closing = true;
+    clearTimeout(restart);
+    clearInterval(sampling);
+    view.stop();
+  }
+  const settled = progress.results;
+  const end = settled.reduce((latest, r) => Math.max(latest, r.timestamp), begin);
+  const timelines = timeline.finish(end);
+  // Every node shuts down (its claims released, its clients disconnected) before Telegram's logs are read.
+  const exits = await Promise.all(slots.map((s) => s.process.stop()));
+  const report = reportCampaign({
+    title: 'Switchyard cluster demo campaign',
+    subtitle: `${total} recipients · ${config.nodes} nodes × ${config.sessionsPerNode} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
+    audience: fleet.audience,
+    profiles: fleet.profiles,
+    results: settled,
+    settledNow: settled,
+    summary: summary!,
+    bySession: progress.bySession,
+    faults,
+    deliveryLogs: slots.map((s) => files.deliveryLog(s.name)),
+    deliveredNow: slots.reduce((n, s) => n + new DeliveryLog(files.deliveryLog(s.name)).read().length, 0),
+    timelines,
+    start: begin,
+    end,
+    delayMs: config.delayMs,
+    wallMs: performance.now() - startedReal,
+    resumed: false,
+    notes: [
+      `nodes        ${slots.map((s) => `${s.name} (${s.sessions[0]}–${s.sessions.at(-1)})`).join(', ')}; logs in ${dir}`,
+      ...events.map((e) => `             ${e}`),
+      `redis        ${redisUrl}, stopped at the end`,
+    ],
+    reportPath: files.report,
+  });
+  await writeFile(files.report, report.html);
+  out.write(report.summaryText);
+  const unclean = exits.filter((e) => e.code !== 0);
+  if (unclean.length > 0) out.write(`\n${unclean.length} node(s) did not shut down cleanly\n`);
+  return report.check.ok && unclean.length === 0;
+}
+
+export function main(
+  argv: readonly string[],
+  io: { stdout: Output; stderr: Pick<Output, 'write'> } = process,
+) {
+  return runCommand(
+    'demo:cluster',
+    io,
+    CLUSTER_DEMO_USAGE,
+    () => parseClusterDemoOptions(argv),
+    async (config) => {
+      try {
+        return (await runClusterDemo(config, io.stdout)) ? 0 : 1;
+      } catch (error) {
+        io.stderr.write(
+          `switchyard demo:cluster failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        return 1;
+      }
+    },
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

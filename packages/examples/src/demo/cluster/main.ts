@@ -214,7 +214,8 @@ async function campaign(
   let closing = false;
   let restart: ReturnType<typeof setTimeout> | undefined;
   const events: string[] = [];
-  const at = () => duration(performance.now() - startedReal);
+  let viewStarted = performance.now();
+  const at = () => duration(performance.now() - viewStarted);
 
   const start = (index: number, withEpoch?: number) => {
     const slot = slots[index]!;
@@ -301,6 +302,7 @@ async function campaign(
   const view = new LiveView({ out, tty: out.isTTY === true && !config.plain, clock, lines, progress });
   const sampling = setInterval(() => timeline.sample(clock.now()), 100);
   const begin = clock.now();
+  viewStarted = performance.now();
   view.start();
   // A node that stops on its own (not killed here) ends the demo with its error.
   const failed = Promise.race(

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryLog } from '../src/simTelegram/index.js';
+
+// The built cluster demo (the project's global setup builds it), run as `pnpm demo:cluster` runs
+// it: its own Redis, three node processes, the last one SIGKILLed part-way and restarted.
+const DEMO = fileURLToPath(new URL('../dist/demo/cluster/main.js', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function demo(args: readonly string[]): Promise<Run> {
+  const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const count = (printed: string, label: string) => {
+  const row = new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)$`, 'm').exec(printed);
+  if (row === null) throw new Error(`no row "${label}" in:\n${printed}`);
+  return Number(row[1]);
+};
+
+describe('pnpm demo:cluster: one campaign over three node processes, one SIGKILLed part-way', () => {
+  let out: string;
+  let run: Run;
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'switchyard-demo-cluster-'));
+    run = await demo([
+      '--',
+      '--recipients',
+      '300',
+      '--speed',
+      '20',
+      '--down-ms',
+      '1000',
+      '--kill-at',
+      '40%',
+      '--plain',
+      '--out',
+      out,
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('kills the last node with SIGKILL part-way and restarts it with its node id', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/node-c killed \(SIGKILL\) with 120 of 300 recipients settled/);
+    expect(run.stdout).toMatch(/node-c restarted with its node id/);
+  });
+
+  it("ends with every person on the list delivered exactly once or not delivered with a reason, by Telegram's logs", async () => {
+    expect(run.stdout).toContain('check passed: nobody got two messages, nobody was lost');
+    expect(count(run.stdout, 'messages beyond the first (duplicates)')).toBe(0);
+    expect(count(run.stdout, 'lost: not delivered, and no reason')).toBe(0);
+    expect(count(run.stdout, 'delivered, though reported not sent')).toBe(0);
+    // The printed counts agree with what the three simulated Telegram processes wrote down.
+    const delivered = ['node-a', 'node-b', 'node-c'].flatMap((n) =>
+      new DeliveryLog(join(out, `telegram-deliveries-${n}.jsonl`)).read(),
+    );
+    expect(new Set(delivered.map((d) => d.user)).size).toBe(delivered.length);
+    expect(count(run.stdout, 'delivered exactly once')).toBe(delivered.length);
+    expect(count(run.stdout, 'sent')).toBe(delivered.length);
+    // Every node's sessions took part.
+    for (const n of ['node-a', 'node-b', 'node-c'])
+      expect(delivered.some((d) => d.session !== undefined && run.stdout.includes(n))).toBe(true);
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('Switchyard cluster demo campaign');
+  });
+});

@@ -1,5 +1,6 @@
 import type { JobTask, QueueConsumer, QueueProducer, RedisJournal, TaskOutcome } from '@switchyard/bullmq';
 import {
+  type Failure,
   type JournalItem,
   type JsonValue,
   type OpenBatch,
@@ -12,16 +13,25 @@ import {
 import type { Logger } from 'pino';
 import { attemptOf, openCampaign, resultFromJournal } from './campaign.js';
 import type { TelegramSession } from './clientLike.js';
+import { ClusterHandBacks } from './clusterHandBacks.js';
 import type { Content } from './deliver.js';
+import type { FleetView } from './floodWaitRoute.js';
 import type { ClusterOptions } from './managerOptions.js';
 import type { MessageResult } from './messageResult.js';
 import { UNKNOWN_OUTCOME } from './sendToRecipient.js';
 import { loadBullmq, type SessionClaims } from './sessionClaims.js';
+import { SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
 /** The queue every node serves with the sends of every cluster campaign. */
 const SENDS = 'sends';
 /** How long an item bound to another node's session waits in Redis before it is looked at again. */
 const BOUND_RECHECK_MS = 5_000;
+/**
+ * How long an item this node gave back (none of its sessions can send it soon) waits in Redis: a
+ * node takes items only while a session of its own may send, so the delay is not what keeps it
+ * from this node; it lets another node's free session be first to it.
+ */
+const HAND_BACK_MS = 1_000;
 /** Default `unknownAfterMs`: long enough that a node's restart is not taken for its loss. */
 export const DEFAULT_UNKNOWN_AFTER_MS = 5 * 60_000;
 /** Default `lockMs`: BullMQ's own lock duration and stalled-job interval. */
@@ -34,6 +44,10 @@ export interface ItemSend {
   readonly task: JobTask<TelegramSession>['task'];
   /** The item's result from how its task ended, recorded in the campaign before it is returned. */
   settle(outcome: TaskOutcome): Promise<MessageResult>;
+  /** Whether the journal has the item `pending` (no attempt recorded, or one forgotten), as this node last saw it. */
+  pending(): boolean;
+  /** The task ended unsettled: its item went back to the queue. Records nothing. */
+  drop(): void;
 }
 
 export interface ClusterCampaignsOptions {
@@ -46,8 +60,8 @@ export interface ClusterCampaignsOptions {
   readonly hasSession: (session: string) => boolean;
   /** The content of a campaign, from what its batch recorded. */
   readonly contentOf: (batch: OpenBatch) => Promise<Content>;
-  /** The send of one item (resumed on its session when it is `attempting` there). */
-  readonly itemSend: (batch: OpenBatch, item: JournalItem, content: Content) => ItemSend;
+  /** The send of one item (resumed on its session when it is `attempting` there); `signal` withdraws its task. */
+  readonly itemSend: (batch: OpenBatch, item: JournalItem, content: Content, signal: AbortSignal) => ItemSend;
 }
 
 /**
@@ -64,6 +78,8 @@ export class ClusterCampaigns {
   #consumer: Promise<QueueConsumer> | undefined;
   /** Campaigns this node has open (shared), with their content. */
   readonly #open = new Map<string, Promise<{ batch: OpenBatch; content: Content }>>();
+  /** Items in this node's pool that go back to the queue when its sessions cannot send them soon. */
+  readonly #handBacks = new ClusterHandBacks();
   #closing = false;
 
   constructor(options: ClusterCampaignsOptions) {
@@ -89,6 +105,9 @@ export class ClusterCampaigns {
         connection: this.#o.cluster.redis,
         prefix: this.#bullPrefix,
         kind: 'sending',
+        // Room is a session that may send to strangers now: one restricted (PEER_FLOOD) or in a
+        // flood wait takes no item, so an item it gave back goes to another node's session.
+        requires: [SEND_TO_STRANGERS],
         lockDurationMs: this.#o.cluster.lockMs ?? DEFAULT_LOCK_MS,
         stalledIntervalMs: this.#o.cluster.lockMs ?? DEFAULT_LOCK_MS,
         // A job stalls each time its node is killed while holding it; given back, it is safe to
@@ -233,15 +252,41 @@ export class ClusterCampaigns {
       );
       return { task: { kind: 'other', requires: [], run: () => unknown }, settle: () => unknown };
     }
-    const send = this.#o.itemSend(batch, item, content);
+    const withdraw = new AbortController();
+    const send = this.#o.itemSend(batch, item, content, withdraw.signal);
+    const held = this.#handBacks.hold(send.task, () => send.pending(), withdraw);
     return {
-      task: send.task,
+      task: held.task,
       settle: async (outcome: TaskOutcome) => {
-        // Cut off by this node's shutdown: the job goes back for a node (this one restarted) to finish.
-        if ('error' in outcome && this.#closing && givesBack(outcome.error)) throw outcome.error;
-        return send.settle(outcome);
+        try {
+          // Cut off by this node's shutdown: the job goes back for a node (this one restarted) to finish.
+          if ('error' in outcome && this.#closing && givesBack(outcome.error)) {
+            send.drop();
+            throw outcome.error;
+          }
+          if (held.wentBack(outcome)) {
+            // `pending` in the journal, never sent from here: any node may send it.
+            send.drop();
+            this.#o.logger.info(
+              { campaign, key },
+              'no session of this node can send the item soon; it goes back to the queue',
+            );
+            return jobLater(HAND_BACK_MS);
+          }
+          return await send.settle(outcome);
+        } finally {
+          held.release();
+        }
       },
     };
+  }
+
+  /**
+   * A failed attempt of this node's pool has been classified as `failure`: items this node can
+   * no longer send soon go back to the queue (see ClusterHandBacks). Returns the failure to act on.
+   */
+  classified(taskId: number, failure: Failure, fleet: () => FleetView): Failure {
+    return this.#handBacks.classified(taskId, failure, fleet);
   }
 
   /** Stop taking items (those running are given back), release the campaigns, close the connections. */

@@ -71,6 +71,8 @@ export interface SendTask {
   readonly task: TaskSpec<TelegramSession, DeliveryOutcome>;
   /** The item's result from how its task ended; stops watching its route. Call it once. */
   settle(outcome: SendOutcome): MessageResult;
+  /** Instead of `settle`, when the task ended without a result to report (given back): stops watching its route. */
+  drop(): void;
 }
 
 /** The pool task that sends to one recipient, and how its outcome becomes the item's result. */
@@ -200,7 +202,7 @@ export function sendTask(
           attempts,
           timestamp: ctx.clock.now(),
         };
-  return { task, settle };
+  return { task, settle, drop: () => stopWatching() };
 }
 
 /** Whether Telegram's answer says the send was refused, so nothing left. */

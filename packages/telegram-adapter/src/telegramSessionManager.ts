@@ -69,7 +69,7 @@ import { ClusterCampaigns, type ItemSend } from './clusterCampaigns.js';
 import { type Connection, ConnectionSupervisor, connectionOf } from './connectionSupervisor.js';
 import { DailyQuota } from './dailyQuota.js';
 import type { Content } from './deliver.js';
-import { floodWaitRoute } from './floodWaitRoute.js';
+import { type FleetView, floodWaitRoute } from './floodWaitRoute.js';
 import { parseGroupRef } from './groupRef.js';
 import { checkManagerOptions, type TelegramSessionManagerOptions } from './managerOptions.js';
 import { checkMediaFile, type MediaType } from './mediaFile.js';
@@ -292,10 +292,10 @@ export class TelegramSessionManager {
               kind: 'text',
               message: validateMessageText((batch.content as Record<string, JsonValue>).message),
             }),
-            itemSend: (batch, item, content) =>
+            itemSend: (batch, item, content, signal) =>
               this.#itemSend(recipientOf(item.payload), item, batch, content, {
                 delayMs: this.#options.delayMs ?? 2000,
-                signal: new AbortController().signal,
+                signal,
                 attemptTimeoutMs: this.#sendTimeout(content),
                 peers: this.#peers,
                 claims: new JournalPeerClaims(batch),
@@ -921,10 +921,14 @@ export class TelegramSessionManager {
             result,
             attempt?.data.peer ?? undefined,
             attempt,
-            options.signal.aborted,
+            // A cluster item's signal only withdraws it (its job goes back, nothing recorded): a
+            // failure that ended it all the same is the item's.
+            !cas && options.signal.aborted,
           );
         return result;
       },
+      pending: () => seen.state === 'pending',
+      drop: () => send.drop(),
     };
   }
 
@@ -1005,22 +1009,30 @@ export class TelegramSessionManager {
     if (effect !== undefined) this.#apply(task.worker, effect);
     if (failure.kind === 'unknown-outcome') this.#pin(task.id, task.worker);
     else if (failure.kind === 'permanent' || failure.kind === 'worker-fatal') this.#pins.delete(task.id);
+    let routed = failure;
     if (failure.kind === 'rate-limited' && failure.scope === 'worker') {
       // The flood wait is the session's: back it off, and move the item, which waits only as
       // long as it must for some session.
       this.pool.backoffWorker(task.worker, failure.retryAfterMs, 'FLOOD_WAIT');
-      const snapshot = this.pool.snapshot();
-      return floodWaitRoute(
+      routed = floodWaitRoute(
         { requires: task.requires, antiAffinity: task.antiAffinity, pinnedTo: this.#pins.get(task.id) },
-        {
-          now: this.#clock.now(),
-          workers: snapshot.workers,
-          heldUntil: (worker, capability) => this.#holds.heldUntil(worker, capability),
-        },
+        this.#fleet(),
         failure.retryAfterMs,
       );
     }
-    return failure;
+    // In a cluster, items this node cannot send soon go back to the queue, for other nodes.
+    return this.#cluster === undefined
+      ? routed
+      : this.#cluster.classified(task.id, routed, () => this.#fleet());
+  }
+
+  /** The sessions as the flood-wait routing sees them: states, backoffs and capability holds. */
+  #fleet(): FleetView {
+    return {
+      now: this.#clock.now(),
+      workers: this.pool.snapshot().workers,
+      heldUntil: (worker, capability) => this.#holds.heldUntil(worker, capability),
+    };
   }
 
   #pin(task: number, session: string): void {

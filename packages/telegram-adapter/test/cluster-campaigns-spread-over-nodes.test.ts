@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisJournal } from '@switchyard/bullmq';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { ValidationError, VirtualClock } from '@switchyard/core';
+import { type LoadEvent, ValidationError, VirtualClock } from '@switchyard/core';
 import { Api } from 'telegram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterOptions } from '../src/managerOptions.js';
+import type { ClusterOptions, TelegramSessionManagerOptions } from '../src/managerOptions.js';
 import type { TelegramSessionManager } from '../src/telegramSessionManager.js';
 import { type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 import { ScriptedTelegram } from './scriptedTelegram.js';
@@ -37,11 +38,17 @@ function cluster(users: number): string[] {
 }
 
 /** A node of the cluster: its own sessions on the cluster's Telegram, on the shared Redis. */
-function node(id: string, sessions: readonly string[], options: Partial<ClusterOptions> = {}) {
+function node(
+  id: string,
+  sessions: readonly string[],
+  options: Partial<ClusterOptions> = {},
+  manager: Partial<Omit<TelegramSessionManagerOptions, 'sessions' | 'cluster'>> = {},
+) {
   const h = scriptedHarness({
     sessions,
     session: (_t, name) => ({ name, client: telegram.client(name) }),
     cluster: { redis: server.url, node: id, prefix, ...options },
+    ...manager,
   });
   nodes.push(h);
   return h;
@@ -255,4 +262,76 @@ describe('cluster: one campaign spread over the nodes', () => {
     expect(a.clock.pendingTimers()).toBe(0);
     expect(b.clock.pendingTimers()).toBe(0);
   }, 30_000);
+});
+
+describe('cluster: items a session cannot send soon go to other nodes', () => {
+  it.each([
+    ['a ten-minute flood wait', 'FLOOD_WAIT_600'],
+    ['a PEER_FLOOD restriction', 'PEER_FLOOD'],
+    ['its death', 'AUTH_KEY_UNREGISTERED'],
+  ])(
+    'a node whose only session meets %s gives its items back, pending; another node sends each once, and nothing spins',
+    async (_what, rpc) => {
+      const users = cluster(5);
+      // a0's first send is refused (and, as Telegram would, every later one): nothing is delivered.
+      telegram.fault = (ctx) =>
+        ctx.session === 'a0' && ctx.request instanceof Api.messages.SendMessage ? { rpc } : undefined;
+      // node-a paces its session on its virtual clock, which never moves here: one item runs, the
+      // others it took wait in its pool for a0, so they are still there when the refusal comes.
+      const a = node('node-a', ['a0'], {}, { delayMs: 1_000 });
+      const b = node('node-b', ['b0']);
+      await until(() => [a, b].every(connected), 'the nodes connecting');
+      const queued = new Set<number>();
+      const assigned: LoadEvent[] = [];
+      a.manager.pool.events$.subscribe((e) => {
+        if (e.type === 'task-queued' && e.kind === 'sending') queued.add(e.task);
+        if (e.type === 'task-assigned' && e.kind === 'sending') assigned.push(e);
+      });
+      const a0Requests = () => telegram.requests.filter((r) => r.session === 'a0').length;
+
+      // Only node-a serves: it takes what a0 has room for, and a0 is refused on its first send.
+      const op = Promise.resolve(sendText(a.manager, users, 'flooded')).then(
+        (report) => report,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      await until(() => sendsOf('a0').length === 1, "a0's first send");
+      const asked = a0Requests();
+      // Long enough for node-a to take its items again, had it room, several times over.
+      await sleep(2_500);
+      expect(a0Requests()).toBe(asked);
+      expect(assigned).toHaveLength(1);
+      // a0 had room for 4 of the 5 items; given back, none was taken again.
+      expect(queued.size).toBe(4);
+      const journal = new RedisJournal({ redis: server.url, prefix });
+      try {
+        expect(await journal.status('flooded')).toMatchObject({
+          total: 5,
+          pending: 5,
+          attempting: 0,
+          done: 0,
+        });
+      } finally {
+        await journal.close();
+      }
+
+      // node-b's free session sends every item promptly, each once.
+      await b.manager.serve();
+      await until(() => sendsOf('b0').length === 5, "b0 sending every item (node-b's free session)", 5_000);
+      const waited = await op;
+      // A node left without a live session ends the waits of its callers (nothing of its own could
+      // run); the cluster sends on, and the same send called on another node gives the report.
+      if (rpc === 'AUTH_KEY_UNREGISTERED') expect(waited).toBeInstanceOf(Error);
+      const report = waited instanceof Error ? await sendText(b.manager, users, 'flooded') : waited;
+      expect(report.summary).toMatchObject({ total: 5, sent: 5, failed: 0, unknown: 0 });
+      expect([...report.results.values()].map((r) => r.sessionUsed)).toEqual(['b0', 'b0', 'b0', 'b0', 'b0']);
+      expect([...deliveredTo(users).values()]).toEqual([1, 1, 1, 1, 1]);
+      expect(sendsOf('b0')).toHaveLength(5);
+      // a0 was asked once: its wait (or restriction, or death) is honoured for all of its length.
+      expect(sendsOf('a0')).toHaveLength(1);
+      expect(a0Requests()).toBe(asked);
+      expect(queued.size).toBe(4);
+      expect(await b.manager.campaignStatus('flooded')).toMatchObject({ sent: 5, pending: 0 });
+    },
+    30_000,
+  );
 });

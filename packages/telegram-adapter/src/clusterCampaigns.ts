@@ -136,8 +136,10 @@ export class ClusterCampaigns {
         keys.map((key) => ({ key, name: 'send', data: { campaign, key } })),
         { batchId: campaign },
       );
-      const cancel = () => op.cancel();
-      signal.addEventListener('abort', cancel, { once: true });
+      // The wait ends with the caller's reason (NoLiveSessionError, say), not a bare AbortError.
+      const cancel = () => op.cancel(signal.reason);
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
       const sub = op.results$.subscribe({
         // A cancelled wait ends with `await op` below.
         error: () => {},

@@ -434,7 +434,8 @@ class WorkerPool<R> implements Pool<R> {
     }
     const pin = s.pinnedTo === undefined ? undefined : this.#workers.get(s.pinnedTo);
     if (s.pinnedTo !== undefined && (pin === undefined || pin.gone || lacksCapability(pin, s.requires))) {
-      const state = pin === undefined ? 'not in the pool' : pin.gone ? 'gone' : 'without a capability it requires';
+      const state =
+        pin === undefined ? 'not in the pool' : pin.gone ? 'gone' : 'without a capability it requires';
       const why = `${pinnedGoneWhy} (${JSON.stringify(s.pinnedTo)} is ${state})`;
       return Promise.reject(new TaskFailedError(0, 'unknown-outcome', 0, new Error(why), why));
     }
@@ -498,7 +499,10 @@ class WorkerPool<R> implements Pool<R> {
     task.timer = this.#scheduler.after(ms, () => {
       task.timer = undefined;
       this.#metrics.waiting--;
-      if (task.pinned !== undefined && (task.pinned.gone || lacksCapability(task.pinned, task.spec.requires))) {
+      if (
+        task.pinned !== undefined &&
+        (task.pinned.gone || lacksCapability(task.pinned, task.spec.requires))
+      ) {
         this.#fail(
           task,
           task.pinned,
@@ -1128,6 +1132,9 @@ function checkedRandom(random: Random, log: Logger): Random {
 }
 
 /** Whether the worker lacks one of the capabilities a task requires. */
-function lacksCapability(w: { readonly capabilities: ReadonlySet<string> }, requires: readonly string[] | undefined): boolean {
-  return requires !== undefined && requires.some((c) => !w.capabilities.has(c));
+function lacksCapability(
+  w: { readonly capabilities: ReadonlySet<string> },
+  requires: readonly string[] | undefined,
+): boolean {
+  return requires?.some((c) => !w.capabilities.has(c)) === true;
 }

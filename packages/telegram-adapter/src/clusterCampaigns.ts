@@ -24,8 +24,16 @@ import { SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
 /** The queue every node serves with the sends of every cluster campaign. */
 const SENDS = 'sends';
-/** How long an item bound to another node's session waits in Redis before it is looked at again. */
+/**
+ * How long an item bound to a session no node holds waits in Redis before it is looked at again
+ * (its node is down: it may come back, or the item becomes unknown).
+ */
 const BOUND_RECHECK_MS = 5_000;
+/**
+ * The same for a session another live node holds: any node may take the job next, so a short
+ * wait gets it to that node within a few tries (each try is one read of Redis).
+ */
+const BOUND_HELD_RECHECK_MS = 1_000;
 /**
  * How long an item this node gave back (none of its sessions can send it soon) waits in Redis: a
  * node takes items only while a session of its own may send, so the delay is not what keeps it
@@ -219,7 +227,7 @@ export class ClusterCampaigns {
       const holder = await this.#o.claims.holderOf(bound.session);
       if (holder !== undefined) {
         await batch.setCursor(gone, null);
-        return jobLater(BOUND_RECHECK_MS);
+        return jobLater(BOUND_HELD_RECHECK_MS);
       }
       const since = await batch.cursor(gone);
       const now = Date.now();

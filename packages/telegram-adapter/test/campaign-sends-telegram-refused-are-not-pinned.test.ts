@@ -47,3 +47,40 @@ describe('a campaign send that Telegram refused', () => {
     expect(h.telegram.deliveries.map((d) => d.session)).toEqual(['s1']);
   });
 });
+
+describe('a campaign send left mid-send by a crash, whose session is restricted when it is resumed', () => {
+  it('is reported unknown at once (PEER_FLOOD), not retried after restrictionMs nor sent from another session', async () => {
+    const journal = new MemoryJournal();
+    h = scriptedHarness({ sessions: 1, users: ['alice_one'], journal });
+    // The send reaches Telegram, which delivers it; its answer never comes back.
+    h.telegram.fault = ({ session, request }) =>
+      session === 's0' && request instanceof Api.messages.SendMessage
+        ? { hang: true, after: true }
+        : undefined;
+    await h.ready();
+    const first = h.manager.sendTextMessagesBulk(['alice_one'], 'spring sale', { campaign: 'c' });
+    first.then(
+      () => {},
+      () => {},
+    );
+    await elapse(h.clock, 5_000);
+    expect(h.telegram.deliveries.map((d) => d.session)).toEqual(['s0']);
+    await h.manager.shutdown();
+
+    // After the restart s0 answers PEER_FLOOD: it has lost send-to-strangers for restrictionMs.
+    h.telegram.fault = ({ session, request }) =>
+      session === 's0' && request instanceof Api.messages.SendMessage ? { rpc: 'PEER_FLOOD' } : undefined;
+    const m = await restartedManager(h, journal, ['s0', 's1']);
+    const report = await settle(
+      h.clock,
+      m.sendTextMessagesBulk(['alice_one'], 'spring sale', { campaign: 'c' }),
+      60_000,
+    );
+    expect(report.summary).toMatchObject({ total: 1, sent: 0, unknown: 1 });
+    expect(report.results.get('alice_one')).toMatchObject({ outcome: 'unknown', sessionUsed: 's0' });
+    // Nobody got a second message: s1 never sent it.
+    expect(h.telegram.deliveries.map((d) => d.session)).toEqual(['s0']);
+    expect(sendsOf(h, 's1')).toEqual([]);
+    expect(await m.campaignStatus('c')).toMatchObject({ unknown: 1, pending: 0 });
+  });
+});

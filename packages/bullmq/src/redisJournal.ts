@@ -35,7 +35,17 @@ import {
 import type { Redis } from 'ioredis';
 import { positive } from './checks.js';
 import { RedisConnection } from './redisConnection.js';
-import { ADD, OPEN, READ_KEYS, RELEASE, RENEW, type Script, SET_FIELD, TRANSITION } from './scripts.js';
+import {
+  ADD,
+  CLAIM_FIELD,
+  OPEN,
+  READ_KEYS,
+  RELEASE,
+  RENEW,
+  type Script,
+  SET_FIELD,
+  TRANSITION,
+} from './scripts.js';
 
 export interface RedisJournalOptions {
   /**
@@ -385,6 +395,17 @@ export class RedisJournal implements Journal {
         live();
         const text = journalJson(value, 'cursor');
         await this.#write(SET_FIELD, id, [this.#key('cursors', id)], [this.#now(), name, text]);
+      },
+      claimCursor: async (name, value) => {
+        live();
+        const text = journalJson(value, 'cursor');
+        const [, held] = await this.#write(
+          CLAIM_FIELD,
+          id,
+          [this.#key('cursors', id)],
+          [this.#now(), name, text],
+        );
+        return JSON.parse(String(held)) as JsonValue;
       },
       cursor: async (name) => {
         live();

@@ -135,6 +135,14 @@ return {'ok'}
 `);
 
 /** Sets one field of a hash and marks the batch updated: KEYS lease, batch, hash; ARGV holder, ttl, now, field, value. */
+/** KEYS[3] a hash, ARGV[4] a field, ARGV[5] a value: set it unless the field is there; `{'ok', value held}`. */
+export const CLAIM_FIELD = new Script(`${GUARD}
+if redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[5]) == 1 then
+  redis.call('HSET', KEYS[2], 'updatedAt', ARGV[3])
+end
+return {'ok', redis.call('HGET', KEYS[3], ARGV[4])}
+`);
+
 export const SET_FIELD = new Script(`${GUARD}
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[2], 'updatedAt', ARGV[3])

@@ -30,8 +30,9 @@ export class MemoryPeerClaims implements PeerClaims {
 }
 
 /**
- * A campaign's claims, kept in its journal (one named cursor per person), so they hold across
- * a resume and take no memory per recipient. Claims of the same person are made one at a time.
+ * A campaign's claims, kept in its journal (one named cursor per person, set only if unset, in
+ * one step), so they hold across a resume and across the nodes of a cluster, and take no memory
+ * per recipient. Claims of the same person are made one at a time.
  */
 export class JournalPeerClaims implements PeerClaims {
   readonly #batch: OpenBatch;
@@ -44,11 +45,8 @@ export class JournalPeerClaims implements PeerClaims {
   claim(peer: string, input: string): Promise<string | undefined> {
     const before = this.#inFlight.get(peer) ?? Promise.resolve(undefined);
     const claimed = before.then(async () => {
-      const name = `peer:${peer}`;
-      const owner = await this.#batch.cursor(name);
-      if (typeof owner === 'string') return owner === input ? undefined : owner;
-      await this.#batch.setCursor(name, input);
-      return undefined;
+      const owner = await this.#batch.claimCursor(`peer:${peer}`, input);
+      return owner === input ? undefined : String(owner);
     });
     this.#inFlight.set(peer, claimed);
     const forget = () => {

@@ -234,6 +234,18 @@ export class BackedJournal implements Journal {
           b.touchBatch(id, self.#now());
         });
       },
+      async claimCursor(name, value) {
+        live();
+        const text = journalJson(value, 'cursor');
+        const held = b.transaction(() => {
+          const before = b.cursor(id, name);
+          if (before !== undefined) return before;
+          b.setCursor(id, name, text);
+          b.touchBatch(id, self.#now());
+          return text;
+        });
+        return JSON.parse(held) as JsonValue;
+      },
       async cursor(name) {
         live();
         const text = b.cursor(id, name);

@@ -130,6 +130,12 @@ export interface OpenBatch {
   /** Keep a named position (for example, how far a source or a scrape had got). */
   setCursor(name: string, value: JsonValue): Promise<void>;
   cursor(name: string): Promise<JsonValue | undefined>;
+  /**
+   * Set a named position only if it has none, in one step: of several writers racing (nodes of a
+   * cluster on one shared batch), one sets it. Resolves to the value it holds afterwards: `value`,
+   * or the one set first.
+   */
+  claimCursor(name: string, value: JsonValue): Promise<JsonValue>;
   /** Say that every item of the source is recorded. */
   markSourceDone(): Promise<void>;
   status(): Promise<BatchStatus>;

@@ -307,6 +307,26 @@ export function describeJournalConformance(
       await expectCountsMatchItems(b);
     });
 
+    it('claims a cursor once: of racing claims one sets it, and every claim gets the value it holds', async () => {
+      const b = await (await journal()).open(spec);
+      const names = Array.from({ length: 20 }, (_, i) => `peer:${i}`);
+      const held = await Promise.all(
+        names.flatMap((name) => [b.claimCursor(name, `${name}/a`), b.claimCursor(name, `${name}/b`)]),
+      );
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        expect([`${name}/a`, `${name}/b`]).toContain(held[2 * i]);
+        expect(held[2 * i + 1]).toBe(held[2 * i]);
+        expect(await b.cursor(name)).toBe(held[2 * i]);
+        expect(await b.claimCursor(name, 'later')).toBe(held[2 * i]);
+      }
+      expect(await b.claimCursor('fresh', { n: 1 })).toEqual({ n: 1 });
+      await expect(b.claimCursor('bad', undefined as unknown as null)).rejects.toThrow(
+        /cursor: must be JSON/,
+      );
+      expect(await b.cursor('bad')).toBeUndefined();
+    });
+
     it('moves an item only from the state a writer expects, so of two writers starting it one wins', async () => {
       const b = await (await journal()).open(spec);
       const keys = Array.from({ length: 20 }, (_, i) => `r${i}`);

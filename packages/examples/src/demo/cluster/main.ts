@@ -5,7 +5,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startRedis } from '@switchyard/bullmq/testing';
+import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
 import { strategyNames } from '@switchyard/strategies';
 import type { BulkSendSummary } from '@switchyard/telegram-adapter';
 import {
@@ -67,6 +67,11 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     help: "SIGKILL the last node once this share of the recipients has an outcome, e.g. 40%, or 'none'",
     default: '40%',
   },
+  'restart-redis-at': {
+    type: 'string',
+    help: "restart Redis (SIGTERM, then start it again on its append-only file) once this share has an outcome, or 'none'",
+    default: 'none',
+  },
   'down-ms': {
     type: 'string',
     help: 'how long the killed node stays down before it restarts, real ms',
@@ -104,6 +109,8 @@ export interface ClusterDemoConfig {
   /** Share of recipients settled when the last node is killed; undefined: no kill. */
   readonly killAt: number | undefined;
   readonly downMs: number;
+  /** Share of recipients settled when Redis is restarted; undefined: not restarted. */
+  readonly restartRedisAt: number | undefined;
   readonly lockMs: number;
   readonly plain: boolean;
 }
@@ -130,6 +137,10 @@ export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoCon
     speed: numberOption(values, 'speed', 10, { min: 1, max: 100 }),
     killAt: values['kill-at'] === 'none' ? undefined : (shareOption(values, 'kill-at') ?? 0.4),
     downMs: intOption(values, 'down-ms', 3000, 0, 600_000),
+    restartRedisAt:
+      values['restart-redis-at'] === undefined || values['restart-redis-at'] === 'none'
+        ? undefined
+        : shareOption(values, 'restart-redis-at'),
     lockMs: intOption(values, 'lock-ms', 2000, 1000, 600_000),
     plain: values.plain === true,
   };
@@ -165,7 +176,7 @@ export async function runClusterDemo(config: ClusterDemoConfig, out: Output): Pr
   const interrupt = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', interrupt);
   try {
-    return await campaign(config, out, dir, redis.url, slots, startedReal);
+    return await campaign(config, out, dir, redis, slots, startedReal);
   } finally {
     process.off('SIGINT', interrupt);
     await stopAll();
@@ -176,11 +187,12 @@ async function campaign(
   config: ClusterDemoConfig,
   out: Output,
   dir: string,
-  redisUrl: string,
+  redis: RedisServer,
   slots: NodeSlot[],
   startedReal: number,
 ): Promise<boolean> {
   const files = clusterFiles(dir);
+  const redisUrl = redis.url;
   const settings: ClusterDemoSettings = {
     redis: redisUrl,
     prefix: 'demo:',
@@ -209,6 +221,9 @@ async function campaign(
     finished = resolve;
   });
   const killAfter = config.killAt === undefined ? undefined : Math.ceil(config.killAt * total);
+  const restartRedisAfter =
+    config.restartRedisAt === undefined ? undefined : Math.ceil(config.restartRedisAt * total);
+  let redisRestart: Promise<void> | undefined;
   const victim = config.nodes - 1;
   let epoch = 0;
   let closing = false;
@@ -230,6 +245,12 @@ async function campaign(
     else if (m.t === 'result') {
       progress.record(m.result);
       if (killAfter !== undefined && progress.done === killAfter) kill();
+      if (restartRedisAfter !== undefined && progress.done === restartRedisAfter) {
+        events.push(`${at()}  Redis stopped with ${progress.done} of ${total} recipients settled`);
+        redisRestart = redis.restart().then(() => {
+          events.push(`${at()}  Redis started again on its append-only file`);
+        });
+      }
     } else if (m.t === 'done') {
       summary = m.summary;
       finished();
@@ -247,9 +268,13 @@ async function campaign(
       slot.restarts++;
       start(victim, epoch);
       events.push(`${at()}  ${slot.name} restarted with its node id`);
-      void slot.process.said('ready').then(() => {
-        slot.killedAt = undefined;
-      });
+      // A node stopped at the end before it was ready again says nothing more.
+      slot.process.said('ready').then(
+        () => {
+          slot.killedAt = undefined;
+        },
+        () => {},
+      );
     }, config.downMs);
   };
 
@@ -324,6 +349,7 @@ async function campaign(
   );
   try {
     await Promise.race([done, failed]);
+    await redisRestart;
   } finally {
     closing = true;
     clearTimeout(restart);
@@ -362,8 +388,12 @@ async function campaign(
   });
   await writeFile(files.report, report.html);
   out.write(report.summaryText);
-  const unclean = exits.filter((e) => e.code !== 0);
-  if (unclean.length > 0) out.write(`\n${unclean.length} node(s) did not shut down cleanly\n`);
+  const unclean = slots.flatMap((s, i) =>
+    exits[i]!.code === 0
+      ? []
+      : [`${s.name} (${exits[i]!.code ?? exits[i]!.signal}) ${exits[i]!.stderr}`.trim()],
+  );
+  if (unclean.length > 0) out.write(`\nnot shut down cleanly: ${unclean.join('; ')}\n`);
   return report.check.ok && unclean.length === 0;
 }
 

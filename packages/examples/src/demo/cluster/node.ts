@@ -44,6 +44,16 @@ async function epochOf(args: NodeArgs): Promise<number> {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as NodeArgs;
   const node = nodeName(args.index);
+  let manager: TelegramSessionManager | undefined;
+  let rows: ReturnType<typeof setInterval> | undefined;
+  // Stopped (SIGTERM, or Ctrl-C): shut down cleanly, whenever it comes.
+  const stop = () => {
+    clearInterval(rows);
+    if (manager === undefined) process.exit(0);
+    void manager.shutdown().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   say({ t: 'loaded' });
   const clock = scaledClock(await epochOf(args), args.speed);
   const files = clusterFiles(args.out);
@@ -57,7 +67,7 @@ async function main(): Promise<void> {
     deliveryLog: new DeliveryLog(files.deliveryLog(node)),
     onFault: (fault) => say({ t: 'fault', fault }),
   });
-  const manager = new TelegramSessionManager({
+  manager = new TelegramSessionManager({
     sessions: profiles.map((p) => ({ name: p.name, client: telegram.client(p.name) })),
     strategy: createStrategy(args.strategy, {
       random: seededRandom(args.seed * 7919 + 3 + args.index),
@@ -69,13 +79,8 @@ async function main(): Promise<void> {
     logger: pino({ level: 'info' }, pino.destination({ dest: files.log(node), append: true, sync: true })),
     cluster: { redis: args.redis, node, prefix: args.prefix, lockMs: args.lockMs },
   });
-  const rows = setInterval(() => say({ t: 'rows', rows: sessionRows(manager) }), ROWS_EVERY_MS);
-  const stop = () => {
-    clearInterval(rows);
-    void manager.shutdown().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const serving = manager;
+  rows = setInterval(() => say({ t: 'rows', rows: sessionRows(serving) }), ROWS_EVERY_MS);
   await manager.serve();
   say({ t: 'ready' });
   if (args.index !== 0) return;

@@ -100,7 +100,13 @@ export class ClusterCampaigns {
   journal(): Promise<RedisJournal> {
     this.#journal ??= loadBullmq().then(
       ({ RedisJournal }) =>
-        new RedisJournal({ redis: this.#o.cluster.redis, prefix: this.#o.cluster.prefix ?? 'switchyard:' }),
+        new RedisJournal({
+          redis: this.#o.cluster.redis,
+          prefix: this.#o.cluster.prefix ?? 'switchyard:',
+          // The manager's clock, so a result read back from Redis has a time on the same clock
+          // as one settled here.
+          now: this.#o.now,
+        }),
     );
     return this.#journal;
   }

@@ -155,6 +155,8 @@ interface NodeSlot {
   rows: readonly SessionRow[];
   /** Real time (performance.now) it was killed, while it is down. */
   killedAt?: number | undefined;
+  /** Real time (performance.now) it is started again. */
+  restartAt?: number | undefined;
   restarts: number;
 }
 
@@ -260,6 +262,7 @@ async function campaign(
     const slot = slots[victim]!;
     slot.process.kill();
     slot.killedAt = performance.now();
+    slot.restartAt = slot.killedAt + config.downMs;
     events.push(
       `${at()}  ${slot.name} killed (SIGKILL) with ${progress.done} of ${total} recipients settled`,
     );
@@ -311,7 +314,11 @@ async function campaign(
     slots.flatMap((slot) => {
       const down = slot.killedAt !== undefined;
       const heading = down
-        ? `${slot.name}  killed (SIGKILL) ${duration(performance.now() - slot.killedAt!)} ago${slot.process.running ? ', restarting' : ''}`
+        ? `${slot.name}  killed (SIGKILL) ${duration(performance.now() - slot.killedAt!)} ago, ${
+            performance.now() < (slot.restartAt ?? 0)
+              ? `restarts in ${duration(slot.restartAt! - performance.now())}`
+              : 'restarting'
+          }`
         : `${slot.name}  pid ${slot.process.pid}${slot.restarts > 0 ? `  restarted ${slot.restarts}×` : ''}`;
       const rows = slot.sessions.map(
         (name): SessionRow =>

@@ -1,3 +1,5 @@
+/** What `PoolOptions.inspect` receives: XState's inspection events. */
+export type { InspectionEvent } from 'xstate';
 export { type BackoffJitter, type BackoffSchedule, backoffDelay } from './backoff.js';
 export { BulkOperation } from './bulkOperation.js';
 export * from './errors.js';

@@ -73,6 +73,22 @@ describe('public surface of @switchyard/core', () => {
     >().toEqualTypeOf<'describeJournalConformance'>();
   });
 
+  it('keeps the Prometheus metrics behind their own entry point, so prom-client stays optional', () => {
+    expectTypeOf<keyof typeof import('@switchyard/core/metrics')>().toEqualTypeOf<
+      'DEFAULT_BUCKETS' | 'registerPoolMetrics'
+    >();
+    expectTypeOf<import('@switchyard/core/metrics').MetricsSource>().toMatchTypeOf<
+      Pick<core.Pool<unknown>, 'events$' | 'snapshot'>
+    >();
+    expectTypeOf<core.Pool<unknown>>().toMatchTypeOf<import('@switchyard/core/metrics').MetricsSource>();
+  });
+
+  it('hands PoolOptions.inspect to XState as createActor takes it', () => {
+    expectTypeOf<core.PoolOptions<unknown>['inspect']>().toEqualTypeOf<
+      import('xstate').ActorOptions<import('xstate').AnyActorLogic>['inspect']
+    >();
+  });
+
   it('gives the pool the controls p-queue users reach for', () => {
     expectTypeOf<core.Pool<unknown>>().toHaveProperty('pause').toEqualTypeOf<() => void>();
     expectTypeOf<core.Pool<unknown>>().toHaveProperty('resume').toEqualTypeOf<() => void>();

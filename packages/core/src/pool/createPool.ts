@@ -89,6 +89,7 @@ class WorkerPool<R> implements Pool<R> {
   readonly #retry: RetryOptions;
   readonly #attemptTimeoutMs: number | undefined;
   readonly #ejection: EjectionOptions | undefined;
+  readonly #inspect: PoolOptions<R>['inspect'];
   #strategy: Strategy;
 
   readonly #bus = new EventBus();
@@ -130,6 +131,7 @@ class WorkerPool<R> implements Pool<R> {
     this.#retry = { ...defaultRetry, ...options.retry };
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#ejection = options.ejection === false ? undefined : { ...defaultEjection, ...options.ejection };
+    this.#inspect = options.inspect;
     this.#metrics = new Metrics(
       new Map(Object.entries(options.limits ?? {})),
       new Map(Object.entries(options.rates ?? {})),
@@ -187,6 +189,7 @@ class WorkerPool<R> implements Pool<R> {
     const actor = createActor(memoizedWorkerLogic, {
       input: { id: s.id, capacity: s.capacity ?? 1 },
       clock: this.#clock,
+      ...(this.#inspect === undefined ? {} : { inspect: this.#inspect }),
     });
     const w: Worker<R> = new WorkerRecord(
       s.id,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock, Failure, Random, RetryOptions, Strategy, TaskView } from '../types.js';
 import type { EjectionOptions } from './ejection.js';
 import type { RateLimit } from './startRate.js';
@@ -36,4 +37,14 @@ export interface PoolOptions<R> {
   rates?: Readonly<Record<string, RateLimit>>;
   /** Default `attemptTimeoutMs` for every task that sets none. */
   attemptTimeoutMs?: number;
+  /**
+   * XState's inspection hook (the `inspect` option of `createActor`), handed to every worker
+   * actor the pool creates: a function, or an observer such as the `inspect` of an inspector
+   * from `@statelyai/inspect`, so the Stately inspector can watch a live fleet. Each worker is
+   * the root of its own actor system: it is announced by an `@xstate.actor` event, then
+   * reports `@xstate.event` and `@xstate.snapshot` events. The load events the pool replays
+   * from memory (a task starting or finishing on a worker in a state seen before) send no
+   * `@xstate.microstep`. Default: no inspection, at no cost.
+   */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }

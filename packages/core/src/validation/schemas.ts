@@ -108,6 +108,14 @@ export const poolOptionsSchema = z
       .optional(),
     latencyWindow: posInt.max(MAX_LATENCY_WINDOW).optional(),
     attemptTimeoutMs: z.number().positive().refine(Number.isFinite, 'must be finite').optional(),
+    inspect: z
+      .custom<unknown>(
+        (v) =>
+          typeof v === 'function' ||
+          (typeof v === 'object' && v !== null && typeof (v as { next?: unknown }).next === 'function'),
+        { message: 'must be a function (inspectionEvent) => void or an observer with next(inspectionEvent)' },
+      )
+      .optional(),
     rates: z
       .record(
         z.string().min(1),

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ValidationError } from '@switchyard/core';
 import { loadSessionsFromFolder, TelegramSessionManager } from '@switchyard/telegram-adapter';
 import { pino } from 'pino';
+import { exitIfNodeTooOld } from './shared/nodeVersion.js';
 
 const REQUIRED = {
   API_ID: 'your api_id from https://my.telegram.org/apps (a number)',
@@ -89,5 +90,6 @@ export async function main(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitIfNodeTooOld();
   process.exitCode = await main();
 }

@@ -1,3 +1,4 @@
+import { exitIfNodeTooOld } from '../shared/nodeVersion.js';
 import { contenders } from './contenders.js';
 import { checkGoals } from './goals.js';
 import { benchDurableBatch, benchJournalChanges } from './journal.js';
@@ -21,6 +22,7 @@ async function benchCampaignJournal(size = 10_000) {
 }
 
 async function main(): Promise<void> {
+  exitIfNodeTooOld();
   const started = performance.now();
   console.log(`Switchyard benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
   console.log(

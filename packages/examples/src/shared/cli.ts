@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { exitIfNodeTooOld } from './nodeVersion.js';
 
 /** A command-line mistake: printed with the usage hint, exit code 2. */
 export class UsageError extends Error {
@@ -76,13 +77,15 @@ export function usage(command: string, summary: string, specs: Readonly<Record<s
 
 /**
  * Read a command line with `read`; a `UsageError` is written to `stderr` with the hint to run
- * `pnpm <script> -- --help`, and gives `undefined` (the caller exits with code 2).
+ * `pnpm <script> -- --help`, and gives `undefined` (the caller exits with code 2). On a Node
+ * older than the commands need, says which Node they need and exits with code 1 first.
  */
 export function readCommandLine<T>(
   script: string,
   stderr: { write(s: string): unknown },
   read: () => T,
 ): { readonly value: T } | undefined {
+  exitIfNodeTooOld(stderr);
   try {
     return { value: read() };
   } catch (error) {

@@ -63,7 +63,7 @@ export async function main(
     recipients = await recipientsFrom(env.RECIPIENTS!);
     manager = new TelegramSessionManager({
       sessions,
-      strategy: 'least_loaded',
+      strategy: 'least-loaded',
       logger: pino({ level: env.LOG_LEVEL ?? 'info' }),
     });
   } catch (error) {

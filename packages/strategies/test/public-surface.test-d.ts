@@ -16,6 +16,7 @@ describe('public surface', () => {
       | 'smoothWeightedRoundRobin'
       | 'weightedResponseTime'
       | 'createStrategy'
+      | 'strategyName'
       | 'strategyNames'
       | 'DEFAULT_PERFORMANCE_WEIGHTS'
       | 'isInspectable'

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { ValidationError } from '@switchyard/core';
+import { type StrategyName, strategyName } from '@switchyard/strategies';
 import { exitIfNodeTooOld } from './nodeVersion.js';
 
 /** A command-line mistake: printed with the usage hint, exit code 2. */
@@ -54,6 +56,26 @@ export function numberOption(
     );
   }
   return n;
+}
+
+/**
+ * A built-in strategy's name given as `--name` (or `fallback`). Any spelling works
+ * (`p2cPeakEwma`, `p2c_peak_ewma`; Node prints a warning naming the one spelling); an unknown
+ * name is a `UsageError` suggesting the nearest and listing them all.
+ */
+export function strategyOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: StrategyName,
+): StrategyName {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  try {
+    return strategyName(String(raw));
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--${name}: ${error.reason}`);
+    throw error;
+  }
 }
 
 /** An integer option within [min, max]. */

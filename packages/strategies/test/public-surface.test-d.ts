@@ -53,6 +53,7 @@ describe('public surface', () => {
       | 'simulate'
       | 'compareStrategies'
       | 'formatResults'
+      | 'markdownTable'
       | 'percentile'
       | 'allScenarios'
       | 'herdingScenario'

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ValidationError } from '@switchyard/core';
 import { loadSessionsFromFolder, TelegramSessionManager } from '@switchyard/telegram-adapter';
 import { pino } from 'pino';
+import { exitIfNodeTooOld } from './shared/nodeVersion.js';
 
 const REQUIRED = {
   API_ID: 'your api_id from https://my.telegram.org/apps (a number)',
@@ -62,7 +63,7 @@ export async function main(
     recipients = await recipientsFrom(env.RECIPIENTS!);
     manager = new TelegramSessionManager({
       sessions,
-      strategy: 'least_loaded',
+      strategy: 'least-loaded',
       logger: pino({ level: env.LOG_LEVEL ?? 'info' }),
     });
   } catch (error) {
@@ -89,5 +90,6 @@ export async function main(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  exitIfNodeTooOld();
   process.exitCode = await main();
 }

@@ -152,7 +152,11 @@ describe('pnpm demo command line', () => {
     [['--sessions', 'many'], /--sessions must be an integer from 1 to 200 \(got "many"\)/],
     [
       ['--strategy', 'fastest'],
-      /--strategy must be one of round-robin, smooth-weighted-round-robin, least-loaded/,
+      /--strategy: unknown strategy "fastest"; use one of round-robin, smooth-weighted-round-robin, least-loaded/,
+    ],
+    [
+      ['--strategy', 'p2c-peak-ewa'],
+      /--strategy: unknown strategy "p2c-peak-ewa"; did you mean "p2c-peak-ewma"\?/,
     ],
     [['--media-share', '2'], /--media-share must be a number from 0 to 1/],
     [['extra'], /unexpected argument "extra"/],

@@ -4,6 +4,7 @@ import { type CapabilityBasedOptions, capabilityBased } from './capabilityBased.
 import { type ConsistentHashOptions, consistentHash } from './consistentHash.js';
 import type { InspectableStrategy } from './inspectable.js';
 import { type LeastLoadedOptions, leastLoaded } from './leastLoaded.js';
+import { nearestName, squash } from './nearestName.js';
 import type { CommonStrategyOptions } from './options.js';
 import { type P2cPeakEwmaOptions, p2cPeakEwma } from './p2cPeakEwma.js';
 import {
@@ -58,14 +59,58 @@ const factories: {
 /** The names `createStrategy` knows, in a stable order. */
 export const strategyNames: readonly StrategyName[] = Object.freeze(Object.keys(factories) as StrategyName[]);
 
+// Each spelling that is not the name itself is pointed out once per process, not on every call.
+const spellingsPointedOut = new Set<string>();
+
+/**
+ * The built-in strategy `spelling` names. The one spelling is the kebab-case `Strategy.name`
+ * (`p2c-peak-ewma`); camelCase (`p2cPeakEwma`, the factory's name), snake_case
+ * (`p2c_peak_ewma`) and any case or separator still work, and the first use of each such
+ * spelling emits a process warning (code `SWITCHYARD_STRATEGY_NAME`) naming the one to write.
+ *
+ * @throws ValidationError (field `strategy`) for a name of no built-in strategy: the message
+ *   suggests the nearest name, when one is close, and lists them all.
+ *
+ * @example
+ * ```ts
+ * strategyName('p2c-peak-ewma'); // 'p2c-peak-ewma'
+ * strategyName('p2cPeakEwma'); // 'p2c-peak-ewma', with a warning
+ * strategyName('p2c-peak-ewa'); // ValidationError: … did you mean "p2c-peak-ewma"? …
+ * ```
+ */
+export function strategyName(spelling: string): StrategyName {
+  if (typeof spelling === 'string' && Object.hasOwn(factories, spelling)) return spelling as StrategyName;
+  const wanted = typeof spelling === 'string' ? squash(spelling) : undefined;
+  const name = strategyNames.find((n) => wanted !== undefined && wanted !== '' && squash(n) === wanted);
+  if (name === undefined) {
+    const near = typeof spelling === 'string' ? nearestName(spelling, strategyNames) : undefined;
+    const hint = near === undefined ? '' : `did you mean ${JSON.stringify(near)}? `;
+    throw new ValidationError([
+      {
+        field: 'strategy',
+        reason: `unknown strategy ${JSON.stringify(spelling)}; ${hint}use one of ${strategyNames.join(', ')}`,
+      },
+    ]);
+  }
+  if (!spellingsPointedOut.has(spelling)) {
+    spellingsPointedOut.add(spelling);
+    globalThis.process?.emitWarning?.(
+      `strategy ${JSON.stringify(spelling)} is spelled ${JSON.stringify(name)}; other spellings still work but may be removed`,
+      { type: 'DeprecationWarning', code: 'SWITCHYARD_STRATEGY_NAME' },
+    );
+  }
+  return name;
+}
+
 /**
  * A fresh built-in strategy by name, for configuration files, command lines and adapters that
- * take a strategy as a string. `_` reads as `-`, so `round_robin` and `least_loaded` work
- * too. The options go to the factory unchanged and are checked there: a bad one throws
- * `InvalidStrategyOptionError`. Pass the pool's `clock` and `random` for a replayable run.
+ * take a strategy as a string. Write the kebab-case name (`'p2c-peak-ewma'`); other spellings
+ * are read as `strategyName` reads them. The options go to the factory unchanged and are
+ * checked there: a bad one throws `InvalidStrategyOptionError`. Pass the pool's `clock` and
+ * `random` for a replayable run. The strategy's `name` is always the kebab-case one.
  *
  * @throws ValidationError (field `strategy`) for a name that is not a built-in strategy; the
- *   message lists the known names.
+ *   message suggests the nearest name and lists the known ones.
  *
  * @example
  * ```ts
@@ -78,14 +123,5 @@ export function createStrategy<N extends StrategyName>(
 ): BuiltinStrategies[N]['strategy'];
 export function createStrategy(name: string, options?: CommonStrategyOptions): InspectableStrategy;
 export function createStrategy(name: string, options?: CommonStrategyOptions): InspectableStrategy {
-  const key = typeof name === 'string' ? name.replaceAll('_', '-') : undefined;
-  if (key === undefined || !Object.hasOwn(factories, key)) {
-    throw new ValidationError([
-      {
-        field: 'strategy',
-        reason: `unknown strategy ${JSON.stringify(name)}; use one of ${strategyNames.join(', ')}`,
-      },
-    ]);
-  }
-  return factories[key as StrategyName](options);
+  return factories[strategyName(name)](options);
 }

@@ -11,7 +11,7 @@ export { CapabilityBasedStrategy } from './capabilityBasedStrategy.js';
 export type { ConsistentHashOptions } from './consistentHash.js';
 export { consistentHash } from './consistentHash.js';
 export type { BuiltinStrategies, StrategyName } from './createStrategy.js';
-export { createStrategy, strategyNames } from './createStrategy.js';
+export { createStrategy, strategyName, strategyNames } from './createStrategy.js';
 export { InvalidStrategyOptionError } from './errors.js';
 export type {
   AdaptiveHealthStrategyOptions,

@@ -78,7 +78,7 @@ describe.each(Object.entries(all))('%s: affinity is soft, anti-affinity is hard'
 });
 
 describe('performanceBased', () => {
-  it('scores with seed 003 weights from recent (windowed) outcomes, not lifetime', () => {
+  it('scores with DEFAULT_PERFORMANCE_WEIGHTS from recent (windowed) outcomes, not lifetime', () => {
     const clock = new VirtualClock(0);
     const fleet = new FakeFleet(clock);
     const pb = performanceBased({ clock });

@@ -4,10 +4,15 @@ import {
   InvalidStrategyOptionError,
   p2cPeakEwma,
   type StrategyName,
+  strategyName,
   strategyNames,
 } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('createStrategy', () => {
   it('knows every built-in strategy under its own Strategy.name, and nothing else', () => {
@@ -26,27 +31,72 @@ describe('createStrategy', () => {
     expect(Object.isFrozen(strategyNames)).toBe(true);
   });
 
-  it('reads _ as -, so the seed names work', () => {
-    expect(createStrategy('round_robin').name).toBe('round-robin');
-    expect(createStrategy('least_loaded').name).toBe('least-loaded');
-    expect(createStrategy('p2c_peak_ewma').name).toBe('p2c-peak-ewma');
-    expect(createStrategy('weighted_response_time').name).toBe('weighted-response-time');
+  it.each([
+    ['p2c-peak-ewma', 'p2cPeakEwma', 'p2c_peak_ewma', 'P2C_PEAK_EWMA', 'P2c-Peak-Ewma'],
+    ['round-robin', 'roundRobin', 'round_robin', 'RoundRobin', 'ROUND-ROBIN'],
+    ['least-loaded', 'leastLoaded', 'least_loaded', 'LEAST_LOADED'],
+    ['smooth-weighted-round-robin', 'smoothWeightedRoundRobin', 'smooth_weighted_round_robin'],
+    ['weighted-response-time', 'weightedResponseTime', 'weighted_response_time'],
+    ['capability-based', 'capabilityBased', 'capability_based'],
+    ['performance-based', 'performanceBased', 'performance_based'],
+    ['consistent-hash', 'consistentHash', 'consistent_hash'],
+    ['adaptive', 'Adaptive', 'ADAPTIVE'],
+  ])('reads every spelling of %s as that strategy, and names it so', (name, ...spellings) => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    for (const spelling of [name, ...spellings]) {
+      expect(strategyName(spelling), spelling).toBe(name);
+      expect(createStrategy(spelling).name, spelling).toBe(name);
+    }
   });
 
-  it.each(['fastest', 'roundRobin', 'Round-Robin', '', 'constructor', '__proto__'])(
-    'refuses %j with a ValidationError listing the known names',
+  it('points out another spelling once, with the one to write, and the name itself never', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    strategyName('least-loaded');
+    createStrategy('least-loaded');
+    expect(warn).not.toHaveBeenCalled();
+    createStrategy('Least_Loaded');
+    createStrategy('Least_Loaded');
+    strategyName('Least_Loaded');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      'strategy "Least_Loaded" is spelled "least-loaded"; other spellings still work but may be removed',
+      { type: 'DeprecationWarning', code: 'SWITCHYARD_STRATEGY_NAME' },
+    );
+  });
+
+  const refusal = (name: string): ValidationError => {
+    try {
+      createStrategy(name);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      return e as ValidationError;
+    }
+    throw new Error(`createStrategy(${JSON.stringify(name)}) did not throw`);
+  };
+
+  it.each([
+    ['p2c-peak-ewa', 'p2c-peak-ewma'],
+    ['p2cPeakEmwa', 'p2c-peak-ewma'],
+    ['p2c', 'p2c-peak-ewma'],
+    ['round-robbin', 'round-robin'],
+    ['leastLoad', 'least-loaded'],
+    ['least_loded', 'least-loaded'],
+    ['consistent-hashing', 'consistent-hash'],
+    ['adaptiv', 'adaptive'],
+  ])('refuses %j with a ValidationError suggesting %j and listing the known names', (name, near) => {
+    const error = refusal(name);
+    expect(error.field).toBe('strategy');
+    expect(error.reason).toBe(
+      `unknown strategy ${JSON.stringify(name)}; did you mean ${JSON.stringify(near)}? use one of ${strategyNames.join(', ')}`,
+    );
+  });
+
+  it.each(['fastest', 'random', '', 'constructor', '__proto__'])(
+    'refuses %j with a ValidationError listing the known names, suggesting none',
     (name) => {
-      const error = (() => {
-        try {
-          createStrategy(name);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).field).toBe('strategy');
-      expect((error as ValidationError).reason).toBe(
+      const error = refusal(name);
+      expect(error.field).toBe('strategy');
+      expect(error.reason).toBe(
         `unknown strategy ${JSON.stringify(name)}; use one of ${strategyNames.join(', ')}`,
       );
     },

@@ -3,7 +3,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 
 describe('public surface', () => {
-  it('@switchyard/strategies exports the strategies, the registry and the seed facades, no internals', () => {
+  it('@switchyard/strategies exports the strategies, the registry and the class-based facades, no internals', () => {
     expectTypeOf<keyof typeof import('@switchyard/strategies')>().toEqualTypeOf<
       // factories and the registry of them by name
       | 'adaptive'
@@ -16,18 +16,19 @@ describe('public surface', () => {
       | 'smoothWeightedRoundRobin'
       | 'weightedResponseTime'
       | 'createStrategy'
+      | 'strategyName'
       | 'strategyNames'
       | 'DEFAULT_PERFORMANCE_WEIGHTS'
       | 'isInspectable'
       | 'InvalidStrategyOptionError'
-      // seed 003's facade and its strategy classes
+      // the class-based LoadBalancer facade and its strategy classes
       | 'LoadBalancer'
       | 'AdaptiveStrategy'
       | 'CapabilityBasedStrategy'
       | 'LeastLoadedStrategy'
       | 'PerformanceBasedStrategy'
       | 'RoundRobinStrategy'
-      // seed 004's health-aware strategies
+      // the health-aware strategies
       | 'HealthAwareStrategy'
       | 'AdaptiveHealthStrategy'
       | 'HealthRoundRobinStrategy'
@@ -52,6 +53,7 @@ describe('public surface', () => {
       | 'simulate'
       | 'compareStrategies'
       | 'formatResults'
+      | 'markdownTable'
       | 'percentile'
       | 'allScenarios'
       | 'herdingScenario'

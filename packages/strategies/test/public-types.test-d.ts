@@ -37,7 +37,7 @@ describe('public types strategy authors rely on', () => {
     expectTypeOf(describeStrategyConformance).parameter(1).returns.toEqualTypeOf<Strategy>();
   });
 
-  it("the seed 003 facade keeps the seed's shapes", () => {
+  it('the LoadBalancer facade keeps its documented shapes', () => {
     const lb = new LoadBalancer();
     expectTypeOf(lb.setStrategy).returns.toEqualTypeOf<boolean>();
     expectTypeOf(lb.selectWorker).returns.toEqualTypeOf<WorkerInfo | null>();

@@ -19,7 +19,7 @@ import type { StrategyName } from './strategyName.js';
 export interface TelegramSessionManagerOptions {
   /** The sessions: `[{ name, client, api? }]` (see `loadSessionsFromFolder` / `loadSessionsFromEnv`, and `TelegramSessionSpec` for clients of other GramJS-family libraries such as teleproto). */
   sessions: readonly TelegramSessionSpec[];
-  /** Default `'round_robin'`. */
+  /** A built-in strategy by name (`'p2c-peak-ewma'`, …) or any `Strategy`. Default `'round-robin'`. */
   strategy?: StrategyName | Strategy;
   /** Concurrent tasks per kind across all sessions. Default `{ scraping: 5 }`. */
   limits?: Partial<Record<OperationKind, number>>;

@@ -3,23 +3,19 @@ import { ValidationError } from '@switchyard/core';
 import {
   type StrategyName as BuiltinStrategyName,
   createStrategy,
+  strategyName,
   strategyNames,
 } from '@switchyard/strategies';
 
-/** `p2c-peak-ewma` → `p2c_peak_ewma`. */
-type Underscored<S extends string> = S extends `${infer Head}-${infer Tail}`
-  ? `${Head}_${Underscored<Tail>}`
-  : S;
-
 /**
- * A built-in strategy by name, in snake case (`round_robin`, `least_loaded`,
- * `p2c_peak_ewma`, `adaptive`, `weighted_response_time`, …) or as its `Strategy.name`
- * (`round-robin`, …): `_` and `-` are the same. p2c_peak_ewma and adaptive did best on
- * Telegram-like flood waits in the simulator. Or pass any `Strategy` object.
+ * A built-in strategy by its name: `'round-robin'`, `'least-loaded'`, `'p2c-peak-ewma'`,
+ * `'adaptive'`, `'weighted-response-time'`, … (`strategyNames` of `@switchyard/strategies`).
+ * p2c-peak-ewma and adaptive did best on Telegram-like flood waits in the simulator. Other
+ * spellings (`p2cPeakEwma`, `p2c_peak_ewma`) still work at run time, with a warning.
  */
-export type StrategyName = Underscored<BuiltinStrategyName> | BuiltinStrategyName;
+export type StrategyName = BuiltinStrategyName;
 
-export const DEFAULT_STRATEGY: StrategyName = 'round_robin';
+export const DEFAULT_STRATEGY: StrategyName = 'round-robin';
 
 /** The manager's clock and randomness, so a named strategy replays with the rest of the run. */
 export interface StrategyContext {
@@ -27,14 +23,10 @@ export interface StrategyContext {
   readonly random: Random;
 }
 
-/** Every built-in name in snake case (each also works with `-`). */
-export const STRATEGY_NAMES: readonly StrategyName[] = strategyNames.map(
-  (name) => name.replaceAll('-', '_') as StrategyName,
-);
-
 /**
- * Resolve a strategy name (through `@switchyard/strategies`' `createStrategy`) or object. The
- * name given is kept as the strategy's name. An unknown name is a `ValidationError` listing the
+ * Resolve a strategy name (through `@switchyard/strategies`' `strategyName` and
+ * `createStrategy`) or object. A named strategy is known by its kebab-case name, however it
+ * was spelled. An unknown name is a `ValidationError` suggesting the nearest and listing the
  * known ones.
  */
 export function resolveStrategy(
@@ -42,7 +34,8 @@ export function resolveStrategy(
   ctx: StrategyContext,
 ): { name: string; strategy: Strategy } {
   if (typeof strategy === 'string') {
-    return { name: strategy, strategy: createStrategy(strategy, { clock: ctx.clock, random: ctx.random }) };
+    const name = strategyName(strategy);
+    return { name, strategy: createStrategy(name, { clock: ctx.clock, random: ctx.random }) };
   }
   if (
     typeof strategy === 'object' &&
@@ -53,6 +46,6 @@ export function resolveStrategy(
     return { name: typeof s.name === 'string' ? s.name : 'custom', strategy: s };
   }
   throw new ValidationError([
-    { field: 'strategy', reason: `must be one of ${STRATEGY_NAMES.join(', ')} or a Strategy object` },
+    { field: 'strategy', reason: `must be one of ${strategyNames.join(', ')} or a Strategy object` },
   ]);
 }

@@ -117,7 +117,7 @@ import {
 import { type SessionClaim, SessionClaims } from './sessionClaims.js';
 import { SessionMedia } from './sessionMedia.js';
 import { sessionsFromArray } from './sessionSources.js';
-import { DEFAULT_STRATEGY, resolveStrategy } from './strategyName.js';
+import { DEFAULT_STRATEGY, resolveStrategy, type StrategyName } from './strategyName.js';
 import type { TaskContext } from './taskContext.js';
 import { JOIN, SEND_TO_STRANGERS } from './telegramErrorClass.js';
 
@@ -490,12 +490,19 @@ export class TelegramSessionManager {
     return cancelled;
   }
 
-  setLoadBalancingStrategy(strategy: string | Strategy): void {
+  /**
+   * Balance the next tasks with another strategy: a built-in one by name (`'p2c-peak-ewma'`)
+   * or any `Strategy`.
+   *
+   * @throws ValidationError (field `strategy`) for an unknown name, suggesting the nearest.
+   */
+  setLoadBalancingStrategy(strategy: StrategyName | Strategy): void {
     const resolved = resolveStrategy(strategy, { clock: this.#clock, random: this.#random });
     this.pool.setStrategy(resolved.strategy);
     this.#strategyName = resolved.name;
   }
 
+  /** The strategy's name: a built-in one's kebab-case name, or a custom `Strategy`'s `name`. */
   getLoadBalancingStrategy(): string {
     return this.#strategyName;
   }

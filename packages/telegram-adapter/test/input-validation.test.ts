@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom, ValidationError, VirtualClock } from '@switchyard/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkMediaFile, imageDimensions } from '../src/mediaFile.js';
 import { validateCaption, validateMessageText } from '../src/messageText.js';
 import { checkRecipient, partitionRecipients } from '../src/recipient.js';
-import { resolveStrategy } from '../src/strategyName.js';
+import { resolveStrategy, type StrategyName } from '../src/strategyName.js';
 import { requestsMade, type ScriptedHarness, scriptedHarness } from './scriptedHarness.js';
 
 let h: ScriptedHarness | undefined;
@@ -136,14 +136,37 @@ describe('media validation by content and extension', () => {
 });
 
 describe('strategy names', () => {
-  it('rejects unknown names clearly', () => {
+  it('rejects unknown names clearly, suggesting the nearest', () => {
     const ctx = { clock: new VirtualClock(0), random: seededRandom(1) };
     expect(() => resolveStrategy('fastest', ctx)).toThrow(
       /strategy: unknown strategy "fastest"; use one of round-robin, smooth-weighted-round-robin, least-loaded, capability-based, performance-based, weighted-response-time, p2c-peak-ewma, consistent-hash, adaptive/,
     );
-    expect(resolveStrategy('least_loaded', ctx).name).toBe('least_loaded');
+    expect(() => resolveStrategy('p2c-peak-ewa', ctx)).toThrow(
+      /unknown strategy "p2c-peak-ewa"; did you mean "p2c-peak-ewma"\? use one of round-robin, /,
+    );
     expect(resolveStrategy('adaptive', ctx).strategy.name).toBe('adaptive');
-    expect(resolveStrategy('p2c_peak_ewma', ctx).strategy.name).toBe('p2c-peak-ewma');
+  });
+
+  it('knows every spelling of a name by its one, kebab-case, name', () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const ctx = { clock: new VirtualClock(0), random: seededRandom(1) };
+    for (const spelling of ['p2c-peak-ewma', 'p2cPeakEwma', 'p2c_peak_ewma', 'P2C_PEAK_EWMA']) {
+      const resolved = resolveStrategy(spelling, ctx);
+      expect(resolved.name, spelling).toBe('p2c-peak-ewma');
+      expect(resolved.strategy.name, spelling).toBe('p2c-peak-ewma');
+    }
+    vi.restoreAllMocks();
+  });
+
+  it('setLoadBalancingStrategy takes any spelling and reports the one name', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    h = await connectedHarness();
+    h.manager.setLoadBalancingStrategy('leastLoaded' as StrategyName);
+    expect(h.manager.getLoadBalancingStrategy()).toBe('least-loaded');
+    h.manager.setLoadBalancingStrategy('p2c_peak_ewma' as StrategyName);
+    expect(h.manager.getLoadBalancingStrategy()).toBe('p2c-peak-ewma');
+    expect(h.manager.snapshot().strategy).toBe('p2c-peak-ewma');
+    vi.restoreAllMocks();
   });
 });
 
@@ -183,7 +206,7 @@ describe('bad input sends nothing', () => {
   it('rejects an unknown strategy in the constructor and in setLoadBalancingStrategy', async () => {
     expect(() => scriptedHarness({ strategy: 'nope' as never })).toThrow(/unknown strategy/);
     h = await connectedHarness();
-    expect(() => h!.manager.setLoadBalancingStrategy('nope')).toThrow(ValidationError);
-    expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
+    expect(() => h!.manager.setLoadBalancingStrategy('nope' as StrategyName)).toThrow(ValidationError);
+    expect(h.manager.getLoadBalancingStrategy()).toBe('round-robin');
   });
 });

@@ -58,7 +58,7 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_least_loaded_session_selection: with loads 2, 1, 0 picks the third session', async () => {
-    h = await harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least-loaded' });
     occupy(h.manager, 's0');
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
@@ -68,12 +68,12 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_least_loaded_breaks_ties_with_round_robin', async () => {
-    h = await harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least-loaded' });
     expect(await sendSequentially(h, 6)).toEqual(['s0', 's1', 's2', 's0', 's1', 's2']);
   });
 
   it('test_least_loaded_skips_disconnected_sessions', async () => {
-    h = await harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least-loaded' });
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
     await h.clock.advance(0);
@@ -83,9 +83,9 @@ describe('seed 000: load balancing', () => {
   });
 
   it('test_get_available_session_round_robin_strategy', async () => {
-    h = await harness({ strategy: 'least_loaded' });
-    h.manager.setLoadBalancingStrategy('round_robin');
-    expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
+    h = await harness({ strategy: 'least-loaded' });
+    h.manager.setLoadBalancingStrategy('round-robin');
+    expect(h.manager.getLoadBalancingStrategy()).toBe('round-robin');
     occupy(h.manager, 's0');
     occupy(h.manager, 's0');
     await h.clock.advance(0);
@@ -95,8 +95,8 @@ describe('seed 000: load balancing', () => {
 
   it('test_get_available_session_least_loaded_strategy', async () => {
     h = await harness();
-    h.manager.setLoadBalancingStrategy('least_loaded');
-    expect(h.manager.getLoadBalancingStrategy()).toBe('least_loaded');
+    h.manager.setLoadBalancingStrategy('least-loaded');
+    expect(h.manager.getLoadBalancingStrategy()).toBe('least-loaded');
     occupy(h.manager, 's0');
     occupy(h.manager, 's1');
     await h.clock.advance(0);
@@ -126,6 +126,6 @@ describe('seed 000: load balancing', () => {
 
   it('test_load_balancing_strategy_defaults_to_round_robin', async () => {
     h = await harness();
-    expect(h.manager.getLoadBalancingStrategy()).toBe('round_robin');
+    expect(h.manager.getLoadBalancingStrategy()).toBe('round-robin');
   });
 });

@@ -40,7 +40,7 @@ describe('seed 001: bulk message sending', () => {
   });
 
   it('test_send_text_messages_bulk_distribution: the load spreads evenly over the sessions', async () => {
-    h = await harness({ strategy: 'least_loaded' });
+    h = await harness({ strategy: 'least-loaded' });
     const { summary } = await h.settle(h.manager.sendTextMessagesBulk(users(30), 'x'));
     expect(Object.values(summary.bySession).map((s) => s.sent)).toEqual([10, 10, 10]);
   });

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 describe('a send Telegram answered with a server error', () => {
   it('is delivered once: GramJS does not repeat it behind the pool, whose retry stays on the session with the same randomId', async () => {
-    h = scriptedHarness({ sessions: 2, users: ['alice_one'], strategy: 'round_robin' });
+    h = scriptedHarness({ sessions: 2, users: ['alice_one'], strategy: 'round-robin' });
     restoreSleep = gramJsSleepsOn(h.clock);
     await h.ready();
     // s0's first send is carried out, but the answer is RPC_CALL_FAIL; the next try floods for

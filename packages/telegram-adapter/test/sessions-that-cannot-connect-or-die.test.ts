@@ -108,7 +108,7 @@ describe('a session that dies', () => {
   it.each(['AUTH_KEY_UNREGISTERED', 'SESSION_REVOKED', 'USER_DEACTIVATED_BAN'])(
     '(%s) is destroyed, so GramJS stops pinging and reconnecting it, and its item moves on',
     async (wire) => {
-      h = scriptedHarness({ sessions: 2, users, strategy: 'round_robin' });
+      h = scriptedHarness({ sessions: 2, users, strategy: 'round-robin' });
       await h.ready();
       h.telegram.kill('s0', wire);
       const client = h.telegram.client('s0') as TelegramClient & { _destroyed: boolean };

@@ -2,6 +2,7 @@
 import { createPool } from '@switchyard/core';
 import { roundRobin } from '@switchyard/strategies';
 import { type Contender, contenders, heapUsed, noop, oneMs, type Work } from './contenders.js';
+import { type BenchPlan, FULL_PLAN } from './plan.js';
 
 export const names = Object.values(contenders).map((c) => c.name);
 
@@ -27,19 +28,6 @@ export interface HeapRow {
 }
 
 /**
- * workers × queued, and how many runs of each library. Fewer runs where one run takes seconds,
- * so that the whole `pnpm bench` stays within about five minutes on two cores.
- */
-export const throughputPlan = [
-  { workers: 10, queued: 1_000, runs: 20 },
-  { workers: 10, queued: 100_000, runs: 4 },
-  { workers: 10, queued: 1_000_000, runs: 2 },
-  { workers: 1_000, queued: 1_000, runs: 20 },
-  { workers: 1_000, queued: 100_000, runs: 4 },
-  { workers: 1_000, queued: 1_000_000, runs: 2 },
-] as const;
-
-/**
  * Every library runs the same batch `runs` times, interleaved (the order rotates each round, so
  * none always follows the same one), so machine noise hits all alike. Returns each library's
  * shortest time in ms.
@@ -62,11 +50,13 @@ async function bestTimes(
   return best;
 }
 
-export async function benchThroughput(): Promise<ThroughputRow[]> {
+export async function benchThroughput(
+  plan: BenchPlan['throughput'] = FULL_PLAN.throughput,
+): Promise<ThroughputRow[]> {
   // Warm every library up so none pays for JIT compilation in the measured runs.
   await bestTimes(2, 100, 20_000, noop);
   const rows: ThroughputRow[] = [];
-  for (const { workers, queued, runs } of throughputPlan) {
+  for (const { workers, queued, runs } of plan) {
     const best = await bestTimes(runs, workers, queued, noop);
     const tasksPerSec: Record<string, number> = {};
     for (const [name, ms] of Object.entries(best)) tasksPerSec[name] = queued / (ms / 1000);

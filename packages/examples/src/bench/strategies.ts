@@ -2,6 +2,7 @@
 import { type Strategy, seededRandom, VirtualClock } from '@switchyard/core';
 import { createStrategy, strategyNames } from '@switchyard/strategies';
 import { FakeFleet, makeTask } from '@switchyard/strategies/testing';
+import { type BenchPlan, FULL_PLAN } from './plan.js';
 
 export interface Row {
   strategy: string;
@@ -9,7 +10,7 @@ export interface Row {
   nsPerSelect: number;
 }
 
-function measure(strategy: Strategy, n: number): number {
+function measure(strategy: Strategy, n: number, timeBoxMs: BenchPlan['strategyTimeBoxMs']): number {
   const clock = new VirtualClock(0);
   const fleet = new FakeFleet(clock);
   strategy.observe?.(fleet.events$);
@@ -43,16 +44,19 @@ function measure(strategy: Strategy, n: number): number {
     }
     return Number(now - start) / iterations;
   };
-  run(150); // warm-up: let the JIT settle
-  return run(400);
+  run(timeBoxMs.warmUp); // let the JIT settle
+  return run(timeBoxMs.measured);
 }
 
-export async function benchStrategies(sizes: readonly number[] = [10, 1_000, 10_000]): Promise<Row[]> {
+export async function benchStrategies(
+  sizes: readonly number[] = FULL_PLAN.strategyCandidates,
+  timeBoxMs: BenchPlan['strategyTimeBoxMs'] = FULL_PLAN.strategyTimeBoxMs,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const name of strategyNames) {
     for (const n of sizes) {
       const strategy = createStrategy(name, { random: seededRandom(1), clock: new VirtualClock(3_600_000) });
-      rows.push({ strategy: name, candidates: n, nsPerSelect: Math.round(measure(strategy, n)) });
+      rows.push({ strategy: name, candidates: n, nsPerSelect: Math.round(measure(strategy, n, timeBoxMs)) });
     }
   }
   return rows;

@@ -1,5 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import { crc32, deflateSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import { NodeTooOldError } from '../shared/nodeVersion.js';
+
+// A namespace import, not `import { crc32 }`: on a Node without `crc32` (before 20.15) a named
+// import fails before any code runs, and the command could not say which Node it needs.
+function crc32(data: Buffer): number {
+  if (typeof zlib.crc32 !== 'function') throw new NodeTooOldError("node:zlib's crc32");
+  return zlib.crc32(data);
+}
 
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -29,7 +37,7 @@ export function gradientPng(width = 64, height = 64): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', zlib.deflateSync(raw)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

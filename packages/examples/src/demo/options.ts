@@ -4,6 +4,7 @@ import {
   numberOption,
   type OptionSpec,
   parseCommandLine,
+  strategyOption,
   UsageError,
   usage,
 } from '../shared/cli.js';
@@ -60,11 +61,7 @@ export function parseDemoOptions(
 ): { help: true } | { help: false; config: CampaignConfig } {
   const values = parseCommandLine(argv, DEMO_OPTIONS);
   if (values.help === true) return { help: true };
-  const strategy = typeof values.strategy === 'string' ? values.strategy : 'least-loaded';
-  if (!(strategyNames as readonly string[]).includes(strategy))
-    throw new UsageError(
-      `--strategy must be one of ${strategyNames.join(', ')} (got ${JSON.stringify(strategy)})`,
-    );
+  const strategy = strategyOption(values, 'strategy', 'least-loaded');
   const out = values.out ?? DEFAULT_OUT;
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
   const resume = values.resume === true;

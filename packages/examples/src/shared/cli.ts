@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { ValidationError } from '@switchyard/core';
+import { type StrategyName, strategyName } from '@switchyard/strategies';
+import { exitIfNodeTooOld } from './nodeVersion.js';
 
 /** A command-line mistake: printed with the usage hint, exit code 2. */
 export class UsageError extends Error {
@@ -55,6 +58,26 @@ export function numberOption(
   return n;
 }
 
+/**
+ * A built-in strategy's name given as `--name` (or `fallback`). Any spelling works
+ * (`p2cPeakEwma`, `p2c_peak_ewma`; Node prints a warning naming the one spelling); an unknown
+ * name is a `UsageError` suggesting the nearest and listing them all.
+ */
+export function strategyOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: StrategyName,
+): StrategyName {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  try {
+    return strategyName(String(raw));
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--${name}: ${error.reason}`);
+    throw error;
+  }
+}
+
 /** An integer option within [min, max]. */
 export const intOption = (
   values: Record<string, string | boolean | undefined>,
@@ -76,13 +99,15 @@ export function usage(command: string, summary: string, specs: Readonly<Record<s
 
 /**
  * Read a command line with `read`; a `UsageError` is written to `stderr` with the hint to run
- * `pnpm <script> -- --help`, and gives `undefined` (the caller exits with code 2).
+ * `pnpm <script> -- --help`, and gives `undefined` (the caller exits with code 2). On a Node
+ * older than the commands need, says which Node they need and exits with code 1 first.
  */
 export function readCommandLine<T>(
   script: string,
   stderr: { write(s: string): unknown },
   read: () => T,
 ): { readonly value: T } | undefined {
+  exitIfNodeTooOld(stderr);
   try {
     return { value: read() };
   } catch (error) {

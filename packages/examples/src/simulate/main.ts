@@ -6,6 +6,7 @@ import {
   allScenarios,
   compareStrategies,
   formatResults,
+  markdownTable,
   type SimResult,
   simulate,
   telegramScenario,
@@ -91,14 +92,16 @@ export function floodMeans(seed: number, n: number): string {
     const mean = p50s.reduce((a, b) => a + b, 0) / n;
     const variance = n < 2 ? 0 : p50s.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
     const ci = n < 2 ? '' : ` ± ${Math.round(1.96 * Math.sqrt(variance / n))}`;
-    return `| ${name} | ${Math.round(mean)}${ci} ms | ${Math.round(p99)} ms | ${floods.toFixed(1)} |`;
+    return [name, `${Math.round(mean)}${ci} ms`, `${Math.round(p99)} ms`, floods.toFixed(1)];
   });
   return [
     `telegram-flood, mean of seeds ${seed}–${seed + n - 1}:`,
     '',
-    '| strategy | mean p50 (95 % CI) | mean p99 | mean flood waits |',
-    '|---|--:|--:|--:|',
-    ...rows,
+    markdownTable(
+      ['strategy', 'mean p50 (95 % CI)', 'mean p99', 'mean flood waits'],
+      ['left', 'right', 'right', 'right'],
+      rows,
+    ),
   ].join('\n');
 }
 

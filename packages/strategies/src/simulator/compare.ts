@@ -1,4 +1,5 @@
 import { createStrategy, strategyNames } from '../createStrategy.js';
+import { markdownTable } from './markdownTable.js';
 import { allScenarios, type Scenario } from './scenario.js';
 import { type SimResult, type StrategyFactory, simulate } from './simulate.js';
 
@@ -21,17 +22,21 @@ export function compareStrategies(
 
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1_000).toFixed(1)} s` : `${Math.round(v)} ms`);
 
-/** A Markdown table of results. */
+/** The results as a Markdown table whose columns line up, in a terminal as in a README. */
 export function formatResults(results: readonly SimResult[]): string {
-  const lines = [
-    '| scenario | strategy | p50 | p99 | p99.9 | success | imbalance | divert | flood waits |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
-  ];
-  for (const r of results) {
-    const divert = r.divertMs === undefined ? '' : r.divertMs === null ? 'never' : ms(r.divertMs);
-    lines.push(
-      `| ${r.scenario} | ${r.strategy} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${(r.successRate * 100).toFixed(2)} % | ${r.imbalance.toFixed(2)} | ${divert} | ${r.rateLimitHits} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(
+    ['scenario', 'strategy', 'p50', 'p99', 'p99.9', 'success', 'imbalance', 'divert', 'flood waits'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    results.map((r) => [
+      r.scenario,
+      r.strategy,
+      ms(r.p50),
+      ms(r.p99),
+      ms(r.p999),
+      `${(r.successRate * 100).toFixed(2)} %`,
+      r.imbalance.toFixed(2),
+      r.divertMs === undefined ? '' : r.divertMs === null ? 'never' : ms(r.divertMs),
+      `${r.rateLimitHits}`,
+    ]),
+  );
 }

@@ -1,4 +1,5 @@
 export { compareStrategies, formatResults } from './compare.js';
+export { markdownTable } from './markdownTable.js';
 export { percentile } from './percentile.js';
 export type { Scenario, SimWorkerSpec } from './scenario.js';
 export {

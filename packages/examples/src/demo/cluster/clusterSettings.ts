@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type Clock, chainLongWaits, seededRandom } from '@switchyard/core';
+import type { StrategyName } from '@switchyard/strategies';
 import { type Audience, makeAudience, makeProfiles, type SessionProfile } from '../../simTelegram/index.js';
 
 /** What every node process of the cluster demo is started with (as JSON, its one argument). */
@@ -11,7 +12,7 @@ export interface ClusterDemoSettings {
   readonly nodes: number;
   readonly sessionsPerNode: number;
   readonly recipients: number;
-  readonly strategy: string;
+  readonly strategy: StrategyName;
   readonly seed: number;
   readonly delayMs: number;
   readonly capacity: number;

@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { strategyNames } from '@switchyard/strategies';
+import { type StrategyName, strategyNames } from '@switchyard/strategies';
 import type { BulkSendSummary } from '@switchyard/telegram-adapter';
 import {
   intOption,
@@ -14,6 +14,7 @@ import {
   type OptionSpec,
   parseCommandLine,
   runCommand,
+  strategyOption,
   UsageError,
   usage,
 } from '../../shared/cli.js';
@@ -100,7 +101,7 @@ export interface ClusterDemoConfig {
   readonly nodes: number;
   readonly sessionsPerNode: number;
   readonly recipients: number;
-  readonly strategy: string;
+  readonly strategy: StrategyName;
   readonly seed: number;
   readonly out: string;
   readonly delayMs: number;
@@ -118,11 +119,7 @@ export interface ClusterDemoConfig {
 export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoConfig | 'help' {
   const values = parseCommandLine(argv, OPTIONS);
   if (values.help === true) return 'help';
-  const strategy = typeof values.strategy === 'string' ? values.strategy : 'least-loaded';
-  if (!(strategyNames as readonly string[]).includes(strategy))
-    throw new UsageError(
-      `--strategy must be one of ${strategyNames.join(', ')} (got ${JSON.stringify(strategy)})`,
-    );
+  const strategy = strategyOption(values, 'strategy', 'least-loaded');
   const out = values.out ?? DEFAULT_OUT;
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
   return {

@@ -11,7 +11,7 @@ export {
   serveQueue,
   type TaskOutcome,
 } from './queueConsumer.js';
-export { JobFailedError, LeaseConnectError, QueueConnectError } from './queueErrors.js';
+export { JobFailedError, JobLockLostError, LeaseConnectError, QueueConnectError } from './queueErrors.js';
 export {
   batchJobId,
   type EnqueueOptions,

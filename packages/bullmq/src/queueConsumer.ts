@@ -13,7 +13,7 @@ import { type Logger, pino } from 'pino';
 import type { Subscription } from 'rxjs';
 import { name, positive } from './checks.js';
 import { failedReasonText, jobFailure } from './jobFailure.js';
-import { QueueConnectError } from './queueErrors.js';
+import { JobLockLostError, QueueConnectError } from './queueErrors.js';
 import { capacityChanges, readySlots } from './readySlots.js';
 import { RedisConnection } from './redisConnection.js';
 
@@ -336,6 +336,11 @@ class Consumer<R> implements QueueConsumer {
 
   async #take(job: Job, token: string): Promise<void> {
     const id = job.id as string;
+    // Taken again while an earlier take still runs: that one's lock lapsed (this consumer was
+    // paused past lockDurationMs) and the stalled-job check put the job back before a renewal
+    // could tell. The earlier run ends as any other whose lock was lost.
+    const earlier = this.#held.get(id);
+    if (earlier !== undefined) this.#lose(earlier);
     const held: Held = { job, token, controller: new AbortController(), started: false, lost: false };
     this.#held.set(id, held);
     let idempotent = false;
@@ -427,7 +432,8 @@ class Consumer<R> implements QueueConsumer {
       // Its lock lapsed (Redis was out of reach past lockDurationMs): the stalled-job check put it back.
       this.#log.warn({ job: id, err: (error as Error).message }, 'could not move the job');
     } finally {
-      this.#held.delete(id);
+      // Unless the job was taken again meanwhile (see #take): that take holds it now.
+      if (this.#held.get(id) === held) this.#held.delete(id);
       this.#poke();
     }
   }
@@ -452,15 +458,22 @@ class Consumer<R> implements QueueConsumer {
         const h = this.#held.get(id);
         // One that settled meanwhile has no lock left to renew.
         if (h === undefined || !held.includes(h)) continue;
-        h.lost = true;
-        this.#log.warn({ job: id }, 'lost the lock of a running job; another consumer may run it');
-        h.controller.abort(new Error(`the lock of job ${id} was lost`));
+        this.#lose(h);
       }
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not renew job locks');
     } finally {
       this.#renewing = false;
     }
+  }
+
+  /** A held job whose lock is gone: its task is aborted, and its outcome will not move the job. */
+  #lose(h: Held): void {
+    if (h.lost) return;
+    h.lost = true;
+    const id = h.job.id as string;
+    this.#log.warn({ job: id }, 'lost the lock of a running job; another consumer may run it');
+    h.controller.abort(new JobLockLostError(id));
   }
 
   close(options: CloseConsumerOptions = {}): Promise<void> {

@@ -31,6 +31,20 @@ export class JobFailedError extends SwitchyardError {
   }
 }
 
+/**
+ * The reason a running job's task is aborted when its lock could not be renewed (its consumer
+ * was paused, or Redis out of reach, past `lockDurationMs`): the stalled-job check may have given
+ * the job to another consumer, which runs it from then on. The task's `TaskCancelledError` has it
+ * as its `cause`; a `JobTask`'s `settle` that sees it leaves the job's effects to that consumer.
+ */
+export class JobLockLostError extends SwitchyardError {
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super('E_JOB_LOCK_LOST', `the lock of job ${jobId} was lost; another consumer may run it`);
+    this.jobId = jobId;
+  }
+}
+
 /** Leases' Redis did not answer, or the leases were closed. The message names the URL, never its password. */
 export class LeaseConnectError extends SwitchyardError {
   /** Where Redis was looked for, without a password. */

@@ -8,6 +8,7 @@ describe('public surface of @switchyard/bullmq', () => {
     expectTypeOf<keyof typeof bullmq>().toEqualTypeOf<
       | 'JobFailedError'
       | 'JobLater'
+      | 'JobLockLostError'
       | 'LeaseConnectError'
       | 'QueueConnectError'
       | 'QueueProducer'

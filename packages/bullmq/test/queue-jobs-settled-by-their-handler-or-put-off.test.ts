@@ -1,6 +1,6 @@
-import { jobLater, openQueue, serveQueue } from '@switchyard/bullmq';
+import { JobLockLostError, jobLater, openQueue, serveQueue } from '@switchyard/bullmq';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { createPool, type Pool, systemClock, ValidationError } from '@switchyard/core';
+import { createPool, type Pool, systemClock, TaskCancelledError, ValidationError } from '@switchyard/core';
 import { createStrategy } from '@switchyard/strategies';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,56 @@ describe('a handler that settles its job or puts it off', () => {
       await pool.close();
     }
   });
+
+  it('aborts a task whose lock lapsed while the consumer was paused; its settle sees JobLockLostError, and the job runs again', async () => {
+    const queue = 'paused';
+    const outcomes: unknown[] = [];
+    const pool = testPool();
+    const consumer = await serveQueue(pool, {
+      queue,
+      connection: server.url,
+      lockDurationMs: 1_000,
+      stalledIntervalMs: 1_000,
+      pollIntervalMs: 20,
+      handlers: {
+        work: (job) => ({
+          task: {
+            // The first run waits for ever (until it is aborted); the second one finishes.
+            run: ({ signal }) =>
+              job.taken > 1
+                ? 'ran'
+                : new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+          },
+          settle: (outcome) => {
+            outcomes.push('value' in outcome ? outcome.value : outcome.error);
+            if ('error' in outcome) throw outcome.error;
+            return { value: outcome.value, taken: job.taken };
+          },
+        }),
+      },
+    });
+    const producer = await openQueue({ queue, connection: server.url, attempts: 1 });
+    try {
+      const op = producer.enqueue([{ key: 'k', name: 'work', data: null }], { batchId: 'b' });
+      while (consumer.active === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The whole process stops past the lock's life (a long GC, a starved machine).
+      const end = Date.now() + 2_500;
+      while (Date.now() < end);
+      const report = await op;
+      expect(report.summary).toMatchObject({ total: 1, completed: 1, failed: 0 });
+      const r = report.results.get('k');
+      expect(r?.status === 'fulfilled' ? r.value : r).toEqual({ value: 'ran', taken: 2 });
+      const [first, second] = outcomes;
+      expect(first).toBeInstanceOf(TaskCancelledError);
+      expect((first as TaskCancelledError).cause).toBeInstanceOf(JobLockLostError);
+      expect((first as TaskCancelledError).cause).toMatchObject({ code: 'E_JOB_LOCK_LOST', jobId: 'b/k' });
+      expect(second).toBe('ran');
+    } finally {
+      await consumer.close({ drain: false });
+      await producer.close();
+      await pool.close();
+    }
+  }, 30_000);
 
   it('refuses a negative or endless delay, naming it', () => {
     expect(() => jobLater(-1)).toThrow(ValidationError);

@@ -218,7 +218,7 @@ export class ClusterCampaigns {
 
   /** One job: an item to send, to resume on its session, to put off, or already final. */
   async #job({ campaign, key }: { campaign: string; key: string }) {
-    const { jobLater } = await loadBullmq();
+    const { jobLater, JobLockLostError } = await loadBullmq();
     const { batch, content } = await this.open(campaign);
     const item = await batch.get(key);
     if (item === undefined) throw new Error(`campaign ${JSON.stringify(campaign)} has no item ${key}`);
@@ -280,6 +280,14 @@ export class ClusterCampaigns {
             send.drop();
             throw outcome.error;
           }
+          // Cut off because this node lost the job's lock (it was paused, or Redis was out of
+          // reach, past lockMs): the node that took the job over finishes the item from its record
+          // as it stands (bound to its session if the send may have left). Recording it failed
+          // here would report an item that is still going, or one that arrived.
+          if ('error' in outcome && causedBy(outcome.error, JobLockLostError)) {
+            send.drop();
+            throw outcome.error;
+          }
           if (held.wentBack(outcome)) {
             // `pending` in the journal, never sent from here: any node may send it.
             send.drop();
@@ -320,4 +328,9 @@ export class ClusterCampaigns {
 
 function givesBack(error: unknown): boolean {
   return error instanceof TaskCancelledError || error instanceof PoolClosedError;
+}
+
+/** Whether `error` is a `kind`, or a task cancelled for one (the abort reason is its cause). */
+function causedBy(error: unknown, kind: abstract new (...args: never[]) => Error): boolean {
+  return error instanceof kind || (error instanceof TaskCancelledError && error.cause instanceof kind);
 }

@@ -217,6 +217,34 @@ describe('cluster: one campaign spread over the nodes', () => {
     expect(await c.manager.campaignStatus('lost')).toMatchObject({ unknown: 3, pending: 0 });
   }, 60_000);
 
+  it('a node paused past lockMs mid-send leaves the item to whoever takes its job over: it is sent once, not reported failed', async () => {
+    const users = cluster(1);
+    // a0's first send reaches Telegram and is never answered.
+    let first = true;
+    telegram.fault = (ctx) => {
+      if (!(ctx.request instanceof Api.messages.SendMessage) || !first) return undefined;
+      first = false;
+      return { hang: true, after: true };
+    };
+    const a = node('node-a', ['a0'], { lockMs: 1_000 });
+    await until(() => connected(a), 'node-a connecting');
+    const op = sendText(a.manager, users, 'paused');
+    await until(() => sendsOf('a0').length === 1, 'the first send reaching Telegram');
+    // The whole process stops (a long GC, a starved machine) past lockMs: the job's lock lapses
+    // in Redis, the node finds it lost, and the stalled-job check puts the job back.
+    const pausedUntil = Date.now() + 2_500;
+    while (Date.now() < pausedUntil);
+    const report = await op;
+    // The cut-off send stayed bound to a0: sent again there with its randomId, once delivered.
+    expect(report.summary).toMatchObject({ total: 1, sent: 1, failed: 0, unknown: 0 });
+    expect(report.results.get(users[0]!)).toMatchObject({ outcome: 'sent', sessionUsed: 'a0' });
+    expect([...deliveredTo(users).values()]).toEqual([1]);
+    const randomIds = sendsOf('a0').map((r) => String((r.request as Api.messages.SendMessage).randomId));
+    expect(randomIds).toHaveLength(2);
+    expect(new Set(randomIds).size).toBe(1);
+    expect(a.logs.some((l) => /lost the lock of a running job/.test(l))).toBe(true);
+  }, 30_000);
+
   it('goes on after Redis restarts mid-campaign, with nobody sent twice', async () => {
     const users = cluster(40);
     telegram.onRequest = () => sleep(20);

@@ -120,11 +120,17 @@ return {'ok', first}
 
 /**
  * Writes an item's new row when its row is still the one read (else `changed`: read again), and
- * moves one count from its old state to its new one.
+ * moves one count from its old state to its new one. A row that is already the new one (its
+ * state and this write's time) is this very write run before: its answer was lost with the
+ * connection and the client sent it again (ioredis does, or a NOSCRIPT after a restart does).
+ * That is `ok` with nothing changed, not another writer's change: a compare-and-set refused by
+ * its own first run would fail an item that nothing else touched.
  * KEYS lease, batch, items; ARGV holder, ttl, seq, row read, new row, from, to, now.
  */
 export const TRANSITION = new Script(`${GUARD}
-if redis.call('HGET', KEYS[3], ARGV[3]) ~= ARGV[4] then return {'changed'} end
+local row = redis.call('HGET', KEYS[3], ARGV[3])
+if row == ARGV[5] then return {'ok'} end
+if row ~= ARGV[4] then return {'changed'} end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
 if ARGV[6] ~= ARGV[7] then
   redis.call('HINCRBY', KEYS[2], ARGV[6], -1)

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisJournal } from '@switchyard/bullmq';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
+import { JournalTransitionError } from '@switchyard/core';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 let server: RedisServer;
@@ -95,6 +97,41 @@ describe('a Redis journal across a Redis restart', () => {
       await j.close();
     }
   }, 20_000);
+
+  it('takes a compare-and-set that ran twice (its answer lost with the connection) as done, not as a change by another writer', async () => {
+    // When a connection drops after Redis ran a command and before its answer came, ioredis
+    // sends the command again once it is back (and a NOSCRIPT after a restart runs it in full):
+    // the caller gets the second run's answer. This client runs each script twice while `twice`.
+    const client = new Redis(server.url);
+    let twice = false;
+    for (const method of ['evalsha', 'eval'] as const) {
+      const run = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as Record<typeof method, typeof run>)[method] = async (...args) => {
+        if (twice) await run(...args);
+        return run(...args);
+      };
+    }
+    const j = new RedisJournal({ redis: client });
+    try {
+      const b = await j.open(spec);
+      await b.add(keys(3));
+      const attempting = { state: 'attempting', worker: 's0', attempt: { randomId: '42' } } as const;
+      twice = true;
+      const item = await b.transition('k0', attempting, { expect: { state: 'pending' } });
+      expect(item.state).toEqual(attempting);
+      // Counted once.
+      expect(await b.status()).toMatchObject({ total: 3, pending: 2, attempting: 1 });
+      // Another writer's change is still refused.
+      await expect(
+        b.transition('k0', { state: 'pending' }, { expect: { state: 'pending' } }),
+      ).rejects.toThrow(JournalTransitionError);
+      twice = false;
+      expect((await b.get('k0'))?.state).toEqual(attempting);
+    } finally {
+      await j.close();
+      client.disconnect();
+    }
+  });
 
   it('starts, stops and restarts redis-server on one port and folder, and leaves no process', async () => {
     const pid = server.pid as number;

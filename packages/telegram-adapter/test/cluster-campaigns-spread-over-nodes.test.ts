@@ -258,20 +258,14 @@ describe('cluster: one campaign spread over the nodes', () => {
     // Stopped and started again on the same port and files (AOF on): its keys come back.
     await server.restart();
     const report = await op;
-    // Nobody gets two messages, and every recipient is either sent or reported failed with a
-    // reason. (Under load a restart has once failed one item of 40 instead of pausing it: a known
-    // gap, in the README's "More than one machine".)
-    const counts = deliveredTo(users);
-    expect([...counts.values()].every((n) => n <= 1)).toBe(true);
-    expect(report.summary).toMatchObject({ total: 40, unknown: 0 });
-    expect(report.summary.sent + report.summary.failed).toBe(40);
-    for (const [user, n] of counts) {
-      const result = report.results.get(user);
-      if (n === 1) expect(result?.outcome).toBe('sent');
-      else expect(result).toMatchObject({ outcome: 'failed', error: expect.any(String) });
-    }
-    expect(report.summary.sent).toBeGreaterThanOrEqual(39);
-    expect(await b.manager.campaignStatus('through-a-restart')).toMatchObject({ pending: 0 });
+    // Everyone gets one message, reported sent. A compare-and-set the restart cut off after Redis
+    // ran it is sent again by ioredis and finds its own write: it is taken as done, not as
+    // another writer's change (that failed an item of 40 now and then under load).
+    const notSent = [...report.results.values()].filter((r) => r.outcome !== 'sent');
+    expect(notSent).toEqual([]);
+    expect(report.summary).toMatchObject({ total: 40, sent: 40, failed: 0, unknown: 0 });
+    expect([...deliveredTo(users).values()].every((n) => n === 1)).toBe(true);
+    expect(await b.manager.campaignStatus('through-a-restart')).toMatchObject({ sent: 40, pending: 0 });
   }, 60_000);
 
   it('leaves no handle, connection or timer behind once the nodes that served a campaign shut down', async () => {

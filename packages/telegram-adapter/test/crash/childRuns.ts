@@ -23,11 +23,37 @@ export interface Exit {
   readonly stderr: string;
 }
 
+/**
+ * `promise`, or a rejection that names what was awaited once `ms` have passed: a wait of a test
+ * fails saying which one it was, rather than leaving the test to its own time limit. `detail`
+ * (read when the time is up) says more.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  detail: () => string | Promise<string> = () => '',
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void Promise.resolve()
+        .then(detail)
+        .catch((error: unknown) => `(${String(error)})`)
+        .then((more) => reject(new Error(`${what}: not within ${ms} ms${more === '' ? '' : `; ${more}`}`)));
+    }, ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** A running child process: its output so far, a wait for a line of it, its exit. */
 export interface Child {
   readonly stdout: () => string;
-  /** Resolves once the child has printed `line` (rejects if it exits first). */
-  readonly printed: (line: string) => Promise<void>;
+  /**
+   * Resolves once the child has printed `line`; rejects if it exits first, or when `timeoutMs`
+   * (if given) have passed, with its output so far.
+   */
+  readonly printed: (line: string, timeoutMs?: number) => Promise<void>;
   readonly exited: Promise<Exit>;
   /** SIGKILL it if it is still running; whether it was. */
   readonly kill: () => boolean;
@@ -35,7 +61,8 @@ export interface Child {
   readonly stop: () => Promise<Exit>;
 }
 
-export function startChild(script: string, args: readonly string[]): Child {
+/** Start a built child script; `name` is how a failed wait calls it (default: the script's). */
+export function startChild(script: string, args: readonly string[], name = script): Child {
   const child = spawn(process.execPath, [builtChild(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
@@ -59,19 +86,27 @@ export function startChild(script: string, args: readonly string[]): Child {
     });
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
+  const printed = (line: string): Promise<void> =>
+    stdout.split('\n').includes(line)
+      ? Promise.resolve()
+      : Promise.race([
+          new Promise<void>((resolve) => waits.push({ line, resolve })),
+          exited.then((e) => {
+            throw new Error(`${name} exited (${e.code ?? e.signal}) before printing ${line}: ${e.stderr}`);
+          }),
+        ]);
   return {
     stdout: () => stdout,
-    printed: (line) =>
-      stdout.split('\n').includes(line)
-        ? Promise.resolve()
-        : Promise.race([
-            new Promise<void>((resolve) => waits.push({ line, resolve })),
-            exited.then((e) => {
-              throw new Error(
-                `the child exited (${e.code ?? e.signal}) before printing ${line}: ${e.stderr}`,
-              );
-            }),
-          ]),
+    printed: (line, timeoutMs) =>
+      timeoutMs === undefined
+        ? printed(line)
+        : within(
+            printed(line),
+            timeoutMs,
+            `${name} printing ${line}`,
+            () =>
+              `stdout: ${JSON.stringify(stdout.slice(-500))}, stderr: ${JSON.stringify(stderr.slice(-500))}`,
+          ),
     exited,
     kill: () => alive() && child.kill('SIGKILL'),
     stop: () => {

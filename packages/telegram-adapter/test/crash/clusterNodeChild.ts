@@ -5,9 +5,11 @@
 // `serve` takes items of the cluster's campaigns until SIGTERM (then shuts down and exits 0);
 // `send` also starts the campaign and prints its report as JSON when the cluster has finished it.
 // With <hang> above 0, that fraction of its sends takes effect at Telegram and is never answered,
-// so the node holds sends that left when it is killed. Prints `serving` once it serves.
+// so the node holds sends that left when it is killed. Prints `serving` once it serves. Its
+// warnings go to `<telegram file>.log` (appended across restarts), for a failed wait to quote.
 import { seededRandom } from '@switchyard/core';
 import { TelegramSessionManager } from '@switchyard/telegram-adapter';
+import { pino } from 'pino';
 import { Api } from 'telegram';
 import { CAMPAIGN, crashRecipients, crashTelegram } from './crashCampaign.js';
 
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
     sessions,
     delayMs: 0,
     fleetSendsPerSecond: 10_000,
+    logger: pino(
+      { level: 'warn', base: { node } },
+      pino.destination({ dest: `${telegramFile}.log`, sync: true }),
+    ),
     // Items of a killed node are taken again within about two seconds.
     cluster: { redis, node, prefix, lockMs: 1_000 },
   });

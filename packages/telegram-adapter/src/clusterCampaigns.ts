@@ -2,12 +2,14 @@ import type { JobTask, QueueConsumer, QueueProducer, RedisJournal, TaskOutcome }
 import {
   type Failure,
   type JournalItem,
+  JournalTransitionError,
   type JsonValue,
   type OpenBatch,
   type Pool,
   PoolClosedError,
   sameJson,
   TaskCancelledError,
+  TaskFailedError,
   ValidationError,
 } from '@switchyard/core';
 import type { Logger } from 'pino';
@@ -288,6 +290,18 @@ export class ClusterCampaigns {
             send.drop();
             throw outcome.error;
           }
+          // Another run of this job (taken over while this node was paused past lockMs, before
+          // its lock renewal could tell) moved the item first: the compare-and-set refused this
+          // run's write, and nothing left from here. Record nothing (a `failed` here would report
+          // an item the other run is sending); look at the job again once that run is done.
+          if ('error' in outcome && causedBy(outcome.error, JournalTransitionError)) {
+            send.drop();
+            this.#o.logger.warn(
+              { campaign, key },
+              'another run moved the item first; the job is looked at again',
+            );
+            return jobLater(HAND_BACK_MS);
+          }
           if (held.wentBack(outcome)) {
             // `pending` in the journal, never sent from here: any node may send it.
             send.drop();
@@ -330,7 +344,10 @@ function givesBack(error: unknown): boolean {
   return error instanceof TaskCancelledError || error instanceof PoolClosedError;
 }
 
-/** Whether `error` is a `kind`, or a task cancelled for one (the abort reason is its cause). */
+/** Whether `error` is a `kind`, or a task cancelled or failed for one (its cause). */
 function causedBy(error: unknown, kind: abstract new (...args: never[]) => Error): boolean {
-  return error instanceof kind || (error instanceof TaskCancelledError && error.cause instanceof kind);
+  return (
+    error instanceof kind ||
+    ((error instanceof TaskCancelledError || error instanceof TaskFailedError) && error.cause instanceof kind)
+  );
 }

@@ -91,5 +91,10 @@ describe('pnpm demo:cluster: one campaign over three node processes, one SIGKILL
       ['node-a', 'node-b', 'node-c'][Math.floor((Number(session.slice(-2)) - 1) / 4)];
     expect(new Set(delivered.map((d) => nodeOf(d.session)))).toEqual(new Set(['node-a', 'node-b', 'node-c']));
     expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('Switchyard cluster demo campaign');
+    // results.csv: a header, then one row per recipient; its sent rows are the deliveries.
+    const rows = (await readFile(join(out, 'results.csv'), 'utf8')).trim().split('\n');
+    expect(rows[0]).toBe('recipient,outcome,session,error,attempts,time_ms');
+    expect(rows).toHaveLength(1 + 300);
+    expect(rows.filter((r) => r.split(',')[1] === 'sent')).toHaveLength(delivered.length);
   });
 });

@@ -33,6 +33,7 @@ import { table } from './format.js';
 import { LiveView, type Output, sessionRows } from './liveView.js';
 import { writeGradientPng } from './mediaFixture.js';
 import { CampaignProgress, combineSummaries } from './progress.js';
+import { writeResultsCsv } from './resultsFile.js';
 import { type Segment, TimelineRecorder } from './timeline.js';
 
 export interface CampaignConfig extends CampaignSettings {
@@ -222,8 +223,10 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
     resumed: config.resume,
     notes: [`journal      ${files.journal}`],
     reportPath: files.report,
+    resultsPath: files.results,
   });
   await writeFile(files.report, report.html);
+  await writeResultsCsv(files.results, progress.results, start);
   const { summaryText, check, makespanMs, lowerBoundMs } = report;
   out.write(summaryText);
   return {

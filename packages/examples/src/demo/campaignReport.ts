@@ -38,6 +38,8 @@ export interface CampaignRecord {
   /** Lines printed after the timings (the journal, the nodes…). */
   readonly notes: readonly string[];
   readonly reportPath: string;
+  /** Where the per-recipient results (CSV) are written. */
+  readonly resultsPath: string;
 }
 
 export interface CampaignReport {
@@ -157,6 +159,7 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
     `wall time    ${duration(c.wallMs)}${thisRun}`,
     ...c.notes,
     `report       ${c.reportPath}`,
+    `results      ${c.resultsPath} (one row per recipient)`,
     '',
     formatCheck(check, logNames, finalState),
   ].join('\n');

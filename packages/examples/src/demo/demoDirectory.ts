@@ -28,6 +28,8 @@ export interface DemoFiles {
   /** The campaign's settings and how many times it has been started. */
   readonly settings: string;
   readonly report: string;
+  /** One row per recipient: outcome, session, error, time (CSV). */
+  readonly results: string;
   readonly image: string;
 }
 
@@ -38,6 +40,7 @@ export function demoFiles(out: string): DemoFiles {
     deliveryLog: at('telegram-deliveries.jsonl'),
     settings: at('campaign.json'),
     report: at('report.html'),
+    results: at('results.csv'),
     image: at('spring-sale.png'),
   };
 }

@@ -8,6 +8,7 @@ export interface Output {
   write(text: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
+  readonly rows?: number;
 }
 
 const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
@@ -121,7 +122,9 @@ export class LiveView {
     const wall = performance.now() - this.#startReal;
     const speedup = wall > 0 ? elapsed / wall : 0;
     const counts = `${p.done}/${p.total} · sent ${p.sent} · failed ${p.failed} · skipped ${p.skipped}${p.unknown > 0 ? ` · unknown ${p.unknown}` : ''}`;
-    const timing = `${rate.toFixed(1)} msg/s · eta ${remaining === 0 ? '0s' : duration(eta)} · campaign clock ${duration(elapsed)} (${speedup.toFixed(0)}× real time)`;
+    const realEta =
+      speedup > 1 && Number.isFinite(eta) && remaining > 0 ? ` (${duration(eta / speedup)} real)` : '';
+    const timing = `${rate.toFixed(1)} msg/s · eta ${remaining === 0 ? '0s' : duration(eta)}${realEta} · campaign clock ${duration(elapsed)} (${speedup.toFixed(0)}× real time)`;
     if (!this.#tty) return [`[${duration(wall).padStart(6)}] ${counts} · ${timing}`];
     const width = Math.max(10, Math.min(40, (this.#out.columns ?? 100) - 60));
     const fraction = p.done / Math.max(1, p.total);
@@ -131,9 +134,27 @@ export class LiveView {
     ];
   }
 
+  /**
+   * The lines under the headline. On a terminal with fewer rows than that, the busiest sessions
+   * (most in flight, then any not idle) and one line that counts the rest by state, so the frame
+   * always fits and redraws in place.
+   */
   #sessionLines(): string[] {
     const now = this.#clock.now();
-    return this.#lines().map((row) => {
+    let lines = this.#lines();
+    const room = this.#tty && this.#out.rows !== undefined ? this.#out.rows - 4 : Number.POSITIVE_INFINITY;
+    let rest = '';
+    if (lines.length > room) {
+      const sessions = lines.filter((l): l is SessionRow => typeof l !== 'string');
+      const busy = (r: SessionRow) => r.inFlight * 2 + (r.state === 'idle' ? 0 : 1);
+      const shown = [...sessions].sort((a, b) => busy(b) - busy(a)).slice(0, Math.max(0, room - 1));
+      const hidden = sessions.filter((r) => !shown.includes(r));
+      const byState = new Map<string, number>();
+      for (const r of hidden) byState.set(r.state, (byState.get(r.state) ?? 0) + 1);
+      lines = shown;
+      rest = `  … ${hidden.length} more: ${[...byState].map(([state, n]) => `${n} ${state}`).join(', ')}`;
+    }
+    const out = lines.map((row) => {
       if (typeof row === 'string') return this.#tty ? `${BOLD}${row}${RESET}` : row;
       const { name, state } = row;
       const countdown =
@@ -144,5 +165,6 @@ export class LiveView {
       const text = `  ${name}  ${label} ${load}  sent ${String(tally.sent).padStart(5)}  failed ${String(tally.failed).padStart(3)}`;
       return this.#tty ? text.replace(label, `${COLOURS[state]}${label}${RESET}`) : text;
     });
+    return rest === '' ? out : [...out, rest];
   }
 }

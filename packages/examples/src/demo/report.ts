@@ -33,6 +33,8 @@ const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
 const WIDTH = 1000;
 const LABEL = 120;
 const ROW = 22;
+/** Timeline segments narrower than this (px) carry no tooltip. */
+const MIN_TOOLTIP_PX = 4;
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -98,10 +100,14 @@ function timelineSvg(input: ReportInput): string {
   let i = 0;
   for (const [name, segments] of input.timelines) {
     const y = 10 + i * ROW;
-    const rects = mergeTiny(segments, span / plot / 2)
+    const rects = mergeTiny(segments, span / plot)
       .map((s) => {
         const w = Math.max(0.5, x(s.end) - x(s.start));
-        return `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${COLOURS[s.state]}"><title>${esc(name)}: ${s.state} ${esc(duration(s.start - input.start))}–${esc(duration(s.end - input.start))}</title></rect>`;
+        const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${COLOURS[s.state]}"`;
+        // A tooltip only where there is room to point at it: the page stays small at any size.
+        return w < MIN_TOOLTIP_PX
+          ? `${rect}/>`
+          : `${rect}><title>${esc(name)}: ${s.state} ${esc(duration(s.start - input.start))}–${esc(duration(s.end - input.start))}</title></rect>`;
       })
       .join('');
     rows.push(
@@ -113,7 +119,7 @@ function timelineSvg(input: ReportInput): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Session state timelines">${rows.join('\n')}${timeAxis(input.start, input.end, height - 22, LABEL, plot)}</svg>`;
 }
 
-/** Segments shorter than half a pixel are folded into their neighbour: the page stays small. */
+/** Segments shorter than a pixel are folded into their neighbour: the page stays small. */
 function mergeTiny(segments: readonly Segment[], minMs: number): Segment[] {
   const out: Segment[] = [];
   for (const s of segments) {

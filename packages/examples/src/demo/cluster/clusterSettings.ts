@@ -36,6 +36,7 @@ export const nodeName = (index: number): string => `node-${String.fromCharCode(9
 /** The demo's files in `out`, per node where each node writes its own. */
 export const clusterFiles = (out: string) => ({
   report: resolve(out, 'report.html'),
+  results: resolve(out, 'results.csv'),
   deliveryLog: (node: string) => resolve(out, `telegram-deliveries-${node}.jsonl`),
   log: (node: string) => resolve(out, `${node}.log`),
 });

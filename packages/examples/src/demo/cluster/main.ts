@@ -24,6 +24,7 @@ import { duration } from '../format.js';
 import { LiveView, type Output, type SessionRow, type ViewLine } from '../liveView.js';
 import { shareOption } from '../options.js';
 import { CampaignProgress } from '../progress.js';
+import { writeResultsCsv } from '../resultsFile.js';
 import { TimelineRecorder } from '../timeline.js';
 import {
   type ClusterDemoSettings,
@@ -164,7 +165,11 @@ export async function runClusterDemo(config: ClusterDemoConfig, out: Output): Pr
   const files = clusterFiles(dir);
   await mkdir(dir, { recursive: true });
   const names = Array.from({ length: config.nodes }, (_, i) => nodeName(i));
-  for (const path of [files.report, ...names.flatMap((n) => [files.deliveryLog(n), files.log(n)])])
+  for (const path of [
+    files.report,
+    files.results,
+    ...names.flatMap((n) => [files.deliveryLog(n), files.log(n)]),
+  ])
     await rm(path, { force: true });
   const redis = await startRedis();
   const slots: NodeSlot[] = [];
@@ -389,8 +394,10 @@ async function campaign(
       `redis        ${redisUrl}, stopped at the end`,
     ],
     reportPath: files.report,
+    resultsPath: files.results,
   });
   await writeFile(files.report, report.html);
+  await writeResultsCsv(files.results, settled, begin);
   out.write(report.summaryText);
   const unclean = slots.flatMap((s, i) =>
     exits[i]!.code === 0

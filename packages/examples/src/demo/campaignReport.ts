@@ -38,6 +38,8 @@ export interface CampaignRecord {
   /** Lines printed after the timings (the journal, the nodes…). */
   readonly notes: readonly string[];
   readonly reportPath: string;
+  /** More moments to mark on the charts (restrictions and deaths are marked from the faults). */
+  readonly markers?: readonly { readonly at: number; readonly label: string }[];
   /** Where the per-recipient results (CSV) are written. */
   readonly resultsPath: string;
 }
@@ -163,7 +165,17 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
     '',
     formatCheck(check, logNames, finalState),
   ].join('\n');
+  // The first time each session was restricted or died.
+  const marked = new Set<string>();
+  const faultMarkers = c.faults.flatMap((f) => {
+    const what =
+      f.code === 'PEER_FLOOD' ? 'restricted' : f.code === 'AUTH_KEY_UNREGISTERED' ? 'dead' : undefined;
+    if (what === undefined || marked.has(`${f.session}/${what}`)) return [];
+    marked.add(`${f.session}/${what}`);
+    return [{ at: f.at, label: `${f.session} ${what} (${f.code})` }];
+  });
   const html = renderReport({
+    markers: [...faultMarkers, ...(c.markers ?? [])],
     title: c.title,
     subtitle: c.subtitle,
     start,

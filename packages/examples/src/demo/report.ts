@@ -10,6 +10,8 @@ export interface ReportInput {
   readonly timelines: ReadonlyMap<string, readonly Segment[]>;
   /** Clock times of successful sends. */
   readonly sentAt: readonly number[];
+  /** Moments to mark on the charts: a session restricted or dead, a node killed… */
+  readonly markers?: readonly { readonly at: number; readonly label: string }[];
   /** Key figures, shown as a definition list. */
   readonly figures: readonly (readonly [string, string])[];
   /** Tables, each with a caption. */
@@ -33,6 +35,9 @@ const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
 const WIDTH = 1000;
 const LABEL = 120;
 const ROW = 22;
+/** Above this many sessions the timeline's rows are thin. */
+const MANY_SESSIONS = 40;
+const THIN_ROW = 8;
 /** Timeline segments narrower than this (px) carry no tooltip. */
 const MIN_TOOLTIP_PX = 4;
 
@@ -58,6 +63,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 .legend span { display: inline-block; margin-right: 1rem; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
+svg { max-width: 100%; height: auto; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }
 </style>
 </head>
@@ -78,45 +84,97 @@ ${input.tables.map(tableHtml).join('\n')}
 `;
 }
 
+/** Round steps for a time axis, in ms: seconds, minutes, hours, days. */
+const TIME_STEPS = [
+  1,
+  2,
+  5,
+  10,
+  15,
+  30,
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+  3 * 3600,
+  6 * 3600,
+  12 * 3600,
+  86_400,
+].map((s) => s * 1000);
+
+/** The smallest round step that puts at most `most` ticks over `span`. */
+export function roundStep(span: number, most: number, steps: readonly number[] = TIME_STEPS): number {
+  return steps.find((step) => span / step <= most) ?? Math.ceil(span / most);
+}
+
+/** The smallest 1, 2 or 5 × 10^k at least `value / most`, so `most` ticks reach `value`. */
+export function niceStep(value: number, most: number): number {
+  const rough = Math.max(value, 1e-9) / most;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return ([1, 2, 5, 10].find((m) => m * power >= rough) ?? 10) * power;
+}
+
 function timeAxis(start: number, end: number, y: number, x0: number, width: number): string {
   const span = Math.max(1, end - start);
+  const step = roundStep(span, 6);
   const ticks: string[] = [];
-  for (let i = 0; i <= 5; i++) {
-    const x = x0 + (width * i) / 5;
+  for (let t = 0; t <= span; t += step) {
+    const x = x0 + (width * t) / span;
+    // A label near the axis end ends there, so it is not cut off at the picture's edge.
+    const anchor = x > x0 + width - 30 ? 'end' : t === 0 ? 'start' : 'middle';
     ticks.push(
-      `<line x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}" stroke="#999"/>`,
-      // The last label ends at the axis end, so it is not cut off at the picture's edge.
-      `<text x="${x}" y="${y + 16}" text-anchor="${i === 5 ? 'end' : 'middle'}">${esc(duration((span * i) / 5))}</text>`,
+      `<line x1="${x.toFixed(1)}" y1="${y}" x2="${x.toFixed(1)}" y2="${y + 4}" stroke="#999"/>`,
+      `<text x="${x.toFixed(1)}" y="${y + 16}" text-anchor="${anchor}">${t === 0 ? '0' : esc(duration(t))}</text>`,
     );
   }
   return `<line x1="${x0}" y1="${y}" x2="${x0 + width}" y2="${y}" stroke="#999"/>${ticks.join('')}`;
+}
+
+/** Dashed vertical lines at the markers, each with a tooltip. */
+function markerLines(input: ReportInput, top: number, bottom: number, x0: number, width: number): string {
+  const span = Math.max(1, input.end - input.start);
+  return (input.markers ?? [])
+    .filter((m) => m.at >= input.start && m.at <= input.end)
+    .map((m) => {
+      const x = (x0 + ((m.at - input.start) / span) * width).toFixed(1);
+      return `<line class="marker" x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#c83a3a" stroke-dasharray="3 3"><title>${esc(m.label)} at ${esc(duration(m.at - input.start))}</title></line>`;
+    })
+    .join('');
 }
 
 function timelineSvg(input: ReportInput): string {
   const span = Math.max(1, input.end - input.start);
   const plot = WIDTH - LABEL - 10;
   const x = (t: number) => LABEL + ((t - input.start) / span) * plot;
+  // Many sessions get thin rows, named every tenth, so the chart stays readable at 200.
+  const many = input.timelines.size > MANY_SESSIONS;
+  const row = many ? THIN_ROW : ROW;
+  const bar = many ? THIN_ROW - 1 : ROW - 6;
   const rows: string[] = [];
   let i = 0;
   for (const [name, segments] of input.timelines) {
-    const y = 10 + i * ROW;
+    const y = 10 + i * row;
     const rects = mergeTiny(segments, span / plot)
       .map((s) => {
         const w = Math.max(0.5, x(s.end) - x(s.start));
-        const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${COLOURS[s.state]}"`;
+        const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${COLOURS[s.state]}"`;
         // A tooltip only where there is room to point at it: the page stays small at any size.
         return w < MIN_TOOLTIP_PX
           ? `${rect}/>`
           : `${rect}><title>${esc(name)}: ${s.state} ${esc(duration(s.start - input.start))}–${esc(duration(s.end - input.start))}</title></rect>`;
       })
       .join('');
-    rows.push(
-      `<g class="timeline" data-session="${esc(name)}"><text x="0" y="${y + 12}">${esc(name)}</text>${rects}</g>`,
-    );
+    const label = !many || i % 10 === 0 ? `<text x="0" y="${y + (many ? 7 : 12)}">${esc(name)}</text>` : '';
+    rows.push(`<g class="timeline" data-session="${esc(name)}">${label}${rects}</g>`);
     i++;
   }
-  const height = 10 + i * ROW + 24;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Session state timelines">${rows.join('\n')}${timeAxis(input.start, input.end, height - 22, LABEL, plot)}</svg>`;
+  const bottom = 10 + i * row;
+  const height = bottom + 24;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Session state timelines">${rows.join('\n')}${markerLines(input, 6, bottom, LABEL, plot)}${timeAxis(input.start, input.end, height - 22, LABEL, plot)}</svg>`;
 }
 
 /** Segments shorter than a pixel are folded into their neighbour: the page stays small. */
@@ -137,10 +195,12 @@ function throughputSvg(input: ReportInput): string {
   const counts = new Array<number>(buckets).fill(0);
   for (const t of input.sentAt) counts[Math.min(buckets - 1, Math.floor((t - input.start) / bucketMs))]!++;
   const rates = counts.map((c) => c / (bucketMs / 1000));
-  const max = Math.max(1, ...rates);
-  const height = 220;
-  const top = 10;
-  const plotH = height - 50;
+  // The scale ends on a round rate, with a tick at each step of it.
+  const step = niceStep(Math.max(...rates, 0.1), 4);
+  const max = Math.ceil(Math.max(...rates, 0.1) / step) * step;
+  const height = 230;
+  const top = 24;
+  const plotH = height - 64;
   const plot = WIDTH - LABEL - 10;
   const px = (i: number) => LABEL + (i / buckets) * plot;
   const py = (r: number) => top + plotH - (r / max) * plotH;
@@ -149,13 +209,17 @@ function throughputSvg(input: ReportInput): string {
     `${px(i + 1).toFixed(1)},${py(r).toFixed(1)}`,
   ]);
   const area = `M${LABEL},${top + plotH} L${points.join(' L')} L${LABEL + plot},${top + plotH} Z`;
-  const yTicks = [0, 0.5, 1]
-    .map(
-      (f) =>
-        `<text x="${LABEL - 6}" y="${py(max * f) + 4}" text-anchor="end">${(max * f).toFixed(1)}/s</text>`,
-    )
-    .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="throughput" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Messages sent per second over time"><path d="${area}" fill="#3a9a5b" fill-opacity="0.35" stroke="#2b7a47"/>${yTicks}<text x="0" y="${top + 12}">sent per second</text>${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
+  const yTicks: string[] = [];
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  for (let k = 0; k <= Math.round(max / step); k++) {
+    const r = k * step;
+    yTicks.push(
+      `<line x1="${LABEL - 4}" y1="${py(r).toFixed(1)}" x2="${LABEL + plot}" y2="${py(r).toFixed(1)}" stroke="#eee"/>`,
+      `<text x="${LABEL - 6}" y="${(py(r) + 4).toFixed(1)}" text-anchor="end">${r.toFixed(digits)}/s</text>`,
+    );
+  }
+  // The axis label sits above the plot, clear of the tick labels.
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="throughput" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Messages sent per second over time">${yTicks.join('')}<path d="${area}" fill="#3a9a5b" fill-opacity="0.35" stroke="#2b7a47"/><text x="${LABEL}" y="12">messages sent per second</text>${markerLines(input, top, top + plotH, LABEL, plot)}${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
 }
 
 function tableHtml(t: ReportInput['tables'][number]): string {

@@ -233,6 +233,9 @@ async function campaign(
   let closing = false;
   let restart: ReturnType<typeof setTimeout> | undefined;
   const events: string[] = [];
+  /** Campaign times of the kills and restarts, marked on the report's charts. */
+  const markers: { at: number; label: string }[] = [];
+  let clockNow = () => 0;
   let viewStarted = performance.now();
   const at = () => duration(performance.now() - viewStarted);
 
@@ -251,6 +254,7 @@ async function campaign(
       if (killAfter !== undefined && progress.done === killAfter) kill();
       if (restartRedisAfter !== undefined && progress.done === restartRedisAfter) {
         events.push(`${at()}  Redis stopped with ${progress.done} of ${total} recipients settled`);
+        markers.push({ at: clockNow(), label: 'Redis restarted' });
         redisRestart = redis.restart().then(() => {
           events.push(`${at()}  Redis started again on its append-only file`);
         });
@@ -268,11 +272,13 @@ async function campaign(
     events.push(
       `${at()}  ${slot.name} killed (SIGKILL) with ${progress.done} of ${total} recipients settled`,
     );
+    markers.push({ at: clockNow(), label: `${slot.name} killed (SIGKILL)` });
     restart = setTimeout(() => {
       if (closing) return;
       slot.restarts++;
       start(victim, epoch);
       events.push(`${at()}  ${slot.name} restarted with its node id`);
+      markers.push({ at: clockNow(), label: `${slot.name} restarted` });
       // A node stopped at the end before it was ready again says nothing more.
       slot.process.said('ready').then(
         () => {
@@ -302,6 +308,7 @@ async function campaign(
   epoch = Date.now();
   for (const s of slots) s.process.startClock(epoch);
   const clock = scaledClock(epoch, config.speed);
+  clockNow = () => clock.now();
   const stateOf = (name: string) => {
     const slot = slots.find((s) => s.sessions.includes(name))!;
     if (slot.killedAt !== undefined) return 'reconnecting' as const;
@@ -395,6 +402,7 @@ async function campaign(
     ],
     reportPath: files.report,
     resultsPath: files.results,
+    markers,
   });
   await writeFile(files.report, report.html);
   await writeResultsCsv(files.results, settled, begin);

@@ -1,43 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryLog } from '../src/simTelegram/index.js';
+import { type DemoRun, printedCount, runBuiltDemo } from './builtDemo.js';
 
-// The built demo (the project's global setup builds it), run as `pnpm demo` runs it.
-const DEMO = fileURLToPath(new URL('../dist/demo/main.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function demo(args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-}
-
-/** A count from the printed check table. */
-const checkCount = (printed: string, label: string) => {
-  const row = new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)$`, 'm').exec(printed);
-  if (row === null) throw new Error(`no row "${label}" in:\n${printed}`);
-  return Number(row[1]);
-};
+// The built demo, run as `pnpm demo` runs it.
+const demo = (args: readonly string[]) => runBuiltDemo('demo/main.js', args);
 
 describe('pnpm demo -- --crash-at 40%, then pnpm demo -- --resume', () => {
   let out: string;
-  let crashed: Run;
-  let resumed: Run;
+  let crashed: DemoRun;
+  let resumed: DemoRun;
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'switchyard-demo-crash-'));
@@ -70,9 +44,9 @@ describe('pnpm demo -- --crash-at 40%, then pnpm demo -- --resume', () => {
   });
 
   it("prints a check against Telegram's delivery log: nobody got two messages, nobody was lost", () => {
-    expect(checkCount(resumed.stdout, 'messages beyond the first (duplicates)')).toBe(0);
-    expect(checkCount(resumed.stdout, 'lost: not delivered, and no reason')).toBe(0);
-    expect(checkCount(resumed.stdout, 'delivered, though reported not sent')).toBe(0);
+    expect(printedCount(resumed.stdout, 'messages beyond the first (duplicates)')).toBe(0);
+    expect(printedCount(resumed.stdout, 'lost: not delivered, and no reason')).toBe(0);
+    expect(printedCount(resumed.stdout, 'delivered, though reported not sent')).toBe(0);
     expect(resumed.stdout).toContain('check passed: nobody got two messages, nobody was lost');
   });
 
@@ -81,11 +55,11 @@ describe('pnpm demo -- --crash-at 40%, then pnpm demo -- --resume', () => {
     const perUser = new Map<string, number>();
     for (const d of deliveries) perUser.set(d.user, (perUser.get(d.user) ?? 0) + 1);
     expect([...perUser.values()].every((n) => n === 1)).toBe(true);
-    expect(perUser.size).toBe(checkCount(resumed.stdout, 'delivered exactly once'));
-    const people = checkCount(resumed.stdout, 'people on the list');
+    expect(perUser.size).toBe(printedCount(resumed.stdout, 'delivered exactly once'));
+    const people = printedCount(resumed.stdout, 'people on the list');
     const explained = ['failed', 'skipped'].reduce(
-      (sum, why) => sum + checkCount(resumed.stdout, `not delivered: ${why}, with the reason`),
-      checkCount(resumed.stdout, 'not delivered: outcome unknown'),
+      (sum, why) => sum + printedCount(resumed.stdout, `not delivered: ${why}, with the reason`),
+      printedCount(resumed.stdout, 'not delivered: outcome unknown'),
     );
     expect(perUser.size + explained).toBe(people);
   });

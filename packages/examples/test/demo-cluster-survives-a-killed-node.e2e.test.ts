@@ -1,39 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryLog } from '../src/simTelegram/index.js';
+import { type DemoRun, printedCount, runBuiltDemo } from './builtDemo.js';
 
-// The built cluster demo (the project's global setup builds it), run as `pnpm demo:cluster` runs
-// it: its own Redis, three node processes, the last one SIGKILLed part-way and restarted.
-const DEMO = fileURLToPath(new URL('../dist/demo/cluster/main.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function demo(args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-const count = (printed: string, label: string) => {
-  const row = new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)$`, 'm').exec(printed);
-  if (row === null) throw new Error(`no row "${label}" in:\n${printed}`);
-  return Number(row[1]);
-};
+// The built cluster demo, run as `pnpm demo:cluster` runs it: its own Redis, three node
+// processes, the last one SIGKILLed part-way and restarted.
+const demo = (args: readonly string[]) => runBuiltDemo('demo/cluster/main.js', args);
 
 describe('pnpm demo:cluster: one campaign over three node processes, one SIGKILLed part-way, Redis restarted', () => {
   let out: string;
-  let run: Run;
+  let run: DemoRun;
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'switchyard-demo-cluster-'));
@@ -76,16 +54,16 @@ describe('pnpm demo:cluster: one campaign over three node processes, one SIGKILL
 
   it("ends with every person on the list delivered exactly once or not delivered with a reason, by Telegram's logs", async () => {
     expect(run.stdout).toContain('check passed: nobody got two messages, nobody was lost');
-    expect(count(run.stdout, 'messages beyond the first (duplicates)')).toBe(0);
-    expect(count(run.stdout, 'lost: not delivered, and no reason')).toBe(0);
-    expect(count(run.stdout, 'delivered, though reported not sent')).toBe(0);
+    expect(printedCount(run.stdout, 'messages beyond the first (duplicates)')).toBe(0);
+    expect(printedCount(run.stdout, 'lost: not delivered, and no reason')).toBe(0);
+    expect(printedCount(run.stdout, 'delivered, though reported not sent')).toBe(0);
     // The printed counts agree with what the three simulated Telegram processes wrote down.
     const delivered = ['node-a', 'node-b', 'node-c'].flatMap((n) =>
       new DeliveryLog(join(out, `telegram-deliveries-${n}.jsonl`)).read(),
     );
     expect(new Set(delivered.map((d) => d.user)).size).toBe(delivered.length);
-    expect(count(run.stdout, 'delivered exactly once')).toBe(delivered.length);
-    expect(count(run.stdout, 'sent')).toBe(delivered.length);
+    expect(printedCount(run.stdout, 'delivered exactly once')).toBe(delivered.length);
+    expect(printedCount(run.stdout, 'sent')).toBe(delivered.length);
     // Every node's sessions took part: node-a has session-01 to -04, node-b 05 to 08, node-c 09 to 12.
     const nodeOf = (session: string) =>
       ['node-a', 'node-b', 'node-c'][Math.floor((Number(session.slice(-2)) - 1) / 4)];

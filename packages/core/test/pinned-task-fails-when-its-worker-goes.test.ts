@@ -1,4 +1,4 @@
-import { TaskFailedError } from '@switchyard/core';
+import { type Pool, TaskFailedError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { classifyCarried, FailsAs, sleep, track, virtualPool } from './helpers.js';
 
@@ -86,6 +86,26 @@ describe('an idempotent task pinned to its worker after an unknown outcome', () 
 
 // A worker restricted for a long time (a capability taken away) cannot run the pinned task
 // either; waiting for the capability to come back would hold the task for as long as that.
+/** Two workers that can send; a send pinned to w0 whose every run fails with `failure`. */
+function pinnedSend(pool: Pool<null>, failure: () => Error) {
+  pool.addWorker({ id: 'w0', resource: null, capabilities: ['send'] });
+  pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
+  const ranOn: string[] = [];
+  const task = track(
+    pool.submit({
+      kind: 'sending',
+      requires: ['send'],
+      pinnedTo: 'w0',
+      idempotent: true,
+      run: ({ worker }) => {
+        ranOn.push(worker);
+        throw failure();
+      },
+    }),
+  );
+  return { task, ranOn };
+}
+
 describe('a task pinned to a worker without a capability it requires', () => {
   it('is refused at submit when the worker lacks the capability', async () => {
     const { pool } = virtualPool<null>({ classify: classifyCarried, retry });
@@ -105,21 +125,7 @@ describe('a task pinned to a worker without a capability it requires', () => {
 
   it('fails as unknown-outcome, never on another worker, when its worker loses the capability while it waits', async () => {
     const { clock, pool } = virtualPool<null>({ classify: classifyCarried, retry });
-    pool.addWorker({ id: 'w0', resource: null, capabilities: ['send'] });
-    pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
-    const ranOn: string[] = [];
-    const t = track(
-      pool.submit({
-        kind: 'sending',
-        requires: ['send'],
-        pinnedTo: 'w0',
-        idempotent: true,
-        run: ({ worker }) => {
-          ranOn.push(worker);
-          throw lost();
-        },
-      }),
-    );
+    const { task: t, ranOn } = pinnedSend(pool, lost);
     await clock.advance(0); // ran on w0 with an unknown outcome; waits 1000 ms to retry there
     pool.updateWorker('w0', { capabilities: [] });
     await clock.advance(0);
@@ -144,20 +150,9 @@ describe('a task pinned to a worker without a capability it requires', () => {
         return classifyCarried(error);
       },
     });
-    pool.addWorker({ id: 'w0', resource: null, capabilities: ['send'] });
-    pool.addWorker({ id: 'w1', resource: null, capabilities: ['send'] });
-    const ranOn: string[] = [];
-    const t = track(
-      pool.submit({
-        kind: 'sending',
-        requires: ['send'],
-        pinnedTo: 'w0',
-        idempotent: true,
-        run: ({ worker }) => {
-          ranOn.push(worker);
-          throw new FailsAs({ kind: 'rate-limited', retryAfterMs: 0, scope: 'task' });
-        },
-      }),
+    const { task: t, ranOn } = pinnedSend(
+      pool,
+      () => new FailsAs({ kind: 'rate-limited', retryAfterMs: 0, scope: 'task' }),
     );
     await clock.advance(0);
     await clock.runAll();

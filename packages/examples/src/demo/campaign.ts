@@ -14,8 +14,6 @@ import {
   type Delivery,
   DeliveryLog,
   type FaultRecord,
-  makeAudience,
-  makeProfiles,
   personKey,
   SimulatedTelegram,
 } from '../simTelegram/index.js';
@@ -29,6 +27,7 @@ import {
   reopenCampaign,
   startCampaign,
 } from './demoDirectory.js';
+import { demoFleet } from './fleet.js';
 import { table } from './format.js';
 import { LiveView, type Output, sessionRows } from './liveView.js';
 import { writeGradientPng } from './mediaFixture.js';
@@ -99,15 +98,7 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
   const { settings, run } = given.resume ? await reopenCampaign(files) : await startCampaign(files, given);
   const config: CampaignConfig = { ...given, ...settings };
   const clock = new VirtualClock(0);
-  const audience = makeAudience(seededRandom(config.seed * 7919 + 1), config.recipients);
-  const perSession = config.recipients / config.sessions;
-  // Faults are placed relative to the campaign's expected length, so they land mid-run at any size.
-  const expectedMs = perSession * Math.max(config.delayMs, 2000);
-  const profiles = makeProfiles(seededRandom(config.seed * 7919 + 2), {
-    sessions: config.sessions,
-    revokeAt: Math.round(expectedMs * 0.4),
-    peerFloodAfter: Math.max(3, Math.floor(perSession * 0.25)),
-  });
+  const { audience, profiles } = demoFleet(config);
   const telegram = new SimulatedTelegram({
     clock,
     random: (name) => seededRandom(config.seed * 7919 + hash(name)),

@@ -24,8 +24,8 @@ export interface CampaignRecord {
   readonly faults: readonly FaultRecord[];
   /** The simulated Telegram's delivery logs (one per process that simulated it). */
   readonly deliveryLogs: readonly string[];
-  /** Messages the simulated Telegram accepted in this run. */
-  readonly deliveredNow: number;
+  /** Messages the simulated Telegram accepted in this run. Default: every delivery in the logs. */
+  readonly deliveredNow?: number;
   readonly timelines: ReadonlyMap<string, readonly Segment[]>;
   /** Campaign clock at the start and at the last result of this run. */
   readonly start: number;
@@ -83,7 +83,7 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
       ),
       usableUntil: lostAt(p.name) - start,
     })),
-    c.deliveredNow,
+    c.deliveredNow ?? logs.reduce((n, log) => n + log.length, 0),
   );
   const makespanMs = end - start;
   const floodWaits = (name: string) =>

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { type Clock, chainLongWaits, seededRandom } from '@switchyard/core';
+import { type Clock, chainLongWaits } from '@switchyard/core';
 import type { StrategyName } from '@switchyard/strategies';
-import { type Audience, makeAudience, makeProfiles, type SessionProfile } from '../../simTelegram/index.js';
+import type { Audience, SessionProfile } from '../../simTelegram/index.js';
+import { demoFleet } from '../fleet.js';
 
 /** What every node process of the cluster demo is started with (as JSON, its one argument). */
 export interface ClusterDemoSettings {
@@ -50,16 +51,7 @@ export function clusterFleet(s: ClusterDemoSettings): {
   profiles: SessionProfile[];
   sessionsOf: (index: number) => SessionProfile[];
 } {
-  const audience = makeAudience(seededRandom(s.seed * 7919 + 1), s.recipients);
-  const sessions = s.nodes * s.sessionsPerNode;
-  const perSession = s.recipients / sessions;
-  // Faults are placed relative to the campaign's expected length, so they land mid-run at any size.
-  const expectedMs = perSession * Math.max(s.delayMs, 2000);
-  const profiles = makeProfiles(seededRandom(s.seed * 7919 + 2), {
-    sessions,
-    revokeAt: Math.round(expectedMs * 0.4),
-    peerFloodAfter: Math.max(3, Math.floor(perSession * 0.25)),
-  });
+  const { audience, profiles } = demoFleet({ ...s, sessions: s.nodes * s.sessionsPerNode });
   return {
     audience,
     profiles,

@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type RedisServer, startRedis } from '@switchyard/bullmq/testing';
-import { type StrategyName, strategyNames } from '@switchyard/strategies';
+import type { StrategyName } from '@switchyard/strategies';
 import type { BulkSendSummary } from '@switchyard/telegram-adapter';
 import {
   intOption,
@@ -18,11 +18,11 @@ import {
   UsageError,
   usage,
 } from '../../shared/cli.js';
-import { DeliveryLog, type FaultRecord } from '../../simTelegram/index.js';
+import type { FaultRecord } from '../../simTelegram/index.js';
 import { reportCampaign } from '../campaignReport.js';
 import { duration } from '../format.js';
 import { LiveView, type Output, type SessionRow, type ViewLine } from '../liveView.js';
-import { shareOption } from '../options.js';
+import { DEMO_OPTIONS, shareOption } from '../options.js';
 import { CampaignProgress } from '../progress.js';
 import { writeResultsCsv } from '../resultsFile.js';
 import { TimelineRecorder } from '../timeline.js';
@@ -46,23 +46,15 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     help: 'recipients in the campaign, some invalid (1–100000)',
     default: '1200',
   },
-  strategy: {
-    type: 'string',
-    help: `balancing strategy: ${strategyNames.join(', ')}`,
-    default: 'least-loaded',
-  },
+  strategy: DEMO_OPTIONS.strategy!,
   seed: { type: 'string', help: 'seed for the audience and the sessions', default: '1' },
   out: {
     type: 'string',
     help: "directory for Telegram's delivery logs, the nodes' logs and report.html",
     default: DEFAULT_OUT,
   },
-  'delay-ms': {
-    type: 'string',
-    help: 'pacing between two sends of one session, campaign ms',
-    default: '2000',
-  },
-  capacity: { type: 'string', help: 'requests one session runs at once', default: '4' },
+  'delay-ms': { ...DEMO_OPTIONS['delay-ms']!, help: 'pacing between two sends of one session, campaign ms' },
+  capacity: DEMO_OPTIONS.capacity!,
   speed: { type: 'string', help: 'campaign seconds per real second (1–100)', default: '10' },
   'kill-at': {
     type: 'string',
@@ -84,8 +76,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     help: "the cluster's lockMs: a killed node's items come back one to two of these later, real ms",
     default: '2000',
   },
-  plain: { type: 'boolean', help: 'plain progress lines even on a terminal' },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  plain: DEMO_OPTIONS.plain!,
+  help: DEMO_OPTIONS.help!,
 };
 
 export const CLUSTER_DEMO_USAGE = usage(
@@ -121,6 +113,9 @@ export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoCon
   const values = parseCommandLine(argv, OPTIONS);
   if (values.help === true) return 'help';
   const strategy = strategyOption(values, 'strategy', 'least-loaded');
+  /** A share such as 40%, `fallback` when not given, or none. */
+  const shareOrNone = (name: string, fallback: number | undefined) =>
+    values[name] === 'none' ? undefined : (shareOption(values, name) ?? fallback);
   const out = values.out ?? DEFAULT_OUT;
   if (typeof out !== 'string' || out.trim() === '') throw new UsageError('--out must be a directory path');
   return {
@@ -133,12 +128,9 @@ export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoCon
     delayMs: intOption(values, 'delay-ms', 2000, 0, 600_000),
     capacity: intOption(values, 'capacity', 4, 1, 100),
     speed: numberOption(values, 'speed', 10, { min: 1, max: 100 }),
-    killAt: values['kill-at'] === 'none' ? undefined : (shareOption(values, 'kill-at') ?? 0.4),
+    killAt: shareOrNone('kill-at', 0.4),
     downMs: intOption(values, 'down-ms', 3000, 0, 600_000),
-    restartRedisAt:
-      values['restart-redis-at'] === undefined || values['restart-redis-at'] === 'none'
-        ? undefined
-        : shareOption(values, 'restart-redis-at'),
+    restartRedisAt: shareOrNone('restart-redis-at', undefined),
     lockMs: intOption(values, 'lock-ms', 2000, 1000, 600_000),
     plain: values.plain === true,
   };
@@ -388,7 +380,6 @@ async function campaign(
     bySession: progress.bySession,
     faults,
     deliveryLogs: slots.map((s) => files.deliveryLog(s.name)),
-    deliveredNow: slots.reduce((n, s) => n + new DeliveryLog(files.deliveryLog(s.name)).read().length, 0),
     timelines,
     start: begin,
     end,

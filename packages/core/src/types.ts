@@ -314,6 +314,11 @@ export interface WorkerSnapshot {
   readonly backoffUntil?: number;
   /** While ejected as an outlier: clock time the ejection ends (in panic mode it takes tasks meanwhile). */
   readonly ejectedUntil?: number;
+  /**
+   * Per pace key (a task's `pace.key`, or its kind) whose interval has not run out yet: the
+   * clock time the next such task may start on this worker. Absent when none is waiting.
+   */
+  readonly pacedUntil?: Readonly<Record<string, number>>;
   readonly removing: boolean;
   readonly stats: WorkerStats;
 }
@@ -458,6 +463,8 @@ export interface Pool<R> {
   /** The worker ids, in the order they were added. */
   workerIds(): string[];
   getWorker(id: string): WorkerView | undefined;
+  /** One worker's part of `snapshot()`, without building the rest; undefined for an unknown id. */
+  workerSnapshot(id: string): WorkerSnapshot | undefined;
   readonly strategy: Strategy;
   /** Swap the balancing strategy; the old one stops observing events. A bad strategy is refused and the old one stays. */
   setStrategy(strategy: Strategy): void;

@@ -28,4 +28,28 @@ describe('pacing', () => {
     await pool.close();
     expect(clock.pendingTimers()).toBe(0);
   });
+
+  it("a worker's snapshot says until when each pace key holds its next task back", async () => {
+    const { clock, pool } = virtualPool<null>();
+    pool.addWorker({ id: 'w1', resource: null, capacity: 2 });
+    expect(pool.workerSnapshot('w1')?.pacedUntil).toBeUndefined();
+    expect(pool.workerSnapshot('nobody')).toBeUndefined();
+    const sends = [0, 1].map(() => pool.submit({ pace: { key: 'send', intervalMs: 100 }, run: () => {} }));
+    const other = pool.submit({ kind: 'scrape', pace: { intervalMs: 40 }, run: () => {} });
+    await clock.advance(0);
+    expect(pool.workerSnapshot('w1')?.pacedUntil).toEqual({ send: 100, scrape: 40 });
+    await clock.advance(50);
+    // The scrape's interval has run out; the second send is still held.
+    expect(pool.workerSnapshot('w1')?.pacedUntil).toEqual({ send: 100 });
+    expect(pool.snapshot().workers[0]?.pacedUntil).toEqual({ send: 100 });
+    await clock.advance(50);
+    // The second send started at 100: the next may start at 200.
+    expect(pool.workerSnapshot('w1')?.pacedUntil).toEqual({ send: 200 });
+    await clock.advance(100);
+    expect(pool.workerSnapshot('w1')?.pacedUntil).toBeUndefined();
+    await Promise.all([...sends, other]);
+    expect(pool.workerSnapshot('w1')).toEqual(pool.snapshot().workers[0]);
+    await pool.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });

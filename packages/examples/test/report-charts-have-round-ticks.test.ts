@@ -45,4 +45,58 @@ describe("the demo report's charts", () => {
     expect(html).toContain('>2m 00s</text>');
     expect(html).toContain('>10m 00s</text>');
   });
+
+  it('draw the fleet cap on the throughput chart and the queue depth over time', () => {
+    const html = renderReport({
+      title: 't',
+      subtitle: 's',
+      start: 0,
+      end: 100_000,
+      timelines: new Map([['session-1', [{ state: 'pacing', start: 0, end: 100_000 }]]]),
+      sentAt: Array.from({ length: 1_000 }, (_, i) => i * 100),
+      fleetCapPerSecond: 30,
+      queueDepth: [
+        [0, 1_000],
+        [50_000, 500],
+        [100_000, 0],
+      ],
+      figures: [],
+      tables: [],
+    });
+    expect(html).toMatch(/class="limit"[^>]*\/><text[^>]*>fleet cap 30\/s<\/text>/);
+    // 10 sends/s under a cap of 30: the scale reaches the cap, in round steps.
+    expect(html).toContain('>30/s</text>');
+    expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg" class="queue"');
+    expect(html).toContain('>1000</text>');
+    expect(html).toContain('tasks waiting in the pool');
+    // A few sessions get a row each and no overview.
+    expect(html).not.toContain('class="states"');
+  });
+
+  it('sum many sessions up by state above their rows', () => {
+    const timelines = new Map<string, Segment[]>();
+    for (let s = 0; s < 200; s++)
+      timelines.set(`session-${s}`, [
+        { state: 'sending', start: 0, end: 10_000 },
+        { state: s < 50 ? 'restricted' : 'pacing', start: 10_000, end: 20_000 },
+      ]);
+    const html = renderReport({
+      title: 't',
+      subtitle: 's',
+      start: 0,
+      end: 20_000,
+      timelines,
+      sentAt: [],
+      figures: [],
+      tables: [],
+    });
+    const overview = html.slice(
+      html.indexOf('class="states"'),
+      html.indexOf('</svg>', html.indexOf('class="states"')),
+    );
+    expect(overview).toContain('sessions in each state (of 200)');
+    for (const state of ['sending', 'restricted', 'pacing'])
+      expect(overview).toContain(`<title>${state}</title>`);
+    expect(overview).not.toContain('<title>dead</title>');
+  });
 });

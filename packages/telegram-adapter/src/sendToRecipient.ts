@@ -116,7 +116,7 @@ export function sendTask(
     attemptTimeoutMs: options.attemptTimeoutMs,
     ...(route !== undefined ? { antiAffinity: route.excluded } : {}),
     ...(durable?.resumed !== undefined ? { pinnedTo: durable.resumed.session } : {}),
-    ...(delayMs > 0 ? { pace: { key: 'send', intervalMs: delayMs } } : {}),
+    ...(delayMs > 0 ? { pace: { key: SEND_PACE_KEY, intervalMs: delayMs } } : {}),
     run: async ({ worker, resource, signal: attempt }) => {
       attempts++;
       sessionUsed = worker;
@@ -223,6 +223,9 @@ function refusedUnsent(cls: TelegramErrorClass): boolean {
 }
 
 /** The error of a campaign send that may have left and will never be sent again. */
+/** The pace key of sends: `delayMs` spaces a session's sends, whatever campaign they belong to. */
+export const SEND_PACE_KEY = 'send';
+
 export const UNKNOWN_OUTCOME = 'UNKNOWN_OUTCOME';
 
 /** The pool gave up on an attempt that may have reached Telegram (its outcome unknown, or its budget spent). */

@@ -110,6 +110,7 @@ import { type GroupScrapeResult, SCRAPE, scrapeGroupTask } from './scrapeGroupTa
 import {
   DUPLICATE_RECIPIENT,
   type DurableSend,
+  SEND_PACE_KEY,
   type SendOptions,
   type SendOutcome,
   sendTask,
@@ -157,6 +158,11 @@ export interface SessionInfo {
   readonly capabilities: readonly string[];
   /** Capabilities taken away for now, with the clock time they come back. */
   readonly restricted: Readonly<Record<string, number>>;
+  /**
+   * While the session's pacing (`delayMs`) holds its next send back: the clock time it may
+   * send again. Absent when it may send now.
+   */
+  readonly pacedUntil?: number;
   readonly scrapeQuotaLeft: number;
   /** In a cluster (`cluster` option): where this node stands with the session's claim. */
   readonly claim?: SessionClaim;
@@ -427,12 +433,14 @@ export class TelegramSessionManager {
       const until = this.#holds.heldUntil(name, cap);
       if (until !== undefined) restricted[cap] = until;
     }
+    const pacedUntil = this.pool.workerSnapshot(name)?.pacedUntil?.[SEND_PACE_KEY];
     return {
       name,
       connection: connection ?? 'unknown',
       load: view?.inFlight ?? 0,
       capabilities: [...(view?.capabilities ?? [])],
       restricted,
+      ...(pacedUntil === undefined ? {} : { pacedUntil }),
       scrapeQuotaLeft: this.#quota.remaining(name),
       ...(this.#claims === undefined ? {} : { claim: this.#claims.state(name) ?? { state: 'claiming' } }),
     };

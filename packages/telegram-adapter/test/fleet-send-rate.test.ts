@@ -44,3 +44,27 @@ describe('fleet-wide send rate', () => {
     expect(Math.max(...starts)).toBeGreaterThanOrEqual(2000);
   });
 });
+
+describe('pacing', () => {
+  it("shows in a session's info as the time it may send again", async () => {
+    h = scriptedHarness({ sessions: 1, users: recipients(2), delayMs: 2000 });
+    await h.ready();
+    const name = h.manager.sessionNames()[0]!;
+    expect(h.manager.getSessionInfo(name).pacedUntil).toBeUndefined();
+    const paced: (number | undefined)[] = [];
+    h.manager.pool.events$.subscribe((e) => {
+      if (e.type === 'task-succeeded' && e.kind === 'sending')
+        paced.push(h!.manager.getSessionInfo(name).pacedUntil);
+    });
+    const started: number[] = [];
+    h.manager.pool.events$.subscribe((e) => {
+      if (e.type === 'task-assigned' && e.kind === 'sending') started.push(e.at);
+    });
+    const { summary } = await h.settle(h.manager.sendTextMessagesBulk(recipients(2), 'hello'));
+    expect(summary.sent).toBe(2);
+    // Each send holds the next one back for delayMs from its start.
+    expect(paced).toEqual(started.map((t) => t + 2000));
+    await h.clock.advance(2000);
+    expect(h.manager.getSessionInfo(name).pacedUntil).toBeUndefined();
+  });
+});

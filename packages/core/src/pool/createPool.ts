@@ -981,27 +981,41 @@ class WorkerPool<R> implements Pool<R> {
 
   // ─── observability ──────────────────────────────────────────────────────────
 
+  workerSnapshot(id: string): WorkerSnapshot | undefined {
+    const w = this.#workers.get(id);
+    return w === undefined ? undefined : this.#workerSnapshot(w, this.#clock.now());
+  }
+
+  #workerSnapshot(w: Worker<R>, now: number): WorkerSnapshot {
+    const snap = w.actor.getSnapshot();
+    const state = topState(snap.value);
+    const sub = subState(snap.value);
+    let paced: Record<string, number> | undefined;
+    for (const [key, next] of w.paceNext ?? [])
+      if (next > now) {
+        paced ??= {};
+        paced[key] = next;
+      }
+    return {
+      id: w.id,
+      state,
+      ...(sub === undefined ? {} : { substate: sub }),
+      inFlight: snap.context.inFlight,
+      capacity: snap.context.capacity,
+      capabilities: [...w.capabilities],
+      weight: w.weight,
+      ...(state === 'backoff' ? { backoffUntil: snap.context.backoffUntil } : {}),
+      ...(!w.gone && w.ejectedUntil > now ? { ejectedUntil: w.ejectedUntil } : {}),
+      ...(paced === undefined ? {} : { pacedUntil: paced }),
+      removing: w.removing,
+      stats: w.stats.view(),
+    };
+  }
+
   snapshot(): PoolSnapshot {
     const now = this.#clock.now();
     const workers: WorkerSnapshot[] = [];
-    for (const w of this.#workers.values()) {
-      const snap = w.actor.getSnapshot();
-      const state = topState(snap.value);
-      const sub = subState(snap.value);
-      workers.push({
-        id: w.id,
-        state,
-        ...(sub === undefined ? {} : { substate: sub }),
-        inFlight: snap.context.inFlight,
-        capacity: snap.context.capacity,
-        capabilities: [...w.capabilities],
-        weight: w.weight,
-        ...(state === 'backoff' ? { backoffUntil: snap.context.backoffUntil } : {}),
-        ...(!w.gone && w.ejectedUntil > now ? { ejectedUntil: w.ejectedUntil } : {}),
-        removing: w.removing,
-        stats: w.stats.view(),
-      });
-    }
+    for (const w of this.#workers.values()) workers.push(this.#workerSnapshot(w, now));
     const m = this.#metrics;
     return {
       workers,

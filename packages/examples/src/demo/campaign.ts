@@ -33,7 +33,7 @@ import { LiveView, type Output, sessionRows } from './liveView.js';
 import { writeGradientPng } from './mediaFixture.js';
 import { CampaignProgress, combineSummaries } from './progress.js';
 import { writeResultsCsv } from './resultsFile.js';
-import { type Segment, TimelineRecorder } from './timeline.js';
+import { type Segment, SeriesRecorder, TimelineRecorder } from './timeline.js';
 
 export interface CampaignConfig extends CampaignSettings {
   /**
@@ -121,6 +121,7 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
     random: seededRandom(config.seed * 7919 + 4),
     delayMs: config.delayMs,
     sessionCapacity: config.capacity,
+    fleetSendsPerSecond: config.fleetCap,
     logger: pino({ level: 'silent' }),
     randomId: () => returnBigInt(nextRandomId++),
     journal: files.journal,
@@ -134,6 +135,7 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
 
   const progress = new CampaignProgress(audience.recipients.length, manager.sessionNames());
   const timeline = TimelineRecorder.of(manager, clock.now());
+  const queueDepth = new SeriesRecorder();
   const view = new LiveView({
     out,
     tty: out.isTTY === true && !config.plain,
@@ -174,7 +176,10 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
   finished.catch(() => {});
   const completed = await driveUntil(clock, () => done, {
     speed: config.speed,
-    onStep: (now) => timeline.sample(now),
+    onStep: (now) => {
+      timeline.sample(now);
+      queueDepth.sample(now, manager.pool.size);
+    },
   });
   view.stop();
   if (!completed)
@@ -196,7 +201,7 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
   const wallMs = performance.now() - startedReal;
   const report = reportCampaign({
     title: 'Switchyard demo campaign',
-    subtitle: `${summary.total} recipients · ${config.sessions} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
+    subtitle: `${summary.total} recipients · ${config.sessions} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session · fleet cap ${config.fleetCap}/s`,
     audience,
     profiles,
     results: progress.results,
@@ -210,6 +215,8 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
     start,
     end,
     delayMs: config.delayMs,
+    fleetCapPerSecond: config.fleetCap,
+    queueDepth: queueDepth.points,
     wallMs,
     resumed: config.resume,
     notes: [`journal      ${files.journal}`],

@@ -32,6 +32,10 @@ export interface CampaignRecord {
   readonly end: number;
   /** Each session's pacing, ms between two sends. */
   readonly delayMs: number;
+  /** Sends per second the whole fleet may make (the managers' `fleetSendsPerSecond` summed). */
+  readonly fleetCapPerSecond: number;
+  /** Tasks waiting in the pool over time, when one pool ran the campaign. */
+  readonly queueDepth?: readonly (readonly [number, number])[];
   readonly wallMs: number;
   /** Whether this run resumed a campaign an earlier run started. */
   readonly resumed: boolean;
@@ -84,6 +88,7 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
       usableUntil: lostAt(p.name) - start,
     })),
     c.deliveredNow ?? logs.reduce((n, log) => n + log.length, 0),
+    c.fleetCapPerSecond / 1000,
   );
   const makespanMs = end - start;
   const floodWaits = (name: string) =>
@@ -157,7 +162,7 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
     table(sessionHeader, sessionRows),
     '',
     `makespan     ${duration(makespanMs)} of campaign time${thisRun}`,
-    `lower bound  ${duration(lowerBoundMs)} if every session had sent at its rate limit for as long as it was usable${efficiency}`,
+    `lower bound  ${duration(lowerBoundMs)} if every session had sent at its rate limit for as long as it was usable, and the fleet at its cap of ${c.fleetCapPerSecond}/s${efficiency}`,
     `wall time    ${duration(c.wallMs)}${thisRun}`,
     ...c.notes,
     `report       ${c.reportPath}`,
@@ -182,6 +187,8 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
     end,
     timelines: c.timelines,
     sentAt: c.settledNow.filter((r) => r.outcome === 'sent').map((r) => r.timestamp),
+    fleetCapPerSecond: c.fleetCapPerSecond,
+    ...(c.queueDepth === undefined ? {} : { queueDepth: c.queueDepth }),
     figures: [
       ['sent', String(summary.sent)],
       ['skipped', String(summary.skipped)],
@@ -189,7 +196,7 @@ export function reportCampaign(c: CampaignRecord): CampaignReport {
       ['unknown', String(summary.unknown)],
       ["check against Telegram's delivery log", check.ok ? 'passed' : 'FAILED'],
       [`makespan (campaign time)${thisRun}`, duration(makespanMs)],
-      ['lower bound from the rate limits', duration(lowerBoundMs)],
+      ['lower bound from the rate limits and the fleet cap', duration(lowerBoundMs)],
       ['wall time', duration(c.wallMs)],
     ],
     tables: [

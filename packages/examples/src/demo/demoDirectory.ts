@@ -17,7 +17,12 @@ export interface CampaignSettings {
   readonly delayMs: number;
   /** Tasks one session runs at once. */
   readonly capacity: number;
+  /** Sends per second the whole fleet may make (the manager's `fleetSendsPerSecond`). */
+  readonly fleetCap: number;
 }
+
+/** The manager's own default fleet cap, sends per second. */
+export const DEFAULT_FLEET_CAP = 30;
 
 /** The files of one campaign in `--out` (absolute paths). */
 export interface DemoFiles {
@@ -62,8 +67,17 @@ export interface CampaignRun {
  * earlier one are removed, and these settings recorded.
  */
 export async function startCampaign(files: DemoFiles, given: CampaignSettings): Promise<CampaignRun> {
-  const { sessions, recipients, strategy, seed, mediaShare, delayMs, capacity } = given;
-  const settings: CampaignSettings = { sessions, recipients, strategy, seed, mediaShare, delayMs, capacity };
+  const { sessions, recipients, strategy, seed, mediaShare, delayMs, capacity, fleetCap } = given;
+  const settings: CampaignSettings = {
+    sessions,
+    recipients,
+    strategy,
+    seed,
+    mediaShare,
+    delayMs,
+    capacity,
+    fleetCap,
+  };
   await mkdir(dirname(files.journal), { recursive: true });
   // SQLite keeps a WAL and its index beside the file.
   for (const path of [files.journal, `${files.journal}-wal`, `${files.journal}-shm`, files.deliveryLog])
@@ -80,7 +94,10 @@ export async function reopenCampaign(files: DemoFiles): Promise<CampaignRun> {
     );
   const saved = JSON.parse(await readFile(files.settings, 'utf8')) as SettingsFile;
   await writeSettings(files, { ...saved, runs: saved.runs + 1 });
-  return { settings: saved.settings, run: saved.runs };
+  // A campaign started before the fleet cap was a setting ran at the manager's default.
+  const { fleetCap = DEFAULT_FLEET_CAP, ...rest } = saved.settings as Omit<CampaignSettings, 'fleetCap'> &
+    Partial<Pick<CampaignSettings, 'fleetCap'>>;
+  return { settings: { ...rest, fleetCap }, run: saved.runs };
 }
 
 const writeSettings = (files: DemoFiles, file: SettingsFile) =>

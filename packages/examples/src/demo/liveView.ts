@@ -13,6 +13,7 @@ export interface Output {
 
 const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
   idle: '\x1b[32m',
+  pacing: '\x1b[2;32m',
   sending: '\x1b[36m',
   busy: '\x1b[34m',
   backoff: '\x1b[33m',
@@ -146,7 +147,7 @@ export class LiveView {
     let rest = '';
     if (lines.length > room) {
       const sessions = lines.filter((l): l is SessionRow => typeof l !== 'string');
-      const busy = (r: SessionRow) => r.inFlight * 2 + (r.state === 'idle' ? 0 : 1);
+      const busy = (r: SessionRow) => r.inFlight * 2 + (r.state === 'idle' || r.state === 'pacing' ? 0 : 1);
       const shown = [...sessions].sort((a, b) => busy(b) - busy(a)).slice(0, Math.max(0, room - 1));
       const hidden = sessions.filter((r) => !shown.includes(r));
       const byState = new Map<string, number>();

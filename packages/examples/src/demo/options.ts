@@ -9,7 +9,7 @@ import {
   usage,
 } from '../shared/cli.js';
 import type { CampaignConfig } from './campaign.js';
-import { DEFAULT_OUT } from './demoDirectory.js';
+import { DEFAULT_FLEET_CAP, DEFAULT_OUT } from './demoDirectory.js';
 
 export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   sessions: { type: 'string', help: 'simulated Telegram sessions (1–200)', default: '12' },
@@ -32,6 +32,11 @@ export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'media-share': { type: 'string', help: 'share of recipients who get the image (0–1)', default: '0.3' },
   'delay-ms': { type: 'string', help: 'pacing between two sends of one session, ms', default: '2000' },
   capacity: { type: 'string', help: 'requests one session runs at once', default: '4' },
+  'fleet-cap': {
+    type: 'string',
+    help: "sends per second for the whole fleet (the manager's fleetSendsPerSecond)",
+    default: String(DEFAULT_FLEET_CAP),
+  },
   speed: {
     type: 'string',
     help: 'campaign seconds per real second; 0 runs as fast as possible',
@@ -84,6 +89,7 @@ export function parseDemoOptions(
       mediaShare: numberOption(values, 'media-share', 0.3, { min: 0, max: 1 }),
       delayMs: intOption(values, 'delay-ms', 2000, 0, 600_000),
       capacity: intOption(values, 'capacity', 4, 1, 100),
+      fleetCap: numberOption(values, 'fleet-cap', DEFAULT_FLEET_CAP, { min: 0.01, max: 100_000 }),
       speed: numberOption(values, 'speed', 60, { min: 0, max: 1_000_000 }),
       plain: values.plain === true,
       resume,
@@ -101,6 +107,7 @@ const SETTING_OPTIONS: readonly string[] = [
   'media-share',
   'delay-ms',
   'capacity',
+  'fleet-cap',
 ];
 
 /** A share such as `40%` (or `40`), as a fraction above 0 and at most 1. */

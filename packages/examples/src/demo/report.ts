@@ -10,6 +10,10 @@ export interface ReportInput {
   readonly timelines: ReadonlyMap<string, readonly Segment[]>;
   /** Clock times of successful sends. */
   readonly sentAt: readonly number[];
+  /** Sends per second the whole fleet may make (the pool's cap), drawn on the throughput chart. */
+  readonly fleetCapPerSecond?: number;
+  /** Tasks waiting in the pool over time: `[clock time, depth]` at each change. */
+  readonly queueDepth?: readonly (readonly [number, number])[];
   /** Moments to mark on the charts: a session restricted or dead, a node killed… */
   readonly markers?: readonly { readonly at: number; readonly label: string }[];
   /** Key figures, shown as a definition list. */
@@ -23,7 +27,8 @@ export interface ReportInput {
 }
 
 const COLOURS: Readonly<Record<SessionDisplayState, string>> = {
-  idle: '#a7d7a0',
+  idle: '#e4e4e4',
+  pacing: '#a7d7a0',
   sending: '#3a9a5b',
   busy: '#1f5f99',
   backoff: '#f0a33a',
@@ -75,9 +80,11 @@ ${input.figures.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('\n
 </dl>
 <h2>Session state over time</h2>
 <p class="legend">${DISPLAY_STATES.map((s) => `<span><i style="background:${COLOURS[s]}"></i>${s}</span>`).join('')}</p>
+${input.timelines.size > MANY_SESSIONS ? statesSvg(input) : ''}
 ${timelineSvg(input)}
 <h2>Throughput</h2>
 ${throughputSvg(input)}
+${input.queueDepth === undefined ? '' : `<h2>Queue depth</h2>\n${queueSvg(input, input.queueDepth)}`}
 ${input.tables.map(tableHtml).join('\n')}
 </body>
 </html>
@@ -158,7 +165,8 @@ function timelineSvg(input: ReportInput): string {
   let i = 0;
   for (const [name, segments] of input.timelines) {
     const y = 10 + i * row;
-    const rects = mergeTiny(segments, span / plot)
+    // Thin rows fold segments under two pixels, so 200 sessions stay a page, not megabytes.
+    const rects = mergeTiny(segments, ((many ? 2 : 1) * span) / plot)
       .map((s) => {
         const w = Math.max(0.5, x(s.end) - x(s.start));
         const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${COLOURS[s.state]}"`;
@@ -177,6 +185,53 @@ function timelineSvg(input: ReportInput): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Session state timelines">${rows.join('\n')}${markerLines(input, 6, bottom, LABEL, plot)}${timeAxis(input.start, input.end, height - 22, LABEL, plot)}</svg>`;
 }
 
+/**
+ * Above `MANY_SESSIONS`, one chart of how many sessions were in each state over time (stacked,
+ * averaged over each slice), above the per-session rows: the fleet at a glance.
+ */
+function statesSvg(input: ReportInput): string {
+  const span = Math.max(1, input.end - input.start);
+  const sliceMs = span / BUCKETS;
+  const share = new Map(DISPLAY_STATES.map((s) => [s, new Array<number>(BUCKETS).fill(0)]));
+  for (const segments of input.timelines.values())
+    for (const seg of segments) {
+      const from = seg.start - input.start;
+      const to = seg.end - input.start;
+      const slices = share.get(seg.state)!;
+      for (let b = Math.floor(from / sliceMs); b < BUCKETS && b * sliceMs < to; b++) {
+        const overlap = Math.min(to, (b + 1) * sliceMs) - Math.max(from, b * sliceMs);
+        if (overlap > 0) slices[b]! += overlap / sliceMs;
+      }
+    }
+  const { height, top, plotH, plot } = CHART;
+  const total = input.timelines.size;
+  const py = (n: number) => top + plotH - (n / total) * plotH;
+  const px = (i: number) => LABEL + (i / BUCKETS) * plot;
+  const below = new Array<number>(BUCKETS).fill(0);
+  const bands = DISPLAY_STATES.map((state) => {
+    const slices = share.get(state)!;
+    const upper = slices.map((n, i) => below[i]! + n);
+    const edge = (ys: readonly number[]) =>
+      ys.flatMap((y, i) => [
+        `${px(i).toFixed(1)},${py(y).toFixed(1)}`,
+        `${px(i + 1).toFixed(1)},${py(y).toFixed(1)}`,
+      ]);
+    const path = `M${edge(upper).join(' L')} L${edge(below).reverse().join(' L')} Z`;
+    below.splice(0, BUCKETS, ...upper);
+    return slices.some((n) => n > 0)
+      ? `<path d="${path}" fill="${COLOURS[state]}"><title>${state}</title></path>`
+      : '';
+  });
+  const step = niceStep(total, 4);
+  const ticks: string[] = [];
+  for (let n = 0; n <= total; n += step)
+    ticks.push(
+      `<text x="${LABEL - 6}" y="${(py(n) + 4).toFixed(1)}" text-anchor="end">${n}</text>`,
+      `<line x1="${LABEL - 4}" y1="${py(n).toFixed(1)}" x2="${LABEL}" y2="${py(n).toFixed(1)}" stroke="#999"/>`,
+    );
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="states" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Sessions in each state over time">${bands.join('')}${ticks.join('')}<text x="${LABEL}" y="12">sessions in each state (of ${total})</text>${markerLines(input, top, top + plotH, LABEL, plot)}${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
+}
+
 /** Segments shorter than a pixel are folded into their neighbour: the page stays small. */
 function mergeTiny(segments: readonly Segment[], minMs: number): Segment[] {
   const out: Segment[] = [];
@@ -188,23 +243,31 @@ function mergeTiny(segments: readonly Segment[], minMs: number): Segment[] {
   return out;
 }
 
-function throughputSvg(input: ReportInput): string {
-  const span = Math.max(1, input.end - input.start);
-  const buckets = 100;
-  const bucketMs = span / buckets;
-  const counts = new Array<number>(buckets).fill(0);
-  for (const t of input.sentAt) counts[Math.min(buckets - 1, Math.floor((t - input.start) / bucketMs))]!++;
-  const rates = counts.map((c) => c / (bucketMs / 1000));
-  // The scale ends on a round rate, with a tick at each step of it.
-  const step = niceStep(Math.max(...rates, 0.1), 4);
-  const max = Math.ceil(Math.max(...rates, 0.1) / step) * step;
-  const height = 230;
-  const top = 24;
-  const plotH = height - 64;
-  const plot = WIDTH - LABEL - 10;
-  const px = (i: number) => LABEL + (i / buckets) * plot;
+/** Chart geometry shared by the charts over time: a value axis on the left, time below. */
+const CHART = { height: 230, top: 24, plotH: 166, plot: WIDTH - LABEL - 10 } as const;
+
+/** A step chart of `values` (one per equal slice of the campaign), with round value ticks. */
+function stepChart(
+  input: ReportInput,
+  o: {
+    readonly cls: string;
+    readonly label: string;
+    readonly values: readonly number[];
+    readonly unit: string;
+    readonly colour: string;
+    /** A dashed horizontal line: a limit the values should stay under. */
+    readonly limit?: { readonly value: number; readonly label: string };
+  },
+): string {
+  const { height, top, plotH, plot } = CHART;
+  const highest = Math.max(...o.values, o.limit?.value ?? 0, 0.1);
+  // The scale ends on a round value, with a tick at each step of it.
+  const step = niceStep(highest, 4);
+  const max = Math.ceil(highest / step) * step;
+  const n = o.values.length;
+  const px = (i: number) => LABEL + (i / n) * plot;
   const py = (r: number) => top + plotH - (r / max) * plotH;
-  const points = rates.flatMap((r, i) => [
+  const points = o.values.flatMap((r, i) => [
     `${px(i).toFixed(1)},${py(r).toFixed(1)}`,
     `${px(i + 1).toFixed(1)},${py(r).toFixed(1)}`,
   ]);
@@ -215,11 +278,53 @@ function throughputSvg(input: ReportInput): string {
     const r = k * step;
     yTicks.push(
       `<line x1="${LABEL - 4}" y1="${py(r).toFixed(1)}" x2="${LABEL + plot}" y2="${py(r).toFixed(1)}" stroke="#eee"/>`,
-      `<text x="${LABEL - 6}" y="${(py(r) + 4).toFixed(1)}" text-anchor="end">${r.toFixed(digits)}/s</text>`,
+      `<text x="${LABEL - 6}" y="${(py(r) + 4).toFixed(1)}" text-anchor="end">${r.toFixed(digits)}${o.unit}</text>`,
     );
   }
+  const limit =
+    o.limit === undefined
+      ? ''
+      : `<line class="limit" x1="${LABEL}" y1="${py(o.limit.value).toFixed(1)}" x2="${LABEL + plot}" y2="${py(o.limit.value).toFixed(1)}" stroke="#c83a3a" stroke-dasharray="6 4"/><text x="${LABEL + plot}" y="${(py(o.limit.value) - 4).toFixed(1)}" text-anchor="end" fill="#c83a3a">${esc(o.limit.label)}</text>`;
   // The axis label sits above the plot, clear of the tick labels.
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="throughput" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Messages sent per second over time">${yTicks.join('')}<path d="${area}" fill="#3a9a5b" fill-opacity="0.35" stroke="#2b7a47"/><text x="${LABEL}" y="12">messages sent per second</text>${markerLines(input, top, top + plotH, LABEL, plot)}${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="${o.cls}" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${esc(o.label)} over time">${yTicks.join('')}<path d="${area}" fill="${o.colour}" fill-opacity="0.35" stroke="${o.colour}"/>${limit}<text x="${LABEL}" y="12">${esc(o.label)}</text>${markerLines(input, top, top + plotH, LABEL, plot)}${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
+}
+
+const BUCKETS = 100;
+
+function throughputSvg(input: ReportInput): string {
+  const span = Math.max(1, input.end - input.start);
+  const bucketMs = span / BUCKETS;
+  const counts = new Array<number>(BUCKETS).fill(0);
+  for (const t of input.sentAt) counts[Math.min(BUCKETS - 1, Math.floor((t - input.start) / bucketMs))]!++;
+  const cap = input.fleetCapPerSecond;
+  return stepChart(input, {
+    cls: 'throughput',
+    label: 'messages sent per second',
+    values: counts.map((c) => c / (bucketMs / 1000)),
+    unit: '/s',
+    colour: '#2b7a47',
+    ...(cap === undefined ? {} : { limit: { value: cap, label: `fleet cap ${cap}/s` } }),
+  });
+}
+
+/** The deepest the queue was in each slice of the campaign. */
+function queueSvg(input: ReportInput, depth: readonly (readonly [number, number])[]): string {
+  const span = Math.max(1, input.end - input.start);
+  const deepest = new Array<number>(BUCKETS).fill(0);
+  const bucketOf = (t: number) =>
+    Math.max(0, Math.min(BUCKETS - 1, Math.floor(((t - input.start) / span) * BUCKETS)));
+  // Each value holds from its time to the next one's.
+  depth.forEach(([at, value], i) => {
+    const until = depth[i + 1]?.[0] ?? input.end;
+    for (let b = bucketOf(at); b <= bucketOf(until); b++) deepest[b] = Math.max(deepest[b]!, value);
+  });
+  return stepChart(input, {
+    cls: 'queue',
+    label: 'tasks waiting in the pool',
+    values: deepest,
+    unit: '',
+    colour: '#1f5f99',
+  });
 }
 
 function tableHtml(t: ReportInput['tables'][number]): string {

@@ -4,6 +4,7 @@ import { SEND_TO_STRANGERS } from '@switchyard/telegram-adapter';
 /** What the demo shows for a session: the worker's state, refined by what the adapter knows. */
 export type SessionDisplayState =
   | 'idle'
+  | 'pacing'
   | 'sending'
   | 'busy'
   | 'backoff'
@@ -13,6 +14,7 @@ export type SessionDisplayState =
 
 export const DISPLAY_STATES: readonly SessionDisplayState[] = [
   'idle',
+  'pacing',
   'sending',
   'busy',
   'backoff',
@@ -36,7 +38,9 @@ export function displayState(manager: TelegramSessionManager, name: string): Ses
   if (view.state === 'backoff') return 'backoff';
   if (info.restricted[SEND_TO_STRANGERS] !== undefined) return 'restricted';
   if (view.state === 'busy') return 'busy';
-  return view.inFlight > 0 ? 'sending' : 'idle';
+  if (view.inFlight > 0) return 'sending';
+  // Free, but its pacing (delayMs) holds its next send back while sends wait: that is not idle.
+  return info.pacedUntil !== undefined && manager.pool.size > 0 ? 'pacing' : 'idle';
 }
 
 /**
@@ -81,5 +85,22 @@ export class TimelineRecorder {
     >;
     for (const s of segments) totals[s.state] += s.end - s.start;
     return totals;
+  }
+}
+
+/** A number sampled over time (the pool's queue depth), kept only where it changes. */
+export class SeriesRecorder {
+  readonly #points: [number, number][] = [];
+
+  sample(now: number, value: number): void {
+    const last = this.#points[this.#points.length - 1];
+    if (last !== undefined && last[1] === value) return;
+    if (last !== undefined && last[0] === now) last[1] = value;
+    else this.#points.push([now, value]);
+  }
+
+  /** `[time, value]` from each change on. */
+  get points(): readonly (readonly [number, number])[] {
+    return this.#points;
   }
 }

@@ -17,6 +17,8 @@ export interface ClusterDemoSettings {
   readonly seed: number;
   readonly delayMs: number;
   readonly capacity: number;
+  /** The node's `fleetSendsPerSecond`. */
+  readonly fleetCap: number;
   /** Campaign ms per real ms. */
   readonly speed: number;
   /** BullMQ's lock of a node's jobs, real ms: a killed node's items come back one to two of these later. */

@@ -20,6 +20,7 @@ import {
 } from '../../shared/cli.js';
 import type { FaultRecord } from '../../simTelegram/index.js';
 import { reportCampaign } from '../campaignReport.js';
+import { DEFAULT_FLEET_CAP } from '../demoDirectory.js';
 import { duration } from '../format.js';
 import { LiveView, type Output, type SessionRow, type ViewLine } from '../liveView.js';
 import { DEMO_OPTIONS, shareOption } from '../options.js';
@@ -55,6 +56,10 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   'delay-ms': { ...DEMO_OPTIONS['delay-ms']!, help: 'pacing between two sends of one session, campaign ms' },
   capacity: DEMO_OPTIONS.capacity!,
+  'fleet-cap': {
+    ...DEMO_OPTIONS['fleet-cap']!,
+    help: "sends per second for each node's sessions (its fleetSendsPerSecond)",
+  },
   speed: { type: 'string', help: 'campaign seconds per real second (1–100)', default: '10' },
   'kill-at': {
     type: 'string',
@@ -99,6 +104,8 @@ export interface ClusterDemoConfig {
   readonly out: string;
   readonly delayMs: number;
   readonly capacity: number;
+  /** Sends per second each node's manager allows its sessions. */
+  readonly fleetCap: number;
   readonly speed: number;
   /** Share of recipients settled when the last node is killed; undefined: no kill. */
   readonly killAt: number | undefined;
@@ -127,6 +134,7 @@ export function parseClusterDemoOptions(argv: readonly string[]): ClusterDemoCon
     out,
     delayMs: intOption(values, 'delay-ms', 2000, 0, 600_000),
     capacity: intOption(values, 'capacity', 4, 1, 100),
+    fleetCap: numberOption(values, 'fleet-cap', DEFAULT_FLEET_CAP, { min: 0.01, max: 100_000 }),
     speed: numberOption(values, 'speed', 10, { min: 1, max: 100 }),
     killAt: shareOrNone('kill-at', 0.4),
     downMs: intOption(values, 'down-ms', 3000, 0, 600_000),
@@ -200,6 +208,7 @@ async function campaign(
     seed: config.seed,
     delayMs: config.delayMs,
     capacity: config.capacity,
+    fleetCap: config.fleetCap,
     speed: config.speed,
     lockMs: config.lockMs,
     out: dir,
@@ -371,7 +380,7 @@ async function campaign(
   const exits = await Promise.all(slots.map((s) => s.process.stop()));
   const report = reportCampaign({
     title: 'Switchyard cluster demo campaign',
-    subtitle: `${total} recipients · ${config.nodes} nodes × ${config.sessionsPerNode} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session`,
+    subtitle: `${total} recipients · ${config.nodes} nodes × ${config.sessionsPerNode} simulated sessions · strategy ${config.strategy} · seed ${config.seed} · pacing ${config.delayMs} ms per session · fleet cap ${config.fleetCap}/s per node`,
     audience: fleet.audience,
     profiles: fleet.profiles,
     results: settled,
@@ -384,6 +393,8 @@ async function campaign(
     start: begin,
     end,
     delayMs: config.delayMs,
+    // Each node caps its own sessions.
+    fleetCapPerSecond: config.nodes * config.fleetCap,
     wallMs: performance.now() - startedReal,
     resumed: false,
     notes: [

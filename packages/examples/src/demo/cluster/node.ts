@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     clock,
     delayMs: args.delayMs,
     sessionCapacity: args.capacity,
+    fleetSendsPerSecond: args.fleetCap,
     logger: pino({ level: 'info' }, pino.destination({ dest: files.log(node), append: true, sync: true })),
     cluster: { redis: args.redis, node, prefix: args.prefix, lockMs: args.lockMs },
   });

@@ -156,6 +156,8 @@ interface NodeSlot {
   /** Real time (performance.now) it is started again. */
   restartAt?: number | undefined;
   restarts: number;
+  /** Called when the slot's process is replaced (restarted), or when the demo closes. */
+  onReplaced?: (() => void) | undefined;
 }
 
 /** Run the cluster demo; resolves with whether its check passed. */
@@ -246,6 +248,7 @@ async function campaign(
       { ...settings, index, ...(withEpoch === undefined ? {} : { epoch: withEpoch }) },
       (m) => onMessage(slot, m),
     );
+    slot.onReplaced?.();
   };
   const onMessage = (slot: NodeSlot, m: NodeMessage) => {
     if (m.t === 'rows') slot.rows = m.rows;
@@ -354,8 +357,12 @@ async function campaign(
         const exit = await current.exited;
         if (summary !== undefined || closing) return;
         if (exit.signal === 'SIGKILL' && slot.killedAt !== undefined) {
-          // Killed here: wait for its restart.
-          while (slot.process === current && !closing) await new Promise((r) => setTimeout(r, 50));
+          // Killed here: wait for its restart (or the end).
+          await new Promise<void>((replaced) => {
+            slot.onReplaced = replaced;
+            if (slot.process !== current || closing) replaced();
+          });
+          slot.onReplaced = undefined;
           continue;
         }
         throw new Error(
@@ -369,6 +376,7 @@ async function campaign(
     await redisRestart;
   } finally {
     closing = true;
+    for (const slot of slots) slot.onReplaced?.();
     clearTimeout(restart);
     clearInterval(sampling);
     view.stop();

@@ -1,0 +1,12 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['switchyard-source'] },
+  ssr: { resolve: { conditions: ['switchyard-source'] } },
+  test: {
+    name: 'cli',
+    include: ['test/**/*.test.ts'],
+    // The tests run the built `switchyard` bin in child processes, as an operator would: build it first.
+    globalSetup: ['../core/test/buildOnce.ts'],
+  },
+});

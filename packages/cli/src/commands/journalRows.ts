@@ -1,18 +1,13 @@
 import type { BatchStatus, JournalItem } from '@switchyard/core';
+import { campaignStatusOf } from '@switchyard/telegram-adapter';
 import { iso } from '../io.js';
 
 /** A campaign's counts as `campaign list` and `status` show them (pending counts items mid-send too). */
 export function campaignCounts(s: BatchStatus): Record<string, unknown> {
+  const counts = campaignStatusOf(s);
   return {
-    id: s.id,
-    kind: s.kind,
-    total: s.total,
-    sent: s.done,
-    failed: s.failed,
-    skipped: s.skipped,
-    pending: s.pending + s.attempting,
-    unknown: s.unknown,
-    complete: s.sourceDone && s.pending + s.attempting === 0,
+    ...counts,
+    complete: s.sourceDone && counts.pending === 0,
     startedAt: iso(s.startedAt),
     updatedAt: iso(s.updatedAt),
   };

@@ -67,7 +67,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     raw = await importConfig(file);
   }
   const checked = configSchema.safeParse(raw);
-  if (!checked.success) throw new UsageError(describeIssues(file, checked.error.issues, doc));
+  if (!checked.success) throw new UsageError(describeIssues(file, raw, checked.error.issues, doc));
   const config = checked.data as SwitchyardConfig;
   const base = dirname(file);
   const sessions =
@@ -99,6 +99,7 @@ async function importConfig(file: string): Promise<unknown> {
 
 function describeIssues(
   file: string,
+  raw: unknown,
   issues: readonly z.core.$ZodIssue[],
   doc: DocumentNode | undefined,
 ): string {
@@ -112,12 +113,21 @@ function describeIssues(
       if (key !== undefined) {
         const near = nearestName(key, knownKeys(issue.path));
         reason = `unknown field${near === undefined ? '' : `; did you mean "${near}"?`}`;
-      } else if (issue.code === 'invalid_type' && issue.input === undefined) reason = 'is required';
+      } else if (path.length > 0 && valueAt(raw, path) === undefined) reason = 'is required';
       const at = doc === undefined ? '' : position(doc, issue.path, key);
       lines.push(`${file}${at} ${field}: ${reason}`);
     }
   }
   return lines.join('\n');
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function position(doc: DocumentNode, path: readonly PropertyKey[], key: string | undefined): string {

@@ -111,7 +111,8 @@ export class ProgressView {
   #sessionLines(): string[] {
     const now = Date.now();
     let rows = [...this.#rows()];
-    const room = this.#out.rows === undefined ? Number.POSITIVE_INFINITY : this.#out.rows - 4;
+    // A terminal that does not say its height (rows 0) gets every line.
+    const room = !this.#out.rows ? Number.POSITIVE_INFINITY : this.#out.rows - 4;
     let rest: string | undefined;
     if (rows.length > room) {
       const busy = (r: SessionRow) => r.inFlight * 2 + (r.state === 'idle' ? 0 : 1);

@@ -41,6 +41,8 @@ export type {
   WorkerScore,
 } from './loadBalancer.js';
 export { LoadBalancer } from './loadBalancer.js';
+// Also for configuration files and command lines that suggest the name a misspelling meant.
+export { nearestName } from './nearestName.js';
 export type { CommonStrategyOptions } from './options.js';
 export type { P2cPeakEwmaOptions } from './p2cPeakEwma.js';
 export { p2cPeakEwma } from './p2cPeakEwma.js';

@@ -18,6 +18,8 @@ describe('public surface', () => {
       | 'createStrategy'
       | 'strategyName'
       | 'strategyNames'
+      // the name a misspelling most likely meant (for config files and command lines)
+      | 'nearestName'
       | 'DEFAULT_PERFORMANCE_WEIGHTS'
       | 'isInspectable'
       | 'InvalidStrategyOptionError'

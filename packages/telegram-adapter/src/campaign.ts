@@ -151,6 +151,11 @@ export function keyable(raw: unknown): boolean {
   return key.length > 0 && key.length <= KEY_MAX;
 }
 
+/**
+ * A campaign's counts from its journal batch's status (exported as `campaignStatusOf`, for tools
+ * that read a journal without a manager, such as the switchyard command): `sent` is `done`, and
+ * `pending` counts items mid-send too.
+ */
 export function campaignStatus(s: BatchStatus): CampaignStatus {
   return {
     id: s.id,

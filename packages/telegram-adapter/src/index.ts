@@ -4,7 +4,11 @@
 
 export type { BulkOperation } from '@switchyard/core';
 export { ManagerShutDownError, NoLiveSessionError } from './adapterErrors.js';
-export type { CampaignJournalOption, CampaignStatus } from './campaign.js';
+export {
+  type CampaignJournalOption,
+  type CampaignStatus,
+  campaignStatus as campaignStatusOf,
+} from './campaign.js';
 export type { MonitoredMessage } from './chatMonitor.js';
 export type {
   EntityLike,

@@ -10,6 +10,7 @@ type RuntimeExports =
   | 'SEND_TO_STRANGERS'
   | 'TelegramOperationError'
   | 'TelegramSessionManager'
+  | 'campaignStatusOf'
   | 'createTelegramClient'
   | 'loadSessionsFromEnv'
   | 'loadSessionsFromFolder'

@@ -3,6 +3,7 @@ export {
   type DashboardOptions,
   type DashboardSource,
   isLoopback,
+  MIN_TOKEN_LENGTH,
   parseListenAddress,
   TOKEN_ENV,
 } from './options.js';

@@ -50,6 +50,9 @@ export interface CheckedOptions {
   readonly title: string;
 }
 
+/** The shortest token taken: 16 characters, so that guessing it over HTTP is hopeless. */
+export const MIN_TOKEN_LENGTH = 16;
+
 /** Telegram's broadcast guidance, and the manager's default fleet cap. */
 const DEFAULT_FLEET_SENDS_PER_SECOND = 30;
 
@@ -78,7 +81,7 @@ const schema = z
     port: z.number().int('must be a whole number').min(0).max(65_535).optional(),
     token: z
       .string()
-      .min(16, 'must be at least 16 characters')
+      .min(MIN_TOKEN_LENGTH, `must be at least ${MIN_TOKEN_LENGTH} characters`)
       .max(512, 'must be at most 512 characters')
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
       .optional(),

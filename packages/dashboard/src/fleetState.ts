@@ -69,10 +69,11 @@ export class FleetState {
 
   #onEvent(e: LoadEvent): void {
     if (e.type === 'task-succeeded' && e.kind === SENDING) this.#sendsSucceeded++;
-    // The failure's code (FLOOD_WAIT_30) is on the task's failure; the worker's backoff follows it.
-    if (e.type === 'task-failed' && e.failure === 'rate-limited') {
-      const seconds = e.retryAfterMs === undefined ? '' : ` (${formatSeconds(e.retryAfterMs)})`;
-      this.#addLog(e.at, 'flood-wait', e.worker, `${safeCode(e.code) ?? 'rate-limited'}${seconds}`);
+    // A flood wait backs the session off (reason FLOOD_WAIT, for exactly the wait); the item's
+    // own rate-limited failure only says where it goes next, so it is not logged.
+    if (e.type === 'worker-state' && e.to === 'backoff') {
+      const wait = e.backoffMs === undefined ? '' : ` (${formatSeconds(e.backoffMs)})`;
+      this.#addLog(e.at, 'flood-wait', e.worker, `${safeCode(e.reason) ?? 'backoff'}${wait}`);
     }
   }
 

@@ -41,6 +41,8 @@ class Tracked {
 export class TrackedOperations {
   readonly #operations: Tracked[] = [];
   readonly #bySession = new Map<string, { sent: number; failed: number }>();
+  /** Readings of every operation together, for the ETA of the whole. */
+  readonly #recent: ProgressPoint[] = [];
   /** Sessions whose counts changed since `takeChangedSessions`. */
   readonly #changed = new Set<string>();
 
@@ -90,11 +92,13 @@ export class TrackedOperations {
 
   /** Record a reading for the ETAs (called at each sample). */
   sample(t: number, real: number): void {
+    let settled = 0;
     for (const op of this.#operations) {
-      op.recent.push({ t, real, settled: op.counts.settled - op.counts.fromJournal });
-      while (op.recent.length > 2 && real - (op.recent[0] as ProgressPoint).real > ETA_WINDOW_REAL_MS)
-        op.recent.shift();
+      const live = op.counts.settled - op.counts.fromJournal;
+      settled += live;
+      keepRecent(op.recent, { t, real, settled: live });
     }
+    keepRecent(this.#recent, { t, real, settled });
   }
 
   /** Every operation's view, then their sum. */
@@ -112,30 +116,23 @@ export class TrackedOperations {
       : this.#operations.some((op) => op.status === 'running')
         ? 'running'
         : 'done';
-    // The sum's ETA is the longest of its parts': they run side by side.
-    const etas = campaigns.map((c) => [c.etaMs, c.etaRealMs] as const);
-    const longest = (i: 0 | 1) =>
-      etas.some((e) => e[i] === null) ? null : etas.reduce((m, e) => Math.max(m, e[i] ?? 0), 0);
-    return {
-      campaigns,
-      total: {
-        name: 'all',
-        total,
-        // Tracked in clock order: the first started first.
-        startedAt: this.#operations[0]?.startedAt ?? 0,
-        status: this.#operations.length === 0 ? 'running' : status,
-        ...counts(sum),
-        fromJournal: sum.fromJournal,
-        etaMs: campaigns.length === 0 ? null : longest(0),
-        etaRealMs: campaigns.length === 0 ? null : longest(1),
-      },
-    };
+    const allStatus = this.#operations.length === 0 ? 'running' : status;
+    // The operations share the fleet, so the whole goes at their summed rate.
+    // Tracked in clock order: the first started first.
+    const startedAt = this.#operations[0]?.startedAt ?? 0;
+    return { campaigns, total: view('all', total, startedAt, allStatus, sum, this.#recent) };
   }
 
   /** Stop following every operation. */
   close(): void {
     for (const op of this.#operations) op.subscription?.unsubscribe();
   }
+}
+
+function keepRecent(recent: ProgressPoint[], point: ProgressPoint): void {
+  recent.push(point);
+  while (recent.length > 2 && point.real - (recent[0] as ProgressPoint).real > ETA_WINDOW_REAL_MS)
+    recent.shift();
 }
 
 const counts = (c: Mutable): Counts => ({

@@ -9,14 +9,12 @@ import {
   type LogEntry,
   MAX_LOG,
   MAX_SAMPLES,
+  MAX_TRANSITIONS_PER_SESSION,
   type Sample,
   type SessionRow,
   type SessionState,
   type Transition,
 } from './wire.js';
-
-/** State changes kept per session for the timeline: 200 sessions × 400 stays a few MB at most. */
-export const MAX_TRANSITIONS_PER_SESSION = 400;
 
 /** The pool's task kind for sends (the one the fleet cap limits). */
 const SENDING = 'sending';

@@ -107,35 +107,17 @@ export interface CampaignView extends Counts {
   readonly etaRealMs: number | null;
 }
 
-/** Everything the page shows; `GET /state`, and the first event of `/events` (`event: state`). */
-export interface DashboardSnapshot {
-  readonly title: string;
-  /** Campaign clock time now. */
-  readonly at: number;
-  /** Real time now (ms since the epoch). */
-  readonly realAt: number;
-  /** The fleet-wide cap on sends per second, drawn on the throughput chart. */
-  readonly fleetSendsPerSecond: number;
-  readonly sessions: readonly SessionRow[];
-  /** Every tracked operation, then their sum under `total`. */
-  readonly campaigns: readonly CampaignView[];
-  readonly total: CampaignView;
-  /** The last samples, oldest first (at most `MAX_SAMPLES`). */
-  readonly samples: readonly Sample[];
-  /** The last state changes, oldest first (at most `MAX_TRANSITIONS`). */
-  readonly transitions: readonly Transition[];
-  /** The last log entries, oldest first (at most `MAX_LOG`). */
-  readonly log: readonly LogEntry[];
-}
-
 /**
  * What changed since the previous event (`event: delta`): the sessions whose row changed, the
  * new samples, transitions and log entries, and every campaign (there are few).
  */
 export interface DashboardDelta {
+  /** Campaign clock time now. */
   readonly at: number;
+  /** Real time now (ms since the epoch). */
   readonly realAt: number;
   readonly sessions: readonly SessionRow[];
+  /** Every tracked operation, then their sum under `total`. */
   readonly campaigns: readonly CampaignView[];
   readonly total: CampaignView;
   readonly samples: readonly Sample[];
@@ -143,7 +125,20 @@ export interface DashboardDelta {
   readonly log: readonly LogEntry[];
 }
 
+/**
+ * Everything the page shows (`GET /state`, and the first event of `/events`, `event: state`):
+ * a delta from nothing. `sessions` has every session; `samples`, `transitions` and `log` the
+ * recent history, oldest first (at most `MAX_SAMPLES`, `MAX_TRANSITIONS_PER_SESSION` per
+ * session and `MAX_LOG`).
+ */
+export interface DashboardSnapshot extends DashboardDelta {
+  readonly title: string;
+  /** The fleet-wide cap on sends per second, drawn on the throughput chart. */
+  readonly fleetSendsPerSecond: number;
+}
+
 /** How much history the server keeps (and the snapshot carries). */
 export const MAX_SAMPLES = 2400;
-export const MAX_TRANSITIONS = 20_000;
+/** State changes kept per session for the timeline: 200 sessions × 400 stays a few MB at most. */
+export const MAX_TRANSITIONS_PER_SESSION = 400;
 export const MAX_LOG = 500;

@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, startDashboard } from '../src/index.js';
-import { fleet } from './fleet.js';
+import { describe, expect, it } from 'vitest';
+import { served } from './fleet.js';
 import { get } from './http.js';
 
 const TOKEN = 'a-long-enough-token-0123456789';
 
 describe('the dashboard is read-only', () => {
-  const { manager } = fleet(2);
-  let dashboard: Dashboard;
-  beforeAll(async () => {
-    dashboard = await startDashboard({ manager, port: 0, token: TOKEN });
-  });
-  afterAll(async () => {
-    await dashboard.close();
-    await manager.shutdown();
-  });
+  const ctx = served(2, { token: TOKEN });
+  const { manager } = ctx;
 
   it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])(
     'answers 405 to %s on every route, and the pool is as it was',
     async (method) => {
       const before = JSON.stringify(manager.snapshot());
       for (const path of ['', 'state', 'events', 'metrics', 'assets/dashboard.js', 'anything']) {
-        const answer = await get(`${dashboard.url}${path}`, {
+        const answer = await get(`${ctx.dashboard.url}${path}`, {
           method,
           headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
         });
@@ -33,7 +25,7 @@ describe('the dashboard is read-only', () => {
   );
 
   it('answers HEAD with the headers and no body', async () => {
-    const answer = await get(`${dashboard.url}state`, {
+    const answer = await get(`${ctx.dashboard.url}state`, {
       method: 'HEAD',
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
@@ -42,7 +34,7 @@ describe('the dashboard is read-only', () => {
   });
 
   it('sends its security headers: a self-only CSP, no caching, no framing, no sniffing', async () => {
-    const answer = await get(dashboard.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const answer = await get(ctx.dashboard.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(answer.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     expect(answer.headers['content-security-policy']).not.toMatch(/unsafe|https?:/);
     expect(answer.headers['cache-control']).toBe('no-store');
@@ -51,8 +43,8 @@ describe('the dashboard is read-only', () => {
   });
 
   it('has no form, no button and no request but GET on the page', async () => {
-    const page = await get(dashboard.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
-    const script = await get(`${dashboard.url}assets/dashboard.js`, {
+    const page = await get(ctx.dashboard.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const script = await get(`${ctx.dashboard.url}assets/dashboard.js`, {
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
     expect(page.body).not.toMatch(/<form|<button|<input/i);

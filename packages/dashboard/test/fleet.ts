@@ -2,6 +2,8 @@
 // API hash, a phone number), on a virtual clock, for the dashboard's tests.
 import { VirtualClock } from '@switchyard/core';
 import { TelegramSessionManager } from '@switchyard/telegram-adapter';
+import { afterAll, beforeAll } from 'vitest';
+import { type Dashboard, type DashboardOptions, startDashboard } from '../src/index.js';
 
 export const SECRETS = {
   sessionString: '1BAAOMTQ5LjE1NC4xNjcuNTEAUFAKEsessionSTRINGthatMUSTneverLEAVEtheSERVERxyz0123456789',
@@ -50,4 +52,24 @@ export function fleet(sessions = 3): { manager: TelegramSessionManager; clock: V
     clock,
   });
   return { manager, clock };
+}
+
+/**
+ * A dashboard over `fleet(sessions)` for the tests of one `describe`: started before them,
+ * closed (and the manager shut down) after them.
+ */
+export function served(sessions: number, options: Omit<DashboardOptions, 'manager'> = {}) {
+  const { manager } = fleet(sessions);
+  const it: { manager: TelegramSessionManager; dashboard: Dashboard } = {
+    manager,
+    dashboard: undefined as never,
+  };
+  beforeAll(async () => {
+    it.dashboard = await startDashboard({ manager, port: 0, ...options });
+  });
+  afterAll(async () => {
+    await it.dashboard.close();
+    await manager.shutdown();
+  });
+  return it;
 }

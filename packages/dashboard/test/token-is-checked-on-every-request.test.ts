@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, startDashboard } from '../src/index.js';
-import { fleet } from './fleet.js';
+import { describe, expect, it } from 'vitest';
+import { served } from './fleet.js';
 import { get, readEvents } from './http.js';
 
 const TOKEN = 'a-long-enough-token-0123456789';
@@ -17,16 +16,8 @@ const ROUTES = [
 ];
 
 describe('a dashboard with a token', () => {
-  const { manager } = fleet(2);
-  let dashboard: Dashboard;
-  beforeAll(async () => {
-    dashboard = await startDashboard({ manager, port: 0, token: TOKEN });
-  });
-  afterAll(async () => {
-    await dashboard.close();
-    await manager.shutdown();
-  });
-  const url = (path: string, query = '') => `${dashboard.url}${path.slice(1)}${query}`;
+  const ctx = served(2, { token: TOKEN });
+  const url = (path: string, query = '') => `${ctx.dashboard.url}${path.slice(1)}${query}`;
   const status = async (path: string, headers: Record<string, string> = {}, query = '') =>
     path === '/events'
       ? (await readEvents(url(path, query), (e) => e.length > 0, headers)).status
@@ -59,26 +50,19 @@ describe('a dashboard with a token', () => {
 });
 
 describe('a dashboard without a token', () => {
-  const { manager } = fleet(1);
-  let dashboard: Dashboard;
-  beforeAll(async () => {
-    dashboard = await startDashboard({ manager, port: 0 });
-  });
-  afterAll(async () => {
-    await dashboard.close();
-    await manager.shutdown();
-  });
+  const ctx = served(1);
 
   it('answers requests addressed to a loopback name', async () => {
     for (const host of ['127.0.0.1', 'localhost'])
       expect(
-        (await get(`${dashboard.url}state`, { headers: { Host: `${host}:${dashboard.port}` } })).status,
+        (await get(`${ctx.dashboard.url}state`, { headers: { Host: `${host}:${ctx.dashboard.port}` } }))
+          .status,
       ).toBe(200);
   });
 
   it('refuses a request addressed to another name (a DNS-rebinding page)', async () => {
-    const answer = await get(`${dashboard.url}state`, {
-      headers: { Host: `evil.example:${dashboard.port}` },
+    const answer = await get(`${ctx.dashboard.url}state`, {
+      headers: { Host: `evil.example:${ctx.dashboard.port}` },
     });
     expect(answer.status).toBe(401);
   });

@@ -25,6 +25,7 @@ export interface Dashboard {
    * Follow a bulk operation (`sendTextMessagesBulk`, `resumeCampaign`…): its progress, each
    * session's sent and failed, and an ETA from its `results$`. Call it in the same turn as the
    * operation starts, so no result is missed. `total`: the items in it, for the progress bar.
+   * After `close()` it does nothing.
    */
   track(operation: TrackableOperation, info: { readonly name: string; readonly total?: number }): void;
   /** Stop the server, end every stream (after a last update), unsubscribe, clear every timer. */
@@ -114,6 +115,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     port,
     track(operation, info) {
       checkTrack(operation, info);
+      // Closed: nothing would ever unsubscribe it.
+      if (closing !== undefined) return;
       state.track(operation, { name: info.name, total: info.total ?? null });
     },
     close() {

@@ -6,7 +6,7 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly multiple?: boolean;
   readonly short?: string;
-  /** An option whose value may be left out (`--dashboard` or `--dashboard 0.0.0.0:4680`): read as `''`. */
+  /** An option whose value may be left out (`--dashboard` or `--dashboard 0.0.0.0:8080`): read as `''`. */
   readonly optionalValue?: boolean;
 }
 

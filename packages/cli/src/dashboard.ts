@@ -1,4 +1,4 @@
-import type { BulkOperation } from '@switchyard/core';
+import { type Dashboard, isLoopback, startDashboard as serveDashboard } from '@switchyard/dashboard';
 import type { TelegramSessionManager } from '@switchyard/telegram-adapter';
 import { DEFAULTS } from './config/schema.js';
 import { UsageError } from './exitCodes.js';
@@ -10,28 +10,10 @@ export interface DashboardSpec {
   readonly token: string | undefined;
 }
 
-/** The part of `@switchyard/dashboard` the command uses. */
-interface DashboardModule {
-  startDashboard(options: {
-    manager: TelegramSessionManager;
-    host: string;
-    port: number;
-    token?: string;
-    fleetSendsPerSecond?: number;
-    title?: string;
-  }): Promise<RunningDashboard>;
-}
-
-export interface RunningDashboard {
-  track(operation: BulkOperation<unknown, unknown>, options: { name: string; total?: number }): void;
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export type RunningDashboard = Dashboard;
 
 /**
- * The dashboard's address: `--dashboard` alone takes the config's (default 127.0.0.1:4680);
+ * The dashboard's address: `--dashboard` alone takes the config's (default 127.0.0.1:8080);
  * `--dashboard host:port`, `--dashboard :port` or `--dashboard port` override it. The token is
  * `--dashboard-token`, else the variable `dashboard.tokenEnv` names (`SWITCHYARD_DASHBOARD_TOKEN`).
  * A host other than loopback needs a token, since anyone who reaches it could watch the fleet.
@@ -54,36 +36,20 @@ export function dashboardSpec(
     port = Number(m[2]);
   }
   const token = tokenFlag ?? env[config?.tokenEnv ?? DEFAULTS.dashboardTokenEnv];
-  if (!LOOPBACK.has(host) && (token === undefined || token === ''))
+  if (!isLoopback(host) && (token === undefined || token === ''))
     throw new UsageError(
       `--dashboard: ${host} is reachable from other machines, so the dashboard needs a token: --dashboard-token or ${config?.tokenEnv ?? DEFAULTS.dashboardTokenEnv}`,
     );
   return { host, port, token: token === '' ? undefined : token };
 }
 
-// A variable, so that the compiler does not need the package: it is an optional companion.
-const DASHBOARD_PACKAGE = '@switchyard/dashboard';
-
-/**
- * Start the browser dashboard (`@switchyard/dashboard`, installed beside the command). Missing,
- * it is a `UsageError` saying how to install it, raised before anything is sent.
- */
-export async function startDashboard(
+/** Start the browser dashboard (`@switchyard/dashboard`) on the manager. */
+export function startDashboard(
   manager: TelegramSessionManager,
   spec: DashboardSpec,
   extra: { fleetSendsPerSecond?: number; title: string },
 ): Promise<RunningDashboard> {
-  let module: DashboardModule;
-  try {
-    module = (await import(DASHBOARD_PACKAGE)) as DashboardModule;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
-      throw new UsageError(
-        `--dashboard needs ${DASHBOARD_PACKAGE}: install it beside the command (npm install ${DASHBOARD_PACKAGE})`,
-      );
-    throw error;
-  }
-  return module.startDashboard({
+  return serveDashboard({
     manager,
     host: spec.host,
     port: spec.port,

@@ -1,6 +1,7 @@
 import type { BulkOperation } from '@switchyard/core';
 import type { TelegramSessionManager } from '@switchyard/telegram-adapter';
 import type { Logger } from 'pino';
+import { map } from 'rxjs';
 import { findConfig, type LoadedConfig, loadConfig } from './config/loadConfig.js';
 import { DEFAULTS } from './config/schema.js';
 import { type DashboardSpec, dashboardSpec, type RunningDashboard, startDashboard } from './dashboard.js';
@@ -25,7 +26,7 @@ export const FLEET_OPTIONS = {
 export const FLEET_OPTIONS_HELP = `  -c, --config FILE        the config (default: switchyard.config.ts, .mts, .mjs, .js or switchyard.json here)
       --json               JSON lines on stdout: one per result, then a summary; nothing else
       --plain              plain progress lines, even on a terminal
-      --dashboard [H:P]    watch the run in a browser (default 127.0.0.1:4680, or the config's dashboard)
+      --dashboard [H:P]    watch the run in a browser (default 127.0.0.1:8080, or the config's dashboard)
       --dashboard-token T  the dashboard's token (else $SWITCHYARD_DASHBOARD_TOKEN); needed off loopback
   -h, --help               this help`;
 
@@ -122,7 +123,18 @@ export async function follow<R, Report>(
 ): Promise<ExitCode> {
   const { io, json } = fleet;
   const tally = new Tally(how.total);
-  fleet.dashboard?.track(op as BulkOperation<unknown, unknown>, { name: how.label, total: how.total });
+  // The dashboard counts what the progress view counts: each result read as a settled item.
+  fleet.dashboard?.track(
+    {
+      results$: op.results$.pipe(
+        map((r) => {
+          const s = how.settled(r);
+          return { outcome: s.outcome, sessionUsed: s.session, fromJournal: s.fromJournal };
+        }),
+      ),
+    },
+    { name: how.label, total: how.total },
+  );
   const view = json
     ? undefined
     : new ProgressView({

@@ -34,7 +34,7 @@ describe('a config file with mistakes', () => {
     "delayMs": -5,
     "fleetSendsPerSec": 10
   },
-  "dashbord": { "port": 4680 },
+  "dashbord": { "port": 8080 },
   "logLevel": "loud"
 }
 `,

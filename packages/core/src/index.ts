@@ -28,6 +28,8 @@ export { createPool, type EjectionOptions, type PoolOptions, type RateLimit } fr
 export { checkProcessArgs, isProcessSource, type ProcessSource, pumpSource } from './pool/process.js';
 export { chainLongWaits, flushMicrotasks, seededRandom, systemClock, VirtualClock } from './time/clock.js';
 export type * from './types.js';
+/** Parse with zod, or throw a `ValidationError` naming each field and why: for packages built on core. */
+export { parseOrThrow } from './validation/schemas.js';
 export {
   subState,
   topState,

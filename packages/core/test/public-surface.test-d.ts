@@ -32,6 +32,7 @@ describe('public surface of @switchyard/core', () => {
       | 'pumpSource'
       | 'runDurableBatch'
       | 'sameJson'
+      | 'parseOrThrow'
       | 'isFinalItemState'
       | 'seededRandom'
       | 'subState'

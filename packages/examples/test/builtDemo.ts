@@ -11,13 +11,23 @@ export interface DemoRun {
   readonly stderr: string;
 }
 
-/** Run `dist/<script>` (for example `demo/main.js`) with `args` in a process of its own. */
-export function runBuiltDemo(script: string, args: readonly string[]): Promise<DemoRun> {
+/**
+ * Run `dist/<script>` (for example `demo/main.js`) with `args` in a process of its own;
+ * `onStdout` sees what it has printed so far, as it prints.
+ */
+export function runBuiltDemo(
+  script: string,
+  args: readonly string[],
+  onStdout: (printed: string) => void = () => {},
+): Promise<DemoRun> {
   const path = fileURLToPath(new URL(`../dist/${script}`, import.meta.url));
   const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+    onStdout(stdout);
+  });
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),

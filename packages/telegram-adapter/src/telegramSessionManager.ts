@@ -234,7 +234,7 @@ export class TelegramSessionManager {
       // each session's own pacing.
       // Strict: a sliding window never lets more than the cap start in any one second (a token
       // bucket would let a full bucket and a second's refill through together).
-      rates: { sending: { perSecond: options.fleetSendsPerSecond ?? 30, strict: true } },
+      rates: { sending: { perSecond: this.fleetSendsPerSecond, strict: true } },
       ...(options.retry ? { retry: options.retry } : {}),
       clock: this.#clock,
       random: this.#random,
@@ -508,6 +508,11 @@ export class TelegramSessionManager {
     const resolved = resolveStrategy(strategy, { clock: this.#clock, random: this.#random });
     this.pool.setStrategy(resolved.strategy);
     this.#strategyName = resolved.name;
+  }
+
+  /** The fleet-wide cap on sends per second (`fleetSendsPerSecond`, default 30). */
+  get fleetSendsPerSecond(): number {
+    return this.#options.fleetSendsPerSecond ?? 30;
   }
 
   /** The strategy's name: a built-in one's kebab-case name, or a custom `Strategy`'s `name`. */

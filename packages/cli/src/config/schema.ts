@@ -50,7 +50,7 @@ export interface SwitchyardConfig {
   readonly premium?: boolean;
   /** The campaign journal: a SQLite file. Default `./switchyard.sqlite` beside the config. */
   readonly journal?: string | { readonly path: string; readonly synchronous?: 'normal' | 'full' };
-  /** The browser dashboard of `--dashboard`. Default 127.0.0.1:4680; the token comes from `tokenEnv`. */
+  /** The browser dashboard of `--dashboard`. Default 127.0.0.1:8080; the token comes from `tokenEnv`. */
   readonly dashboard?: { readonly host?: string; readonly port?: number; readonly tokenEnv?: string };
   /** Log level of the logs written to stderr. Default `warn`. */
   readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -66,7 +66,7 @@ export const DEFAULTS = {
   apiIdEnv: 'TELEGRAM_API_ID',
   apiHashEnv: 'TELEGRAM_API_HASH',
   dashboardHost: '127.0.0.1',
-  dashboardPort: 4680,
+  dashboardPort: 8080,
   dashboardTokenEnv: 'SWITCHYARD_DASHBOARD_TOKEN',
   logLevel: 'warn',
 } as const;

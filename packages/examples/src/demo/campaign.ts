@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { seededRandom, VirtualClock } from '@switchyard/core';
+import type { Dashboard } from '@switchyard/dashboard';
 import { createStrategy } from '@switchyard/strategies';
 import {
   type BulkSendSummary,
@@ -18,6 +19,7 @@ import {
   SimulatedTelegram,
 } from '../simTelegram/index.js';
 import { reportCampaign } from './campaignReport.js';
+import { type DashboardSetting, openDemoDashboard } from './dashboard.js';
 import type { DeliveryCheck } from './deliveryCheck.js';
 import {
   type CampaignSettings,
@@ -49,6 +51,8 @@ export interface CampaignConfig extends CampaignSettings {
   readonly resume: boolean;
   /** Kill the process with SIGKILL once this share (above 0, at most 1) of the recipients has an outcome. */
   readonly crashAt?: number;
+  /** Serve the live dashboard (`--dashboard`) while the campaign runs. */
+  readonly dashboard?: DashboardSetting;
 }
 
 export interface CampaignOutcome {
@@ -93,6 +97,20 @@ function hash(text: string): number {
  * through one TelegramSessionManager over simulated sessions on a virtual clock.
  */
 export async function runCampaign(given: CampaignConfig, out: Output): Promise<CampaignOutcome> {
+  const opened: { dashboard?: Dashboard } = {};
+  try {
+    return await campaignRun(given, out, opened);
+  } finally {
+    // Its pages keep the final numbers.
+    await opened.dashboard?.close();
+  }
+}
+
+async function campaignRun(
+  given: CampaignConfig,
+  out: Output,
+  opened: { dashboard?: Dashboard },
+): Promise<CampaignOutcome> {
   const startedReal = performance.now();
   const files = demoFiles(given.out);
   const { settings, run } = given.resume ? await reopenCampaign(files) : await startCampaign(files, given);
@@ -147,6 +165,10 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
   out.write(
     `Switchyard demo: ${audience.recipients.length} recipients (${text.length} text, ${media.length} image) over ${config.sessions} simulated Telegram sessions, strategy ${config.strategy}, seed ${config.seed}\n`,
   );
+  const dashboard =
+    config.dashboard === undefined
+      ? undefined
+      : await openDemoDashboard(config.dashboard, manager, () => clock.now(), out, opened);
   if (config.resume) out.write(await resumeNote(manager, files.journal, run));
   // After a crash, the same calls with the same campaign ids resume: the journal settles what
   // is done, and an item left mid-send is retried on its session with its randomId.
@@ -154,6 +176,8 @@ export async function runCampaign(given: CampaignConfig, out: Output): Promise<C
     manager.sendTextMessagesBulk(text, MESSAGE, { campaign: CAMPAIGNS.text }),
     manager.sendMediaMessagesBulk(media, image, 'image', { caption: CAPTION, campaign: CAMPAIGNS.media }),
   ];
+  dashboard?.track(operations[0] as (typeof operations)[0], { name: CAMPAIGNS.text, total: text.length });
+  dashboard?.track(operations[1] as (typeof operations)[1], { name: CAMPAIGNS.media, total: media.length });
   const crashAfter =
     config.crashAt === undefined ? undefined : Math.ceil(config.crashAt * audience.recipients.length);
   const crash = () => {

@@ -1,3 +1,5 @@
+import { ValidationError } from '@switchyard/core';
+import { isLoopback, MIN_TOKEN_LENGTH, parseListenAddress, TOKEN_ENV } from '@switchyard/dashboard';
 import { strategyNames } from '@switchyard/strategies';
 import {
   intOption,
@@ -7,9 +9,14 @@ import {
   strategyOption,
   UsageError,
   usage,
+  withOptionalValue,
 } from '../shared/cli.js';
 import type { CampaignConfig } from './campaign.js';
+import type { DashboardSetting } from './dashboard.js';
 import { DEFAULT_FLEET_CAP, DEFAULT_OUT } from './demoDirectory.js';
+
+/** Where `--dashboard` without a value serves. */
+const DEFAULT_DASHBOARD = '127.0.0.1:8080';
 
 export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   sessions: { type: 'string', help: 'simulated Telegram sessions (1–200)', default: '12' },
@@ -51,6 +58,14 @@ export const DEMO_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     type: 'boolean',
     help: 'finish the campaign a killed run left in --out, from its journal, with its settings',
   },
+  dashboard: {
+    type: 'string',
+    help: `serve a live dashboard at host:port while it runs (${DEFAULT_DASHBOARD} when given alone; any host but a loopback one needs a token)`,
+  },
+  'dashboard-token': {
+    type: 'string',
+    help: `token the dashboard asks for on every request (or set ${TOKEN_ENV})`,
+  },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -63,8 +78,9 @@ export const DEMO_USAGE = usage(
 /** `{ help: true }`, or the configuration; throws `UsageError` naming the bad option. */
 export function parseDemoOptions(
   argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { help: true } | { help: false; config: CampaignConfig } {
-  const values = parseCommandLine(argv, DEMO_OPTIONS);
+  const values = parseCommandLine(withOptionalValue(argv, 'dashboard', DEFAULT_DASHBOARD), DEMO_OPTIONS);
   if (values.help === true) return { help: true };
   const strategy = strategyOption(values, 'strategy', 'least-loaded');
   const out = values.out ?? DEFAULT_OUT;
@@ -78,6 +94,7 @@ export function parseDemoOptions(
       );
   }
   const crashAt = shareOption(values, 'crash-at');
+  const dashboard = dashboardOption(values, env);
   return {
     help: false,
     config: {
@@ -94,6 +111,7 @@ export function parseDemoOptions(
       plain: values.plain === true,
       resume,
       ...(crashAt === undefined ? {} : { crashAt }),
+      ...(dashboard === undefined ? {} : { dashboard }),
     },
   };
 }
@@ -124,4 +142,35 @@ export function shareOption(
       `--${name} must be a share of the recipients above 0% and at most 100%, such as 40% (got ${JSON.stringify(raw)})`,
     );
   return percent / 100;
+}
+
+/** `--dashboard [host:port]` with its token (`--dashboard-token`, else the environment's). */
+function dashboardOption(
+  values: Record<string, string | boolean | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+): DashboardSetting | undefined {
+  const raw = values.dashboard;
+  const given = values['dashboard-token'];
+  if (raw === undefined) {
+    if (given !== undefined) throw new UsageError('--dashboard-token is for --dashboard: give both');
+    return undefined;
+  }
+  let address: { host: string; port: number };
+  try {
+    address = parseListenAddress(String(raw));
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new UsageError(
+        `--dashboard must be host:port, such as ${DEFAULT_DASHBOARD} (got ${JSON.stringify(raw)})`,
+      );
+    throw error;
+  }
+  const token = typeof given === 'string' ? given : env[TOKEN_ENV] || undefined;
+  if (token === undefined && !isLoopback(address.host))
+    throw new UsageError(
+      `--dashboard ${address.host} is not a loopback address, so the dashboard needs a token: give --dashboard-token or set ${TOKEN_ENV}`,
+    );
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+    throw new UsageError(`--dashboard-token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  return { ...address, ...(token === undefined ? {} : { token }) };
 }

@@ -161,3 +161,17 @@ export async function runCommand<T>(
   }
   return run(read.value as T);
 }
+
+/**
+ * `argv` with `fallback` put after a bare `--name` (one given last, or before another option),
+ * so that a string option's value may be left out: `--dashboard` means `--dashboard <fallback>`.
+ */
+export function withOptionalValue(argv: readonly string[], name: string, fallback: string): string[] {
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    out.push(arg);
+    const next = argv[i + 1];
+    if (arg === `--${name}` && (next === undefined || next.startsWith('-'))) out.push(fallback);
+  });
+  return out;
+}

@@ -158,7 +158,7 @@ describe('switchyard send', () => {
       { cwd: s.dir, env: s.env },
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).not.toMatch(/\x1b\[/); // no terminal escapes in a pipe
+    expect(run.stdout).not.toContain(String.fromCharCode(27)); // no terminal escapes in a pipe
     expect(run.stdout).toMatch(
       /campaign plain: 5\/5 settled \(0 from the journal\) · sent 5 · failed 0 · skipped 0 · unknown 0/,
     );

@@ -51,3 +51,20 @@ export class NotAGroupMemberError extends SwitchyardError {
     this.group = group;
   }
 }
+
+/**
+ * The attempt's session was declared dead (revoked, unregistered, banned) and its client
+ * destroyed while the attempt ran. GramJS leaves a request in flight on a destroyed client
+ * unanswered for ever, so the attempt ends with this instead. Internal: the pool's classify
+ * moves the item to another session when its request had not yet been handed to the client,
+ * and treats its outcome as unknown otherwise.
+ */
+export class SessionLostError extends Error {
+  readonly code = 'SESSION_LOST';
+  readonly session: string;
+  constructor(session: string) {
+    super(`session ${session} was declared dead while the attempt ran`);
+    this.name = 'SessionLostError';
+    this.session = session;
+  }
+}

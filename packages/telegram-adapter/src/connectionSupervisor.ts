@@ -2,6 +2,7 @@ import type { Clock, Pool, Random, WorkerSnapshot } from '@switchyard/core';
 import { backoffDelay } from '@switchyard/core';
 import type { Logger } from 'pino';
 import { UpdateConnectionState } from 'telegram/network/index.js';
+import { SessionLostError } from './adapterErrors.js';
 import { destroyClient, type TelegramSession } from './clientLike.js';
 import { telegramErrorClassOf } from './telegramErrorClass.js';
 
@@ -70,6 +71,7 @@ export class ConnectionSupervisor {
   readonly #onReconnected: (name: string) => void;
   readonly #onDown: (name: string) => void;
   readonly #watched = new Map<string, Watched>();
+  readonly #lifelines = new Map<string, AbortController>();
 
   constructor(options: {
     pool: SupervisedPool;
@@ -169,6 +171,23 @@ export class ConnectionSupervisor {
     return list.every((n) => !this.#watched.has(n) || dead.has(n));
   }
 
+  /**
+   * Aborts, with a `SessionLostError`, once the session is declared dead: an attempt running on
+   * it then ends at once instead of waiting on a destroyed client that never answers.
+   */
+  lifeline(name: string): AbortSignal {
+    return this.#line(name).signal;
+  }
+
+  #line(name: string): AbortController {
+    let line = this.#lifelines.get(name);
+    if (line === undefined) {
+      line = new AbortController();
+      this.#lifelines.set(name, line);
+    }
+    return line;
+  }
+
   markConnected(name: string): void {
     const w = this.#watched.get(name);
     const was = this.connection(name);
@@ -210,6 +229,7 @@ export class ConnectionSupervisor {
     this.#logger.error({ worker: name, reason }, 'session is dead; it will not reconnect');
     this.#pool.reportConnection(name, 'dead', reason);
     this.#onDown(name);
+    this.#line(name).abort(new SessionLostError(name));
     destroyClient(w.session.client).catch((error: unknown) =>
       this.#logger.warn({ worker: name, err: error }, 'destroying a dead session failed'),
     );
@@ -223,6 +243,7 @@ export class ConnectionSupervisor {
     w.timer = undefined;
     w.connectTimer = undefined;
     this.#watched.delete(name);
+    this.#lifelines.delete(name);
     // GramJS's removeEventHandler filters by builder *or* callback; the Raw builder it made
     // for us is not ours to name, so drop the handler from the list it keeps.
     const client = w.session.client as { _eventBuilders?: [unknown, unknown][] };

@@ -36,6 +36,8 @@ export interface DeliveryContext {
    * campaign records the attempt durably here.
    */
   readonly beforeSend?: (peer: string | undefined) => Promise<void>;
+  /** Called as each `SendMessage`/`SendMedia` is handed to the client: from then on it may have left. */
+  readonly handingOver?: () => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function deliver(
     if (content.kind === 'text') {
       await ctx.beforeSend?.(key);
       signal.throwIfAborted();
+      ctx.handingOver?.();
       await client.invoke(new Api.messages.SendMessage({ peer, message: content.message, randomId }));
     } else {
       await sendMedia(ctx, peer, key, content, randomId);
@@ -95,6 +98,7 @@ async function sendMedia(
       await ctx.beforeSend(key);
       signal.throwIfAborted();
     }
+    ctx.handingOver?.();
     const answer = await client.invoke(
       new Api.messages.SendMedia({ peer, media: prepared.media, message: content.caption, randomId }),
     );

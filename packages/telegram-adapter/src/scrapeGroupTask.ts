@@ -14,6 +14,7 @@ import {
   type ScrapeProgress,
   scrapeMembers,
 } from './scrapeMembers.js';
+import { whileSessionLives } from './sessionLifeline.js';
 import type { TaskContext } from './taskContext.js';
 import { JOIN } from './telegramErrorClass.js';
 
@@ -80,39 +81,41 @@ export async function scrapeGroupTask(
       attemptTimeoutMs: 30 * ctx.requestTimeoutMs,
       ...(signal ? { signal } : {}),
       ...(options.delayMs ? { pace: { key: 'scrape', intervalMs: options.delayMs } } : {}),
-      run: async ({ worker, resource, signal: runSignal }) => {
-        attempts++;
-        sessionUsed = worker;
-        // One unit of quota per group, however many attempts it takes. Out of quota: the pool's
-        // classify takes `scrape` from the session and requeues the group.
-        if (!quotaTaken) {
-          if (!ctx.scrapeQuota.take(worker)) throw new QuotaExhaustedError(worker);
-          quotaTaken = true;
-        }
-        const client = resource.client;
-        let peer: Api.TypeInputPeer | undefined;
-        if ((options.join || ref.kind === 'invite') && joined === undefined) {
-          const result = await joinGroup(client, ref);
-          joined = { session: worker, status: result.status };
-          await checkpoint?.();
-          if (result.status === 'pending') return { outcome: pendingOutcome(), joinStatus: result.status };
-          peer = result.peer;
-        }
-        if (joined?.status === 'pending') return { outcome: pendingOutcome(), joinStatus: joined.status };
-        peer ??= await groupPeerOf(client, ref);
-        const outcome = await scrapeMembers(
-          client,
-          peer,
-          {
-            maxMembers,
-            signal: runSignal,
-            ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
-            ...(checkpoint ? { checkpoint } : {}),
-          },
-          progress,
-        );
-        return { outcome, joinStatus: joined?.status };
-      },
+      // A session declared dead mid-scrape ends the run at once; the next run resumes from `progress`.
+      run: ({ worker, resource, signal: attempt }) =>
+        whileSessionLives(attempt, ctx.lifeline(worker), async (runSignal) => {
+          attempts++;
+          sessionUsed = worker;
+          // One unit of quota per group, however many attempts it takes. Out of quota: the pool's
+          // classify takes `scrape` from the session and requeues the group.
+          if (!quotaTaken) {
+            if (!ctx.scrapeQuota.take(worker)) throw new QuotaExhaustedError(worker);
+            quotaTaken = true;
+          }
+          const client = resource.client;
+          let peer: Api.TypeInputPeer | undefined;
+          if ((options.join || ref.kind === 'invite') && joined === undefined) {
+            const result = await joinGroup(client, ref);
+            joined = { session: worker, status: result.status };
+            await checkpoint?.();
+            if (result.status === 'pending') return { outcome: pendingOutcome(), joinStatus: result.status };
+            peer = result.peer;
+          }
+          if (joined?.status === 'pending') return { outcome: pendingOutcome(), joinStatus: joined.status };
+          peer ??= await groupPeerOf(client, ref);
+          const outcome = await scrapeMembers(
+            client,
+            peer,
+            {
+              maxMembers,
+              signal: runSignal,
+              ...(options.deepSearch ? { searchQueries: DEFAULT_SEARCH_QUERIES } : {}),
+              ...(checkpoint ? { checkpoint } : {}),
+            },
+            progress,
+          );
+          return { outcome, joinStatus: joined?.status };
+        }),
     });
   try {
     let done: Awaited<ReturnType<typeof submit>> | undefined;

@@ -7,8 +7,14 @@ import type { PeerClaims } from './peerClaims.js';
 import { type PeerRoutes, PeerUnreachableError } from './peerRoutes.js';
 import type { Recipient } from './recipient.js';
 import type { PeerBook } from './resolvePeer.js';
+import { whileSessionLives } from './sessionLifeline.js';
 import type { TaskContext } from './taskContext.js';
-import { SEND_TO_STRANGERS, type TelegramErrorClass, telegramErrorClassOf } from './telegramErrorClass.js';
+import {
+  endedBeforeSending,
+  SEND_TO_STRANGERS,
+  type TelegramErrorClass,
+  telegramErrorClassOf,
+} from './telegramErrorClass.js';
 
 /** What is shared by the items of one bulk send, and how an item is routed. */
 export interface SendOptions {
@@ -121,29 +127,42 @@ export function sendTask(
       attempts++;
       sessionUsed = worker;
       let recordedNow = false;
+      // Until the request is handed to the client nothing can have left: an attempt cut off
+      // before then (timed out, or its session declared dead) may move to another session.
+      let handedOver = false;
+      const cutOff = () => {
+        if (!handedOver) endedBeforeSending(attempt.reason);
+      };
+      attempt.addEventListener('abort', cutOff, { once: true });
       try {
-        return await deliver(
-          {
-            client: resource.client,
-            session: worker,
-            signal: attempt,
-            peers: options.peers,
-            claims: options.claims,
-            ...(durable === undefined
-              ? {}
-              : {
-                  beforeSend: async (peer: string | undefined) => {
-                    await durable.record(worker, randomId, peer);
-                    recorded = true;
-                    recordedNow = true;
-                  },
-                }),
-          },
-          recipient,
-          content,
-          randomId,
+        return await whileSessionLives(attempt, ctx.lifeline(worker), (signal) =>
+          deliver(
+            {
+              client: resource.client,
+              session: worker,
+              signal,
+              peers: options.peers,
+              claims: options.claims,
+              handingOver: () => {
+                handedOver = true;
+              },
+              ...(durable === undefined
+                ? {}
+                : {
+                    beforeSend: async (peer: string | undefined) => {
+                      await durable.record(worker, randomId, peer);
+                      recorded = true;
+                      recordedNow = true;
+                    },
+                  }),
+            },
+            recipient,
+            content,
+            randomId,
+          ),
         );
       } catch (error) {
+        if (!handedOver) endedBeforeSending(error);
         if (durable !== undefined && recordedNow) {
           // Telegram refused this send (PEER_FLOOD, FLOOD_WAIT, a dead session…) and no earlier
           // attempt may have left: the journal forgets the attempt, so a resume after a crash
@@ -154,6 +173,8 @@ export function sendTask(
           } else mayHaveSent = true;
         }
         throw error;
+      } finally {
+        attempt.removeEventListener('abort', cutOff);
       }
     },
   };

@@ -14,4 +14,6 @@ export interface TaskContext {
   readonly newRandomId: () => BigInteger;
   readonly requestTimeoutMs: number;
   readonly scrapeQuota: DailyQuota;
+  /** Aborts, with a `SessionLostError`, once the session is declared dead and its client destroyed. */
+  readonly lifeline: (session: string) => AbortSignal;
 }

@@ -1,5 +1,6 @@
 import { AttemptTimeoutError } from '@switchyard/core';
 import { FloodWaitError, RPCError, SlowModeWaitError } from 'telegram/errors/index.js';
+import { SessionLostError } from './adapterErrors.js';
 
 /**
  * What a Telegram error means for the pool, following the table in TELEGRAM.md.
@@ -123,6 +124,17 @@ export function telegramErrorClassOf(error: unknown): TelegramErrorClass {
   return cls;
 }
 
+/**
+ * Record that `error` ended an attempt before its request was handed to the client (a send
+ * cut off while it was still resolving its peer or uploading its file): a transient error then
+ * says nothing left (`sent: 'no'`), so the item may move to another session.
+ */
+export function endedBeforeSending(error: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  const cls = telegramErrorClassOf(error);
+  if (cls.type === 'transient' && cls.sent !== 'no') classified.set(error, { ...cls, sent: 'no' });
+}
+
 /** What every Telegram RPC error carries, whichever library built it. */
 interface RpcFields {
   /** Telegram's error string (`PEER_FLOOD`), or GramJS's `FLOOD` for its flood classes. */
@@ -197,6 +209,7 @@ export function classifyTelegramError(error: unknown): TelegramErrorClass {
   }
   if (error instanceof AttemptTimeoutError)
     return { type: 'transient', code: 'ATTEMPT_TIMEOUT', sent: 'maybe' };
+  if (error instanceof SessionLostError) return { type: 'transient', code: error.code, sent: 'maybe' };
   if (error instanceof Error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (typeof errno === 'string' && networkCodes.has(errno)) {

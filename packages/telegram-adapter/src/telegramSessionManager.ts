@@ -254,6 +254,7 @@ export class TelegramSessionManager {
       newRandomId: options.randomId ?? (() => generateRandomLong(true)),
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       scrapeQuota: this.#quota,
+      lifeline: (session) => this.#supervisor.lifeline(session),
     };
     this.#monitor = new ChatMonitor({
       pool: this.pool,

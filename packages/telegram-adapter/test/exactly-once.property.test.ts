@@ -126,7 +126,18 @@ describe('bulk sends under random fleets and fault scripts', () => {
           expect(h.clock.pendingTimers()).toBe(0);
         },
       ),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        examples: [
+          // A send retried on a session that was declared dead while it was resolving the peer.
+          [
+            [{ kind: 'healthy' }, { kind: 'dead' }, { kind: 'dead' }, { kind: 'healthy' }],
+            ['a0aaa', 'aa0aa', 'aaaa0', 'aaa0a', 'aaa0b'],
+            0,
+            0,
+          ],
+        ],
+      },
     );
   }, 60_000);
 

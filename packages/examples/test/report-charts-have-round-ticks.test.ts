@@ -99,4 +99,41 @@ describe("the demo report's charts", () => {
       expect(overview).toContain(`<title>${state}</title>`);
     expect(overview).not.toContain('<title>dead</title>');
   });
+
+  // 200 sessions with 80 state changes each, as a 200-session, 6,000-recipient demo makes
+  // (its report measured 1.76 MB with a rectangle per segment, 332 KB drawn this way).
+  it('draw many thin rows as one bar and one path per state, so 200 sessions stay small', () => {
+    const timelines = new Map<string, Segment[]>();
+    for (let s = 0; s < 200; s++)
+      timelines.set(
+        `session-${s}`,
+        Array.from({ length: 80 }, (_, i) => ({
+          state: i % 2 === 0 ? ('idle' as const) : i % 4 === 1 ? ('sending' as const) : ('pacing' as const),
+          start: s * 10 + i * 2_500,
+          end: s * 10 + (i + 1) * 2_500,
+        })),
+      );
+    const html = renderReport({
+      title: 't',
+      subtitle: 's',
+      start: 0,
+      end: 202_000,
+      timelines,
+      sentAt: [],
+      figures: [],
+      tables: [],
+    });
+    expect(html.length).toBeLessThan(400_000);
+    const row = html.slice(
+      html.indexOf('<g class="timeline" data-session="session-7">'),
+      html.indexOf('</g>', html.indexOf('data-session="session-7"')),
+    );
+    // Idle, the longest state, is one bar under the whole row; sending and pacing are a path
+    // each, with one rectangle per segment.
+    expect(row.match(/<rect /g)).toHaveLength(1);
+    const paths = [...row.matchAll(/<path fill="([^"]+)" d="([^"]+)"\/>/g)];
+    expect(paths).toHaveLength(2);
+    for (const [, , d] of paths) expect(d!.match(/M/g)).toHaveLength(20);
+    expect(row).not.toContain('<title>');
+  });
 });

@@ -166,16 +166,19 @@ function timelineSvg(input: ReportInput): string {
   for (const [name, segments] of input.timelines) {
     const y = 10 + i * row;
     // Thin rows fold segments under two pixels, so 200 sessions stay a page, not megabytes.
-    const rects = mergeTiny(segments, ((many ? 2 : 1) * span) / plot)
-      .map((s) => {
-        const w = Math.max(0.5, x(s.end) - x(s.start));
-        const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${COLOURS[s.state]}"`;
-        // A tooltip only where there is room to point at it: the page stays small at any size.
-        return w < MIN_TOOLTIP_PX
-          ? `${rect}/>`
-          : `${rect}><title>${esc(name)}: ${s.state} ${esc(duration(s.start - input.start))}–${esc(duration(s.end - input.start))}</title></rect>`;
-      })
-      .join('');
+    const merged = mergeTiny(segments, ((many ? 2 : 1) * span) / plot);
+    const rects = many
+      ? thinRow(merged, x, y, bar)
+      : merged
+          .map((s) => {
+            const w = Math.max(0.5, x(s.end) - x(s.start));
+            const rect = `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${bar}" fill="${COLOURS[s.state]}"`;
+            // A tooltip only where there is room to point at it: the page stays small at any size.
+            return w < MIN_TOOLTIP_PX
+              ? `${rect}/>`
+              : `${rect}><title>${esc(name)}: ${s.state} ${esc(duration(s.start - input.start))}–${esc(duration(s.end - input.start))}</title></rect>`;
+          })
+          .join('');
     const label = !many || i % 10 === 0 ? `<text x="0" y="${y + (many ? 7 : 12)}">${esc(name)}</text>` : '';
     rows.push(`<g class="timeline" data-session="${esc(name)}">${label}${rects}</g>`);
     i++;
@@ -230,6 +233,32 @@ function statesSvg(input: ReportInput): string {
       `<line x1="${LABEL - 4}" y1="${py(n).toFixed(1)}" x2="${LABEL}" y2="${py(n).toFixed(1)}" stroke="#999"/>`,
     );
   return `<svg xmlns="http://www.w3.org/2000/svg" class="states" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Sessions in each state over time">${bands.join('')}${ticks.join('')}<text x="${LABEL}" y="12">sessions in each state (of ${total})</text>${markerLines(input, top, top + plotH, LABEL, plot)}${timeAxis(input.start, input.end, top + plotH, LABEL, plot)}</svg>`;
+}
+
+/**
+ * One thin row, drawn small: its longest state as one bar under the whole row, then one path
+ * per other state holding all of that state's segments. It looks the same as a rectangle per
+ * segment at a fraction of the bytes; rows this thin carry no per-segment tooltips.
+ */
+function thinRow(segments: readonly Segment[], x: (t: number) => number, y: number, bar: number): string {
+  const first = segments[0];
+  const last = segments[segments.length - 1];
+  if (first === undefined || last === undefined) return '';
+  const time = new Map<SessionDisplayState, number>();
+  for (const s of segments) time.set(s.state, (time.get(s.state) ?? 0) + s.end - s.start);
+  const base = [...time].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const paths = new Map<SessionDisplayState, string[]>();
+  for (const s of segments) {
+    if (s.state === base) continue;
+    const w = Math.max(0.5, x(s.end) - x(s.start)).toFixed(1);
+    const d = paths.get(s.state) ?? [];
+    d.push(`M${x(s.start).toFixed(1)} ${y}h${w}v${bar}h-${w}z`);
+    paths.set(s.state, d);
+  }
+  const under = `<rect x="${x(first.start).toFixed(1)}" y="${y}" width="${Math.max(0.5, x(last.end) - x(first.start)).toFixed(1)}" height="${bar}" fill="${COLOURS[base]}"/>`;
+  return (
+    under + [...paths].map(([state, d]) => `<path fill="${COLOURS[state]}" d="${d.join('')}"/>`).join('')
+  );
 }
 
 /** Segments shorter than a pixel are folded into their neighbour: the page stays small. */

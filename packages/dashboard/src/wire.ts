@@ -17,7 +17,10 @@ export type SessionState =
   | 'busy'
   /** Waiting out a flood wait (or another backoff). */
   | 'backoff'
-  /** Connected, but a capability (such as sending to strangers) is taken away for now. */
+  /**
+   * Connected, but sending to strangers is taken away for now (a spam restriction or a freeze):
+   * see `sessionState`. A session that lost only another capability shows by its load.
+   */
   | 'restricted'
   | 'reconnecting'
   | 'dead'
@@ -45,7 +48,7 @@ export interface SessionRow {
   readonly sent: number;
   /** Messages that failed on this session (it was the last to try), in the tracked operations. */
   readonly failed: number;
-  /** Capabilities taken away for now (e.g. `send-to-strangers`). */
+  /** Capabilities taken away for now (e.g. `send-to-strangers`, or `scrape` once its daily quota is spent). */
   readonly restricted: readonly string[];
   /** While in backoff: the campaign clock time it ends. */
   readonly backoffUntil?: number;

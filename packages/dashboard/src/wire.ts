@@ -104,9 +104,21 @@ export interface CampaignView extends Counts {
   readonly startedAt: number;
   /** `done`: every item settled; `failed`: the operation itself failed (e.g. no live session left). */
   readonly status: 'running' | 'done' | 'failed';
-  /** Campaign time left at the recent rate, ms; null when unknown. */
+  /**
+   * Running, but nothing of it settled in this run yet while an operation tracked before it
+   * still runs: its items wait behind that one's. The page shows it as `waiting`. Always false
+   * for the whole (`total`).
+   */
+  readonly waiting: boolean;
+  /**
+   * Campaign time left, ms; null when unknown. For one operation: its remaining items at its own
+   * recent rate, but never later than the fleet (at its recent rate over every tracked operation)
+   * takes to settle everything tracked; while it settles nothing behind an operation tracked
+   * before it, the fleet's time for what remains of those ahead plus its own. For the whole:
+   * everything remaining at the fleet's recent rate.
+   */
   readonly etaMs: number | null;
-  /** Real time left at the recent rate and clock speed, ms; null when unknown. */
+  /** The same in real time, at the clock's observed speed, ms; null when unknown. */
   readonly etaRealMs: number | null;
 }
 

@@ -190,7 +190,8 @@ function drawCampaigns() {
   for (const c of model.campaigns)
     row(body, c.name, [
       c.name,
-      c.status,
+      // Running, but its items wait behind an operation tracked before it.
+      c.waiting ? 'waiting' : c.status,
       c.settled,
       c.total ?? '?',
       c.sent,

@@ -2,6 +2,7 @@ import type { LoadEvent, WorkerSnapshot } from '@switchyard/core';
 import type { SessionInfo } from '@switchyard/telegram-adapter';
 import type { Subscription } from 'rxjs';
 import type { DashboardSource } from './options.js';
+import { sessionState } from './sessionState.js';
 import { type TrackableOperation, TrackedOperations } from './trackedOperations.js';
 import {
   type DashboardDelta,
@@ -12,7 +13,6 @@ import {
   MAX_TRANSITIONS_PER_SESSION,
   type Sample,
   type SessionRow,
-  type SessionState,
   type Transition,
 } from './wire.js';
 
@@ -170,7 +170,7 @@ export function sessionRow(
   counts: { readonly sent: number; readonly failed: number },
 ): SessionRow {
   const restricted = Object.keys(info.restricted).filter((c) => /^[\w-]{1,64}$/.test(c));
-  const state = sessionState(info.connection, worker, restricted.length > 0);
+  const state = sessionState(info, worker);
   return {
     name: String(info.name),
     state,
@@ -183,22 +183,6 @@ export function sessionRow(
       ? { backoffUntil: worker.backoffUntil }
       : {}),
   };
-}
-
-/** The state the page colours: dead and reconnecting first, then backoff, then restrictions, then load. */
-export function sessionState(
-  connection: SessionInfo['connection'],
-  worker: Pick<WorkerSnapshot, 'state' | 'substate' | 'inFlight'> | undefined,
-  restricted: boolean,
-): SessionState {
-  if (connection === 'refused') return 'refused';
-  if (connection === 'dead' || worker?.substate === 'dead') return 'dead';
-  if (connection === 'reconnecting' || worker === undefined || worker.state === 'disconnected')
-    return 'reconnecting';
-  if (worker.state === 'backoff') return 'backoff';
-  if (restricted) return 'restricted';
-  if (worker.state === 'busy') return 'busy';
-  return worker.inFlight > 0 ? 'sending' : 'idle';
 }
 
 function sameRow(a: SessionRow, b: SessionRow): boolean {

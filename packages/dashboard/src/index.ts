@@ -7,6 +7,7 @@ export {
   parseListenAddress,
   TOKEN_ENV,
 } from './options.js';
+export { sessionState } from './sessionState.js';
 export {
   type Dashboard,
   HEARTBEAT_INTERVAL_MS,

@@ -1,6 +1,6 @@
 import type { MessageResult } from '@switchyard/telegram-adapter';
 import type { Observable, Unsubscribable } from 'rxjs';
-import { estimateEta, type ProgressPoint } from './eta.js';
+import { type Eta, estimateEta, operationEta, type ProgressPoint } from './eta.js';
 import type { CampaignView, Counts } from './wire.js';
 
 /** What `track` needs of an operation: `BulkOperation.results$` of any bulk send or campaign. */
@@ -101,11 +101,33 @@ export class TrackedOperations {
     keepRecent(this.#recent, { t, real, settled });
   }
 
-  /** Every operation's view, then their sum. */
+  /**
+   * Every operation's view, then their sum. The operations share the fleet, in the order they
+   * were tracked: see `operationEta` for how one's ETA allows for the others.
+   */
   views(): { readonly campaigns: CampaignView[]; readonly total: CampaignView } {
-    const campaigns = this.#operations.map((op) =>
-      view(op.name, op.total, op.startedAt, op.status, op.counts, op.recent),
-    );
+    const left = (op: Tracked) => (op.total === null ? null : Math.max(0, op.total - op.counts.settled));
+    const running = this.#operations.filter((op) => op.status === 'running');
+    const all = running.some((op) => op.total === null)
+      ? null
+      : running.reduce((n, op) => n + (left(op) ?? 0), 0);
+    /** Items left in the running operations tracked before this one; null once one has no known length. */
+    let ahead: number | null = 0;
+    let runningAhead = false;
+    const campaigns = this.#operations.map((op) => {
+      const mine = left(op);
+      const eta =
+        op.status !== 'running' || mine === null
+          ? undefined
+          : operationEta(mine, op.recent, { recent: this.#recent, ahead, all });
+      // Nothing of it settled in this run while an operation ahead runs: it waits behind that one.
+      const waiting = runningAhead && op.status === 'running' && op.counts.settled === op.counts.fromJournal;
+      if (op.status === 'running') {
+        ahead = ahead === null || mine === null ? null : ahead + mine;
+        runningAhead = true;
+      }
+      return view(op.name, op.total, op.startedAt, op.status, waiting, op.counts, eta);
+    });
     const sum = zero();
     const keys = Object.keys(sum) as (keyof Mutable)[];
     for (const op of this.#operations) for (const k of keys) sum[k] += op.counts[k];
@@ -120,7 +142,9 @@ export class TrackedOperations {
     // The operations share the fleet, so the whole goes at their summed rate.
     // Tracked in clock order: the first started first.
     const startedAt = this.#operations[0]?.startedAt ?? 0;
-    return { campaigns, total: view('all', total, startedAt, allStatus, sum, this.#recent) };
+    const totalEta =
+      allStatus === 'running' && total !== null ? estimateEta(total - sum.settled, this.#recent) : undefined;
+    return { campaigns, total: view('all', total, startedAt, allStatus, false, sum, totalEta) };
   }
 
   /** Stop following every operation. */
@@ -143,19 +167,16 @@ const counts = (c: Mutable): Counts => ({
   unknown: c.unknown,
 });
 
+/** `eta`: for a running operation of known length; otherwise 0 when done and null when not. */
 function view(
   name: string,
   total: number | null,
   startedAt: number,
   status: CampaignView['status'],
+  waiting: boolean,
   c: Mutable,
-  recent: readonly ProgressPoint[],
+  eta: Eta | undefined,
 ): CampaignView {
-  const eta =
-    status === 'running' && total !== null
-      ? estimateEta(total - c.settled, recent)
-      : status === 'done'
-        ? { etaMs: 0, etaRealMs: 0 }
-        : { etaMs: null, etaRealMs: null };
-  return { name, total, startedAt, status, ...counts(c), fromJournal: c.fromJournal, ...eta };
+  const shown = eta ?? (status === 'done' ? { etaMs: 0, etaRealMs: 0 } : { etaMs: null, etaRealMs: null });
+  return { name, total, startedAt, status, waiting, ...counts(c), fromJournal: c.fromJournal, ...shown };
 }

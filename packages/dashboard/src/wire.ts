@@ -17,7 +17,10 @@ export type SessionState =
   | 'busy'
   /** Waiting out a flood wait (or another backoff). */
   | 'backoff'
-  /** Connected, but a capability (such as sending to strangers) is taken away for now. */
+  /**
+   * Connected, but sending to strangers is taken away for now (a spam restriction or a freeze):
+   * see `sessionState`. A session that lost only another capability shows by its load.
+   */
   | 'restricted'
   | 'reconnecting'
   | 'dead'
@@ -45,7 +48,7 @@ export interface SessionRow {
   readonly sent: number;
   /** Messages that failed on this session (it was the last to try), in the tracked operations. */
   readonly failed: number;
-  /** Capabilities taken away for now (e.g. `send-to-strangers`). */
+  /** Capabilities taken away for now (e.g. `send-to-strangers`, or `scrape` once its daily quota is spent). */
   readonly restricted: readonly string[];
   /** While in backoff: the campaign clock time it ends. */
   readonly backoffUntil?: number;
@@ -101,9 +104,21 @@ export interface CampaignView extends Counts {
   readonly startedAt: number;
   /** `done`: every item settled; `failed`: the operation itself failed (e.g. no live session left). */
   readonly status: 'running' | 'done' | 'failed';
-  /** Campaign time left at the recent rate, ms; null when unknown. */
+  /**
+   * Running, but nothing of it settled in this run yet while an operation tracked before it
+   * still runs: its items wait behind that one's. The page shows it as `waiting`. Always false
+   * for the whole (`total`).
+   */
+  readonly waiting: boolean;
+  /**
+   * Campaign time left, ms; null when unknown. For one operation: its remaining items at its own
+   * recent rate, but never later than the fleet (at its recent rate over every tracked operation)
+   * takes to settle everything tracked; while it settles nothing behind an operation tracked
+   * before it, the fleet's time for what remains of those ahead plus its own. For the whole:
+   * everything remaining at the fleet's recent rate.
+   */
   readonly etaMs: number | null;
-  /** Real time left at the recent rate and clock speed, ms; null when unknown. */
+  /** The same in real time, at the clock's observed speed, ms; null when unknown. */
   readonly etaRealMs: number | null;
 }
 

@@ -3,7 +3,8 @@ import type { MessageResult, SessionInfo } from '@switchyard/telegram-adapter';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { estimateEta } from '../src/eta.js';
-import { FleetState, sessionState } from '../src/fleetState.js';
+import { FleetState } from '../src/fleetState.js';
+import { sessionState } from '../src/index.js';
 
 /** A fleet whose snapshot the test sets, on a clock the test moves: no timers, no waiting. */
 function stubFleet(names: readonly string[]) {
@@ -165,14 +166,51 @@ describe('FleetState', () => {
 
   it('colours dead, reconnecting, backoff and restricted ahead of load', () => {
     const w = { state: 'busy', inFlight: 4 } as const;
-    expect(sessionState('dead', w, true)).toBe('dead');
-    expect(sessionState('reconnecting', w, true)).toBe('reconnecting');
-    expect(sessionState('connected', { ...w, state: 'backoff' }, true)).toBe('backoff');
-    expect(sessionState('connected', w, true)).toBe('restricted');
-    expect(sessionState('connected', w, false)).toBe('busy');
-    expect(sessionState('connected', { state: 'connected', inFlight: 1 }, false)).toBe('sending');
-    expect(sessionState('connected', { state: 'connected', inFlight: 0 }, false)).toBe('idle');
-    expect(sessionState('refused', undefined, false)).toBe('refused');
+    const held = { 'send-to-strangers': 1 };
+    expect(sessionState({ connection: 'dead', restricted: held }, w)).toBe('dead');
+    expect(sessionState({ connection: 'connected', restricted: {} }, { ...w, substate: 'dead' })).toBe(
+      'dead',
+    );
+    expect(sessionState({ connection: 'reconnecting', restricted: held }, w)).toBe('reconnecting');
+    expect(sessionState({ connection: 'connected', restricted: {} }, undefined)).toBe('reconnecting');
+    expect(sessionState({ connection: 'connected', restricted: held }, { ...w, state: 'backoff' })).toBe(
+      'backoff',
+    );
+    expect(sessionState({ connection: 'connected', restricted: held }, w)).toBe('restricted');
+    expect(sessionState({ connection: 'connected', restricted: {} }, w)).toBe('busy');
+    const free = { connection: 'connected', restricted: {} } as const;
+    expect(sessionState(free, { state: 'connected', inFlight: 1 })).toBe('sending');
+    expect(sessionState(free, { state: 'connected', inFlight: 0 })).toBe('idle');
+    expect(sessionState({ connection: 'refused', restricted: {} }, undefined)).toBe('refused');
+  });
+
+  it('calls a session restricted when it lost what the work needs: sending to strangers unless told', () => {
+    const w = { state: 'connected', inFlight: 1 } as const;
+    const holding = (...caps: string[]) => ({
+      connection: 'connected' as const,
+      restricted: Object.fromEntries(caps.map((c) => [c, 86_400_000])),
+    });
+    // Its daily scrape quota is spent, or it joined too many channels: it still sends.
+    expect(sessionState(holding('scrape'), w)).toBe('sending');
+    expect(sessionState(holding('join'), w)).toBe('sending');
+    // A spam restriction, and a freeze (every capability).
+    expect(sessionState(holding('send-to-strangers'), w)).toBe('restricted');
+    expect(sessionState(holding('send-to-strangers', 'join', 'scrape'), w)).toBe('restricted');
+    // For a scrape, the spent quota is what counts.
+    expect(sessionState(holding('scrape'), w, ['scrape'])).toBe('restricted');
+    expect(sessionState(holding('send-to-strangers'), w, ['scrape'])).toBe('sending');
+  });
+
+  it('lists every capability held back, and logs it, though only a lost send restricts the row', () => {
+    const f = stubFleet(['a']);
+    f.tick(1000, 100);
+    f.restrict('a', { scrape: 1000 + 3600_000 });
+    const delta = f.state.sample();
+    expect(delta.sessions).toMatchObject([{ name: 'a', state: 'idle', restricted: ['scrape'] }]);
+    expect(delta.log.map((e) => [e.kind, e.session, e.detail])).toEqual([
+      ['restricted', 'a', 'scrape until +60 min'],
+    ]);
+    expect(delta.transitions).toEqual([]);
   });
 
   it('estimates no ETA before anything settled', () => {

@@ -2,6 +2,7 @@ import type { Clock, Pool } from '@switchyard/core';
 
 interface Hold {
   until: number;
+  /** Gives the capability back at `until`; undefined once the holds are stopped. */
   timer: unknown;
 }
 
@@ -16,6 +17,7 @@ export class CapabilityHolds {
   readonly #clock: Clock;
   readonly #base = new Map<string, readonly string[]>();
   readonly #held = new Map<string, Map<string, Hold>>();
+  #stopped = false;
 
   constructor(pool: Pick<Pool<unknown>, 'updateWorker'>, clock: Clock) {
     this.#pool = pool;
@@ -34,7 +36,7 @@ export class CapabilityHolds {
 
   /** Take `capability` from `worker` for `ms`; extends, never shortens, a current hold. */
   hold(worker: string, capability: string, ms: number): void {
-    if (!this.#base.has(worker)) return;
+    if (this.#stopped || !this.#base.has(worker)) return;
     const until = this.#clock.now() + ms;
     let holds = this.#held.get(worker);
     if (holds === undefined) {
@@ -72,9 +74,18 @@ export class CapabilityHolds {
     return this.#held.get(worker)?.get(capability)?.until;
   }
 
-  /** Clear every timer (shutdown). */
-  clear(): void {
-    for (const worker of [...this.#base.keys()]) this.unregister(worker);
+  /**
+   * Clear every timer and take no new hold (shutdown). The holds in force stay readable
+   * (`heldUntil`): a restriction is the account's, and what a session was at the end of the run
+   * is what a last look at the fleet should show.
+   */
+  stop(): void {
+    this.#stopped = true;
+    for (const holds of this.#held.values())
+      for (const hold of holds.values()) {
+        this.#clock.clearTimeout(hold.timer);
+        hold.timer = undefined;
+      }
   }
 
   #apply(worker: string): void {

@@ -1306,7 +1306,7 @@ export class TelegramSessionManager {
       // closed pool.
       this.#supervisor.stop();
       this.#outage.stop();
-      this.#holds.clear();
+      this.#holds.stop();
       await this.pool.close({ drain: false });
       await monitoring;
       // Campaigns record their last states and give their leases up before the journal closes.

@@ -115,6 +115,23 @@ describe('bulk text sends', () => {
     expect(h.manager.getSessionInfo('s0').capabilities).toContain('send-to-strangers');
   });
 
+  it('still reports a restriction after shutdown, as it stood at the end, with no timer left', async () => {
+    h = harness({ sessions: 2, restrictionMs: 3600_000 });
+    h.telegram.fault = ({ session, request }) =>
+      session === 's0' && request instanceof Api.messages.SendMessage ? { rpc: 'PEER_FLOOD' } : undefined;
+    await h.settle(h.manager.sendTextMessagesBulk(['alice_one', 'bob_twooo'], 'x'), 60_000);
+    const until = h.manager.getSessionInfo('s0').restricted['send-to-strangers'];
+    expect(until).toBeGreaterThan(h.clock.now());
+    await h.manager.shutdown();
+    await h.clock.advance(2 * 3600_000);
+    expect(h.clock.pendingTimers()).toBe(0);
+    expect(h.manager.getSessionInfo('s0').restricted).toEqual({ 'send-to-strangers': until });
+    expect(h.manager.snapshot().sessions.map((s) => [s.name, Object.keys(s.restricted)])).toEqual([
+      ['s0', ['send-to-strangers']],
+      ['s1', []],
+    ]);
+  });
+
   it('holds only the chat on SLOWMODE_WAIT, then sends', async () => {
     h = harness({ sessions: 1 });
     const t = h.telegram;

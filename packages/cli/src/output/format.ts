@@ -1,4 +1,7 @@
-/** `1h 02m`, `4m 05s`, `12.3s`, `850 ms`. */
+/**
+ * `1h 02m`, `4m 05s`, `12.3s`, `850 ms`; `∞` for an infinite duration, and `0 ms` for a negative
+ * one (never `-3 ms`).
+ */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '∞';
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
@@ -9,7 +12,7 @@ export function duration(ms: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** A progress bar of `width` cells, in eighths. */
+/** A progress bar of `width` cells, drawn in eighths of a cell; `fraction` is clamped to 0–1. */
 export function bar(fraction: number, width: number): string {
   const f = Math.min(1, Math.max(0, fraction));
   const full = Math.floor(f * width);

@@ -1,16 +1,11 @@
+import { type SessionState, sessionState } from '@switchyard/dashboard';
 import type { TelegramSessionManager } from '@switchyard/telegram-adapter';
-import { SEND_TO_STRANGERS } from '@switchyard/telegram-adapter';
 
-/** What the demo shows for a session: the worker's state, refined by what the adapter knows. */
-export type SessionDisplayState =
-  | 'idle'
-  | 'pacing'
-  | 'sending'
-  | 'busy'
-  | 'backoff'
-  | 'restricted'
-  | 'reconnecting'
-  | 'dead';
+/**
+ * What the demo shows for a session: the dashboard's state (`sessionState`), with `idle` told
+ * apart from `pacing`. A manager's own sessions are never `refused` (that is another node's).
+ */
+export type SessionDisplayState = Exclude<SessionState, 'refused'> | 'pacing';
 
 export const DISPLAY_STATES: readonly SessionDisplayState[] = [
   'idle',
@@ -31,16 +26,12 @@ export interface Segment {
 
 /** A session's display state now, read from the pool's worker and the adapter's session info. */
 export function displayState(manager: TelegramSessionManager, name: string): SessionDisplayState {
-  const view = manager.pool.getWorker(name);
   const info = manager.getSessionInfo(name);
-  if (info.connection === 'dead') return 'dead';
-  if (view === undefined || view.state === 'disconnected') return 'reconnecting';
-  if (view.state === 'backoff') return 'backoff';
-  if (info.restricted[SEND_TO_STRANGERS] !== undefined) return 'restricted';
-  if (view.state === 'busy') return 'busy';
-  if (view.inFlight > 0) return 'sending';
+  const state = sessionState(info, manager.pool.getWorker(name));
   // Free, but its pacing (delayMs) holds its next send back while sends wait: that is not idle.
-  return info.pacedUntil !== undefined && manager.pool.size > 0 ? 'pacing' : 'idle';
+  if (state === 'idle') return info.pacedUntil !== undefined && manager.pool.size > 0 ? 'pacing' : 'idle';
+  // Only a session another node holds is refused, and those are not among the manager's names.
+  return state === 'refused' ? 'reconnecting' : state;
 }
 
 /**

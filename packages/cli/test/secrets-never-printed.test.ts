@@ -1,25 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE_CONFIG, killRunning, runCli, scratch, usernames, writeFile } from './cliRuns.js';
+import { killRunning, runCli, scratch, sendArgs, usernames, writeFile } from './cliRuns.js';
+import { expectNoSecrets } from './expectNoSecrets.js';
 import { FIXTURE_API_HASH, fixtureSessionString } from './fixtures/secrets.js';
 
 afterAll(killRunning);
-
-const SECRETS = [
-  FIXTURE_API_HASH,
-  fixtureSessionString('s1'),
-  fixtureSessionString('s2'),
-  fixtureSessionString('alpha'),
-];
-
-function expectNoSecrets(text: string): void {
-  for (const secret of SECRETS) {
-    expect(text).not.toContain(secret);
-    // Nor a long piece of one (a session string cut by a log line, say).
-    expect(text).not.toContain(secret.slice(1, 24));
-  }
-}
 
 describe('secrets', () => {
   let s: ReturnType<typeof scratch>;
@@ -36,21 +22,7 @@ describe('secrets', () => {
       TELEGRAM_SESSION_S1: fixtureSessionString('s1'),
     };
     for (const extra of [['--json'], []]) {
-      const run = await runCli(
-        [
-          'send',
-          '--config',
-          FIXTURE_CONFIG,
-          '--recipients',
-          'list.txt',
-          '--message',
-          'Hi',
-          '--campaign',
-          `c${extra.length}`,
-          ...extra,
-        ],
-        { cwd: s.dir, env },
-      );
+      const run = await runCli([...sendArgs(`c${extra.length}`), ...extra], { cwd: s.dir, env });
       expect(run.code, run.stderr).toBe(1);
       expect(run.stderr).toMatch(/"level":20/); // debug lines were written
       expectNoSecrets(run.stdout + run.stderr);

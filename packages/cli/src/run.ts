@@ -89,7 +89,9 @@ export async function withFleet(
       });
       io.stderr.write(`Dashboard: ${dashboard.url}\n`);
     }
-    await waitForASession(manager, (loaded.config.timeouts?.connectMs ?? 30_000) + 5_000);
+    const timeouts = loaded.config.timeouts;
+    // By default a connect() and 5 s more: time for a quick failure to be tried again.
+    await waitForASession(manager, timeouts?.firstSessionMs ?? (timeouts?.connectMs ?? 30_000) + 5_000);
     return await body({ ...configured, manager, dashboard, flags });
   } finally {
     await dashboard?.close();

@@ -97,7 +97,12 @@ const CONFIG: Spec = object(
       },
       restrictionMs: nonNegativeLeaf,
     }),
-    timeouts: object({ requestMs: positiveInt, uploadMs: positiveInt, connectMs: positiveInt }),
+    timeouts: object({
+      requestMs: positiveInt,
+      uploadMs: positiveInt,
+      connectMs: positiveInt,
+      firstSessionMs: positiveInt,
+    }),
     premium: leaf(fc.boolean(), fc.oneof(word, fc.integer(), fc.constant(null))),
     journal: {
       kind: 'choice',

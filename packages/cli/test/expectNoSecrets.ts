@@ -15,5 +15,6 @@ export function expectNoSecrets(text: string): void {
   for (const secret of SECRETS) {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(secret.slice(1, 24));
+    expect(text).not.toContain(secret.slice(-24));
   }
 }

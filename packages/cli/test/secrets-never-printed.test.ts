@@ -36,17 +36,19 @@ describe('secrets', () => {
     writeFile(
       s.dir,
       'switchyard.json',
-      '{ "sessions": { "folder": "./sessions" }, "timeouts": { "connectMs": 200 }, "logLevel": "trace" }',
+      // Give up after 1 s (two tries) rather than the default connectMs + 5 s.
+      '{ "sessions": { "folder": "./sessions" }, "timeouts": { "connectMs": 200, "firstSessionMs": 1000 }, "logLevel": "trace" }',
     );
     writeFile(s.dir, 'list.txt', 'user_0001\n');
     const args = ['send', '--recipients', 'list.txt', '--message', 'Hi', '--campaign', 'x'];
-    // Telegram is not reachable from the test (or answers nothing a fake session can use).
+    // The session's Telegram is 127.0.0.1:1, where nothing listens: every connect is refused.
     const run = await runCli(args, {
       cwd: s.dir,
       env: { TELEGRAM_API_ID: '1', TELEGRAM_API_HASH: FIXTURE_API_HASH },
     });
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toContain('no session could connect');
+    expect(run.stderr).toContain('no session could connect within 1 s (alpha: reconnecting)');
+    expect(run.stderr).toMatch(/"worker":"alpha".*"msg":"connect failed"/); // it was tried, and logged
     expectNoSecrets(run.stdout + run.stderr);
 
     // A hash that is not one is refused by name, without repeating it.

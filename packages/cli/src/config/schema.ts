@@ -45,6 +45,8 @@ export interface SwitchyardConfig {
     readonly uploadMs?: number;
     /** One connect(). Default 30000. */
     readonly connectMs?: number;
+    /** How long a command waits for its first session to connect before it gives up (exit 3). Default connectMs + 5000. */
+    readonly firstSessionMs?: number;
   };
   /** Premium accounts may send files up to 4 GB. */
   readonly premium?: boolean;
@@ -142,6 +144,7 @@ export const configSchema = z
         requestMs: positiveInt.optional(),
         uploadMs: positiveInt.optional(),
         connectMs: positiveInt.optional(),
+        firstSessionMs: positiveInt.optional(),
       })
       .strict()
       .optional(),

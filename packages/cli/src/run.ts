@@ -26,7 +26,8 @@ export const FLEET_OPTIONS = {
 export const FLEET_OPTIONS_HELP = `  -c, --config FILE        the config (default: switchyard.config.ts, .mts, .mjs, .js or switchyard.json here)
       --json               JSON lines on stdout: one per result, then a summary; nothing else
       --plain              plain progress lines, even on a terminal
-      --dashboard [H:P]    watch the run in a browser (default 127.0.0.1:8080, or the config's dashboard)
+      --dashboard [H:P]    watch the run in a browser (default 127.0.0.1:8080, or the config's dashboard;
+                           port 0 picks a free port); its address is printed on stderr
       --dashboard-token T  the dashboard's token (else $SWITCHYARD_DASHBOARD_TOKEN); needed off loopback
   -h, --help               this help`;
 
@@ -88,7 +89,9 @@ export async function withFleet(
       });
       io.stderr.write(`Dashboard: ${dashboard.url}\n`);
     }
-    await waitForASession(manager, (loaded.config.timeouts?.connectMs ?? 30_000) + 5_000);
+    const timeouts = loaded.config.timeouts;
+    // By default a connect() and 5 s more: time for a quick failure to be tried again.
+    await waitForASession(manager, timeouts?.firstSessionMs ?? (timeouts?.connectMs ?? 30_000) + 5_000);
     return await body({ ...configured, manager, dashboard, flags });
   } finally {
     await dashboard?.close();

@@ -1,6 +1,15 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { deliveries, FIXTURE_CONFIG, killRunning, runCli, scratch, usernames, writeFile } from './cliRuns.js';
+import {
+  deliveries,
+  FIXTURE_CONFIG,
+  killRunning,
+  runCli,
+  scratch,
+  sendArgs,
+  usernames,
+  writeFile,
+} from './cliRuns.js';
 
 afterAll(killRunning);
 
@@ -148,24 +157,7 @@ describe('against the fleet', () => {
   it('a campaign id reused with another message exits 2 and sends nothing', async () => {
     s = scratch();
     writeFile(s.dir, 'list.txt', `${usernames(3).join('\n')}\n`);
-    const send = (message: string) =>
-      runCli(
-        [
-          'send',
-          '--config',
-          FIXTURE_CONFIG,
-          '--recipients',
-          'list.txt',
-          '--message',
-          message,
-          '--campaign',
-          'c',
-        ],
-        {
-          cwd: s.dir,
-          env: s.env,
-        },
-      );
+    const send = (message: string) => runCli(sendArgs('c', message), { cwd: s.dir, env: s.env });
     expect((await send('First')).code).toBe(0);
     expect(deliveries(s.dir)).toHaveLength(3);
     writeFile(s.dir, 'list.txt', `${usernames(6).join('\n')}\n`);

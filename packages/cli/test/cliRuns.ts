@@ -18,6 +18,7 @@ export interface Exit {
 export interface Running {
   readonly child: ChildProcess;
   readonly stdout: () => string;
+  readonly stderr: () => string;
   readonly exited: Promise<Exit>;
 }
 
@@ -49,11 +50,20 @@ export function startCli(
       resolve({ code, stdout, stderr });
     }),
   );
-  return { child, stdout: () => stdout, exited };
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 export const runCli = (args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) =>
   startCli(args, options).exited;
+
+/** Wait until `check()` holds, checking every 20 ms; throws naming `what` after `ms`. */
+export async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Kill whatever is still running (for afterAll). */
 export function killRunning(): void {
@@ -65,6 +75,19 @@ export function scratch(): { dir: string; env: NodeJS.ProcessEnv; remove: () => 
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
   return { dir, env: { FIXTURE_DIR: dir }, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** `send` of `message` to the recipients of list.txt as campaign `campaign`, on the fixture's fleet. */
+export const sendArgs = (campaign: string, message = 'Hi'): string[] => [
+  'send',
+  '--config',
+  FIXTURE_CONFIG,
+  '--recipients',
+  'list.txt',
+  '--message',
+  message,
+  '--campaign',
+  campaign,
+];
 
 /** The usernames user_0001 … user_<n>, as the fixture's Telegram has them. */
 export const usernames = (n: number, from = 1): string[] =>

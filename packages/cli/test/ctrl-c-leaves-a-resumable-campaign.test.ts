@@ -6,20 +6,14 @@ import {
   killRunning,
   runCli,
   scratch,
+  sendArgs,
   startCli,
+  until,
   usernames,
   writeFile,
 } from './cliRuns.js';
 
 afterAll(killRunning);
-
-const until = async (what: string, check: () => boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('Ctrl-C', () => {
   let s: ReturnType<typeof scratch>;
@@ -33,17 +27,7 @@ describe('Ctrl-C', () => {
       writeFile(s.dir, 'list.txt', `${people.join('\n')}\n`);
       // Slow answers, so the signal lands with sends in flight.
       const env = { ...s.env, FIXTURE_USERS: '60', FIXTURE_LATENCY_MS: '40' };
-      const args = [
-        'send',
-        '--config',
-        FIXTURE_CONFIG,
-        '--recipients',
-        'list.txt',
-        '--message',
-        'Hello',
-        '--campaign',
-        'c',
-      ];
+      const args = sendArgs('c', 'Hello');
       const first = startCli([...args, '--json'], { cwd: s.dir, env });
       await until('10 results', () => jsonLines(first.stdout()).length >= 10);
       first.child.kill(signal);
@@ -81,21 +65,7 @@ describe('Ctrl-C', () => {
     s = scratch();
     writeFile(s.dir, 'list.txt', `${usernames(40).join('\n')}\n`);
     const env = { ...s.env, FIXTURE_USERS: '40', FIXTURE_LATENCY_MS: '40' };
-    const first = startCli(
-      [
-        'send',
-        '--config',
-        FIXTURE_CONFIG,
-        '--recipients',
-        'list.txt',
-        '--message',
-        'Hi',
-        '--campaign',
-        'r',
-        '--json',
-      ],
-      { cwd: s.dir, env },
-    );
+    const first = startCli([...sendArgs('r'), '--json'], { cwd: s.dir, env });
     await until('5 results', () => jsonLines(first.stdout()).length >= 5);
     first.child.kill('SIGINT');
     expect((await first.exited).code).toBe(130);

@@ -6,6 +6,7 @@ import {
   killRunning,
   runCli,
   scratch,
+  sendArgs,
   usernames,
   writeFile,
 } from './cliRuns.js';
@@ -143,20 +144,7 @@ describe('switchyard send', () => {
   it('prints plain progress and a summary when stdout is not a terminal', async () => {
     s = scratch();
     writeFile(s.dir, 'list.txt', `${usernames(5).join('\n')}\n`);
-    const run = await runCli(
-      [
-        'send',
-        '--config',
-        FIXTURE_CONFIG,
-        '--recipients',
-        'list.txt',
-        '--message',
-        'Hi',
-        '--campaign',
-        'plain',
-      ],
-      { cwd: s.dir, env: s.env },
-    );
+    const run = await runCli(sendArgs('plain'), { cwd: s.dir, env: s.env });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).not.toContain(String.fromCharCode(27)); // no terminal escapes in a pipe
     expect(run.stdout).toMatch(

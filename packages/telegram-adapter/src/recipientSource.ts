@@ -131,8 +131,8 @@ export interface RecipientsFileOptions {
 /**
  * The recipients in a text or CSV file, one per line, read as they are needed: a campaign of a
  * million recipients reads its file a little at a time, and a resume reads it again from its
- * start. Blank lines and lines starting with `#` are skipped. Fields may be quoted (`"a,b"`,
- * `""` for a quote). A missing column name rejects with a `ValidationError` naming `column`.
+ * start. Blank lines and lines starting with `#` are skipped, and a byte order mark. Fields may
+ * be quoted (`"a,b"`, `""` for a quote). A missing column name rejects with a `ValidationError` naming `column`.
  */
 export function recipientsFromFile(
   path: string,
@@ -163,7 +163,12 @@ async function* readRecipientsFile(path: string, column: number | string): Async
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
   try {
     let index = typeof column === 'number' ? column : -1;
-    for await (const line of lines) {
+    let first = true;
+    for await (const read of lines) {
+      // A byte order mark (spreadsheets write one) is no part of the first line: a # after it
+      // still starts a comment.
+      const line = first ? read.replace(/^\uFEFF/, '') : read;
+      first = false;
       if (line.trim() === '' || line.startsWith('#')) continue;
       const fields = csvFields(line);
       if (index < 0) {

@@ -1,10 +1,11 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { type MediaType, recipientsFromFile } from '@switchyard/telegram-adapter';
+import type { MediaType } from '@switchyard/telegram-adapter';
 import { parseCommand } from '../args.js';
 import { EXIT_CODES_HELP, type ExitCode, UsageError } from '../exitCodes.js';
 import type { Io } from '../io.js';
 import { configure, FLEET_OPTIONS, FLEET_OPTIONS_HELP, follow, withFleet } from '../run.js';
+import { countRecipients, readRecipients, recipientColumn } from './recipientsFile.js';
 import { followSend } from './sendResults.js';
 
 export const SEND_HELP = `switchyard send: send one message (text, or a file with a caption) to every recipient of a list,
@@ -66,34 +67,6 @@ const readable = async (io: Io, flag: string, path: string): Promise<string> => 
   return full;
 };
 
-/**
- * A .csv file has a header line: its first column is read unless `--column` names another (so a
- * header such as `username` is never taken for a recipient). Any other file is one recipient a line.
- */
-async function defaultColumn(path: string): Promise<string | undefined> {
-  if (extname(path).toLowerCase() !== '.csv') return undefined;
-  const handle = await open(path);
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const first = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
-    const name = (first.split(',')[0] ?? '').trim().replace(/^"(.*)"$/, '$1');
-    if (name === '')
-      throw new UsageError(
-        `--recipients: ${path} is a .csv file without a header line; name the column with --column`,
-      );
-    return name;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The distinct recipients of the file (exact repeats are dropped by the send too): the progress bar's total. */
-async function countRecipients(path: string, column: string | number | undefined): Promise<number> {
-  const seen = new Set<string>();
-  for await (const r of recipientsFromFile(path, column === undefined ? {} : { column })) seen.add(String(r));
-  return seen.size;
-}
-
 export async function send(argv: readonly string[], io: Io): Promise<ExitCode> {
   const { values: v } = parseCommand('send', argv, SPECS);
   if (v.help) {
@@ -112,12 +85,7 @@ export async function send(argv: readonly string[], io: Io): Promise<ExitCode> {
   if (v.media === undefined && (v['media-type'] !== undefined || v.caption !== undefined))
     throw new UsageError(`send: --${v.caption !== undefined ? 'caption' : 'media-type'} needs --media FILE`);
   const recipients = await readable(io, '--recipients', v.recipients);
-  const column =
-    v.column === undefined
-      ? await defaultColumn(recipients)
-      : /^\d+$/.test(v.column)
-        ? Number(v.column)
-        : v.column;
+  const column = await recipientColumn(recipients, v.column);
   let text = v.message;
   if (v.text !== undefined) text = await readFile(await readable(io, '--text', v.text), 'utf8');
   text = text?.replace(/\s+$/, '');
@@ -136,7 +104,7 @@ export async function send(argv: readonly string[], io: Io): Promise<ExitCode> {
   const configured = await configure(io, v);
   const campaign = v.campaign;
   return withFleet(configured, v, `campaign ${campaign}`, async (fleet) => {
-    const source = recipientsFromFile(recipients, column === undefined ? {} : { column });
+    const source = readRecipients(recipients, column);
     const op =
       media === undefined
         ? fleet.manager.sendTextMessagesBulk(source, text!, { campaign })

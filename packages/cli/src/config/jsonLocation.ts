@@ -7,8 +7,9 @@ export interface Position {
 
 /**
  * Where the value at `path` is written in a parsed JSON document: the deepest node of the path
- * that exists (a missing field points at the object that lacks it). With `key`, the position of
- * that member's name instead (for an unknown key).
+ * that exists (a missing field points at the object that lacks it; a field written twice, at the
+ * last, as JSON readers keep it). With `key`, the position of that member's name instead (for an
+ * unknown key).
  */
 export function locate(doc: DocumentNode, path: readonly PropertyKey[], key?: string): Position {
   let node: AnyNode = doc.body;
@@ -22,7 +23,10 @@ export function locate(doc: DocumentNode, path: readonly PropertyKey[], key?: st
 
 function childOf(node: AnyNode, step: PropertyKey, nameOnly: boolean): AnyNode | undefined {
   if (node.type === 'Object') {
-    const member = node.members.find((m) => (m.name.type === 'String' ? m.name.value : m.name.name) === step);
+    // A name written twice: the last is the one read, so the one a mistake is in.
+    const member = node.members.findLast(
+      (m) => (m.name.type === 'String' ? m.name.value : m.name.name) === step,
+    );
     return member === undefined ? undefined : nameOnly ? member.name : member.value;
   }
   if (node.type === 'Array' && typeof step === 'number') return node.elements[step]?.value;

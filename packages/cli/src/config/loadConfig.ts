@@ -53,7 +53,8 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   let raw: unknown;
   let doc: DocumentNode | undefined;
   if (json) {
-    const text = await readFile(file, 'utf8');
+    // A byte order mark (some Windows editors write one) is not part of the JSON, nor a column.
+    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
     try {
       doc = parse(text, { mode: 'jsonc' });
     } catch (error) {
@@ -104,11 +105,15 @@ function describeIssues(
   doc: DocumentNode | undefined,
 ): string {
   const lines: string[] = [];
-  for (const issue of issues) {
+  const reported = new Set<string>();
+  for (const issue of issues.flatMap(withinUnion)) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     for (const key of keys) {
       const path = key === undefined ? issue.path : [...issue.path, key];
       const field = path.length === 0 ? '(config)' : path.map(String).join('.');
+      // One reason a field: after its type, its length or range say nothing more.
+      if (reported.has(field)) continue;
+      reported.add(field);
       let reason = issue.message;
       if (key !== undefined) {
         const near = nearestName(key, knownKeys(issue.path));
@@ -119,6 +124,19 @@ function describeIssues(
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * A union's issue as the issues of its one option of the value's shape (the object form of
+ * `journal` for an object, say), which say which field is wrong; else the union's own.
+ */
+function withinUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter(
+    (option) => !option.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((i) => withinUnion({ ...i, path: [...issue.path, ...i.path] }));
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

@@ -45,6 +45,8 @@ export interface SwitchyardConfig {
     readonly uploadMs?: number;
     /** One connect(). Default 30000. */
     readonly connectMs?: number;
+    /** How long a command waits for its first session to connect before it gives up (exit 3). Default connectMs + 5000. */
+    readonly firstSessionMs?: number;
   };
   /** Premium accounts may send files up to 4 GB. */
   readonly premium?: boolean;
@@ -75,8 +77,17 @@ const positiveInt = z.number().int('must be a whole number').positive('must be a
 const nonNegative = z.number().finite().nonnegative('must be a number ≥ 0');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable');
 
-const folderSessions = z.object({ folder: z.string().min(1, 'must be a folder path') }).strict();
-const envSessions = z.object({ env: z.literal(true, 'must be true') }).strict();
+const SESSIONS_SHAPE =
+  'must be { "folder": "./sessions" } or { "env": true } (or, in a .ts config, [{ name, client }])';
+// One object with either field, rather than a union of two: a mistake inside it (a misspelt
+// field, a folder that is not a string) is then reported at that field.
+const fileSessions = z
+  .object({
+    folder: z.string().min(1, 'must be a folder path').optional(),
+    env: z.literal(true, 'must be true').optional(),
+  })
+  .strict()
+  .refine((s) => (s.folder === undefined) !== (s.env === undefined), SESSIONS_SHAPE);
 const sessionSpec = z.custom<TelegramSessionSpec>(
   (v) =>
     typeof v === 'object' &&
@@ -89,13 +100,9 @@ const sessionSpec = z.custom<TelegramSessionSpec>(
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    sessions: z.union(
-      [folderSessions, envSessions, z.array(sessionSpec).min(1, 'needs at least one session')],
-      {
-        error:
-          'must be { "folder": "./sessions" } or { "env": true } (or, in a .ts config, [{ name, client }])',
-      },
-    ),
+    sessions: z.union([fileSessions, z.array(sessionSpec).min(1, 'needs at least one session')], {
+      error: SESSIONS_SHAPE,
+    }),
     api: z.object({ idEnv: envName.optional(), hashEnv: envName.optional() }).strict().optional(),
     strategy: z
       .string()
@@ -123,7 +130,11 @@ export const configSchema = z
         sending: positiveInt.optional(),
         scraping: positiveInt.optional(),
         sessionCapacity: positiveInt.optional(),
-        dailyScrapeQuota: z.union([nonNegative, z.record(z.string(), nonNegative)]).optional(),
+        dailyScrapeQuota: z
+          .union([nonNegative, z.record(z.string(), nonNegative)], {
+            error: 'must be a number ≥ 0, or one by session name',
+          })
+          .optional(),
         restrictionMs: nonNegative.optional(),
       })
       .strict()
@@ -133,6 +144,7 @@ export const configSchema = z
         requestMs: positiveInt.optional(),
         uploadMs: positiveInt.optional(),
         connectMs: positiveInt.optional(),
+        firstSessionMs: positiveInt.optional(),
       })
       .strict()
       .optional(),
@@ -152,7 +164,7 @@ export const configSchema = z
         port: z
           .number()
           .int('must be a whole number')
-          .min(0)
+          .min(0, 'must be a port, 0–65535')
           .max(65535, 'must be a port, 0–65535')
           .optional(),
         tokenEnv: envName.optional(),

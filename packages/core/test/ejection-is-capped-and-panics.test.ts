@@ -1,4 +1,5 @@
 import { createPool, type LoadEvent, type Pool, VirtualClock } from '@switchyard/core';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defaultEjection, ejectionCap, inPanic } from '../src/pool/ejection.js';
 import { rotating, sleep, track } from './helpers.js';
@@ -279,5 +280,33 @@ describe('panic mode', () => {
     expect(inPanic(true, 0, 0, o)).toBe(false); // no workers: nothing to route over
     expect(inPanic(true, 9, 10, { ...o, healthyPanicThreshold: 95 })).toBe(true); // exit capped at 100 %
     expect(inPanic(true, 10, 10, { ...o, healthyPanicThreshold: 95 })).toBe(false);
+  });
+
+  it('warns only when panic mode lets ejected workers in, not while workers are still connecting', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const clock = new VirtualClock();
+    const pool = createPool<null>({
+      strategy: rotating(),
+      clock,
+      retry: { retries: 0 },
+      ejection: options,
+      logger,
+    });
+    // Workers that have not connected yet, as sessions are before their first connect().
+    for (let i = 0; i < 4; i++) {
+      pool.addWorker({ id: `w${i}`, resource: null, capabilities: [`w${i}`] });
+      pool.reportConnection(`w${i}`, 'disconnected', 'connecting');
+    }
+    for (let i = 0; i < 4; i++) pool.reportConnection(`w${i}`, 'connected', 'connected');
+    const panicLines = () => lines.filter((l) => l.msg.startsWith('panic mode'));
+    expect(panicLines().length).toBeGreaterThan(0);
+    expect(panicLines().every((l) => l.level === 20)).toBe(true);
+    // Three workers ejected: panic mode lets them back in, which an operator should hear of.
+    for (const id of ['w0', 'w1', 'w2']) await runOn(pool, clock, id, true);
+    await clock.advance(0);
+    expect(pool.snapshot().ejection.panic).toBe(true);
+    expect(panicLines().at(-1)).toMatchObject({ level: 40, msg: 'panic mode: ejected workers take tasks' });
+    await pool.close();
   });
 });

@@ -746,12 +746,14 @@ class WorkerPool<R> implements Pool<R> {
     const options = this.#ejection;
     if (options === undefined || this.#panicking || this.#closed) return;
     const now = this.#clock.now();
-    const { healthy, members } = this.#health(now);
+    const { ejected, healthy, members } = this.#health(now);
     const panic = inPanic(this.#panic, healthy, members, options);
     if (panic === this.#panic) return;
     this.#panic = panic;
-    this.#log.warn(
-      { healthy, workers: members },
+    // Worth a warning only when it lets ejected workers back in; workers that are still
+    // connecting (every pool's first moments) or disconnected make it a debug line.
+    this.#log[ejected > 0 ? 'warn' : 'debug'](
+      { healthy, ejected, workers: members },
       panic ? 'panic mode: ejected workers take tasks' : 'panic mode over',
     );
     if (this.#bus.wants('panic-mode'))

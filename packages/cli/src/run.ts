@@ -113,6 +113,8 @@ export interface Follow<R, Report> {
   ) => { json: Record<string, unknown>; lines: string[] };
   /** What to run to go on after an interrupt. */
   readonly resumeHint: string;
+  /** The capabilities the work needs: a session that lost one shows as restricted. */
+  readonly needs: readonly string[];
 }
 
 /**
@@ -144,7 +146,7 @@ export async function follow<R, Report>(
         out: io.stdout,
         tty: io.stdout.isTTY === true && fleet.flags.plain !== true,
         tally,
-        rows: () => sessionRows(fleet.manager),
+        rows: () => sessionRows(fleet.manager, how.needs),
         label: how.label,
       });
   const interrupt = new Interrupt(

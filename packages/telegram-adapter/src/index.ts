@@ -40,6 +40,7 @@ export {
   recipientsFromFile,
 } from './recipientSource.js';
 export type { GroupScrapeResult } from './scrapeGroupTask.js';
+export { SCRAPE } from './scrapeGroupTask.js';
 export type { IncompleteReason, Member } from './scrapeMembers.js';
 export {
   loadSessionsFromEnv,

@@ -7,6 +7,7 @@ type RuntimeExports =
   | 'ManagerShutDownError'
   | 'NoLiveSessionError'
   | 'OPERATION_KINDS'
+  | 'SCRAPE'
   | 'SEND_TO_STRANGERS'
   | 'TelegramOperationError'
   | 'TelegramSessionManager'

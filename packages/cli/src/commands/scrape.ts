@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { BulkScrapeOptions, GroupScrapeResult } from '@switchyard/telegram-adapter';
+import { type BulkScrapeOptions, type GroupScrapeResult, JOIN, SCRAPE } from '@switchyard/telegram-adapter';
 import { parseCommand } from '../args.js';
 import { EXIT_CODES_HELP, type ExitCode, UsageError } from '../exitCodes.js';
 import { type Io, iso } from '../io.js';
@@ -88,6 +88,7 @@ export async function scrape(command: 'scrape' | 'join', argv: readonly string[]
     return follow(fleet, op, {
       label,
       total: new Set(groups).size,
+      needs: command === 'join' || options.join === true ? [SCRAPE, JOIN] : [SCRAPE],
       resumeHint:
         v.campaign === undefined
           ? 'nothing was journalled (no --campaign): run it again to start over'

@@ -1,4 +1,4 @@
-import type { BulkSendReport, MessageResult } from '@switchyard/telegram-adapter';
+import { type BulkSendReport, type MessageResult, SEND_TO_STRANGERS } from '@switchyard/telegram-adapter';
 import { iso } from '../io.js';
 import type { Follow } from '../run.js';
 
@@ -12,6 +12,7 @@ export function followSend(
     label: `campaign ${campaign}`,
     total,
     resumeHint,
+    needs: [SEND_TO_STRANGERS],
     settled: (r) => ({ outcome: r.outcome, session: r.sessionUsed, fromJournal: r.fromJournal === true }),
     jsonOf: (r) => ({
       type: 'result',

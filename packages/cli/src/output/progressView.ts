@@ -17,6 +17,7 @@ const COLOUR: Readonly<Record<SessionState, string>> = {
   restricted: '\x1b[35m',
   connecting: '\x1b[33m',
   dead: '\x1b[31m',
+  refused: '\x1b[2m',
 };
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';

@@ -173,13 +173,19 @@ export async function follow<R, Report>(
   });
   view?.start();
   let report: Report | undefined;
+  let refused = false;
   try {
     report = await op;
   } catch (error) {
-    if (!interrupt.happened) throw error;
+    if (!interrupt.happened) {
+      // Refused before anything settled (a campaign id reused with another message, say): the
+      // error alone is printed, not an empty progress line.
+      refused = tally.settled === 0;
+      throw error;
+    }
   } finally {
     subscription.unsubscribe();
-    view?.stop();
+    view?.stop(!refused);
     interrupt.dispose();
   }
   const interrupted = interrupt.happened;

@@ -164,6 +164,8 @@ describe('against the fleet', () => {
     const mismatch = await send('Second');
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/campaign: campaign "c" exists with another/);
+    // The error alone: no progress line for a run that never began.
+    expect(mismatch.stdout).not.toMatch(/settled|eta/);
     expect(deliveries(s.dir)).toHaveLength(3);
   });
 

@@ -64,11 +64,12 @@ export class ProgressView {
   }
 
   /** Draw the last frame and give the terminal its cursor back. */
-  stop(): void {
+  /** Stop redrawing; draw the last frame unless `final` is false (a run refused before it began). */
+  stop(final = true): void {
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.render();
+    if (final) this.render();
     if (this.#tty) this.#out.write('\x1b[?25h');
   }
 

@@ -5,9 +5,16 @@ import { exitIfNodeTooOld } from './nodeVersion.js';
 
 exitIfNodeTooOld();
 const { main } = await import('./main.js');
-process.exitCode = await main(process.argv.slice(2), {
+const { EXIT } = await import('./exitCodes.js');
+const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
 });
+process.exitCode = code;
+if (code === EXIT.runtime) {
+  // GramJS goes on retrying a connect() that never succeeded after its client was destroyed
+  // (seconds on a network that drops packets): the work is over, so leave after a short grace.
+  setTimeout(() => process.exit(code), 1000).unref();
+}

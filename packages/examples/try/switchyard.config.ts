@@ -38,9 +38,9 @@ const telegram = new SimulatedTelegram({
 export default {
   sessions: profiles.map((p) => ({ name: p.name, client: telegram.client(p.name) })),
   strategy: 'least-loaded',
-  // Faster than a real account should go (the default is one send every 2 s per session), so the
-  // try takes a few seconds.
-  pacing: { delayMs: 500, fleetSendsPerSecond: 8 },
+  // The default pace, one send every 2 s per session: the try takes about 15 s, long enough to
+  // open the dashboard and watch it.
+  pacing: { delayMs: 2000, fleetSendsPerSecond: 8 },
   journal: resolve(dir, 'try.sqlite'),
   // Port 0: the first free port; the command prints the address.
   dashboard: { host: '127.0.0.1', port: 0 },

@@ -307,6 +307,9 @@ function oneEditApart(a: string, b: string): boolean {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
+const writtenTwice = (reason: string) =>
+  /^written twice \(first at line \d+, column \d+\); keep one$/.test(reason);
+
 /** One mistake in a valid config, and what the error must say about it. */
 interface Mistake {
   readonly root: Node;
@@ -353,7 +356,8 @@ function mistakes(root: Node): fc.Arbitrary<Mistake> {
   });
   /**
    * `value` written for the field at `path`; with `shadowing`, its good value is written before
-   * it too, under the same name (a JSON reader keeps the last: the error must point there).
+   * it too, under the same name (a JSON reader would keep the last silently: the error must say
+   * the name is written twice, at its second place).
    */
   const badValue = (path: Path, good: Node, value: Json, shadowing: boolean): Node => {
     const bad = replaced(root, path, () => made({ kind: 'value', value }, specOf(good)));
@@ -379,8 +383,8 @@ function mistakes(root: Node): fc.Arbitrary<Mistake> {
       ([value, shadowing]): Mistake => ({
         root: badValue(path, node, value, shadowing),
         path,
-        at: 'value',
-        reason: (r) => r.length > 0,
+        at: shadowing ? 'key' : 'value',
+        reason: (r) => (shadowing ? writtenTwice(r) : r.length > 0),
         what: `${JSON.stringify(value)} of the wrong type${shadowing ? ', after a good one' : ''}`,
       }),
     );
@@ -396,8 +400,8 @@ function mistakes(root: Node): fc.Arbitrary<Mistake> {
             ([value, shadowing]): Mistake => ({
               root: badValue(path, node, value, shadowing),
               path,
-              at: 'value',
-              reason: (r) => r.startsWith('must be'),
+              at: shadowing ? 'key' : 'value',
+              reason: (r) => (shadowing ? writtenTwice(r) : r.startsWith('must be')),
               what: `${value} out of range${shadowing ? ', after a good one' : ''}`,
             }),
           ),

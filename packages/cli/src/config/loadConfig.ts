@@ -4,7 +4,7 @@ import { type DocumentNode, evaluate, parse } from '@humanwhocodes/momoa';
 import { nearestName } from '@switchyard/strategies';
 import type { z } from 'zod';
 import { UsageError } from '../exitCodes.js';
-import { locate } from './jsonLocation.js';
+import { firstDuplicate, locate } from './jsonLocation.js';
 import { configSchema, DEFAULTS, knownKeys, type SwitchyardConfig } from './schema.js';
 
 /** A config as read: the checked values, with paths made absolute, and the file it came from. */
@@ -61,6 +61,14 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
       const e = error as Error & { line?: number; column?: number };
       throw new UsageError(
         `${file}:${e.line ?? 1}:${e.column ?? 1} ${e.message.replace(/ \(\d+:\d+\)$/, '')}`,
+      );
+    }
+    // JSON readers keep the last of a name written twice, silently: a config says it once.
+    const twice = firstDuplicate(doc);
+    if (twice !== undefined) {
+      const { path, at, first } = twice;
+      throw new UsageError(
+        `${file}:${at.line}:${at.column} ${path.map(String).join('.')}: written twice (first at line ${first.line}, column ${first.column}); keep one`,
       );
     }
     raw = evaluate(doc.body);

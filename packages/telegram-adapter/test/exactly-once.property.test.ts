@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { Api } from 'telegram';
 import { describe, expect, it } from 'vitest';
+import { faultsOf, fleetArb, recipientsArb } from './faultyFleets.js';
 import { gramJsSleepsOn } from './gramJsSleep.js';
 import { scriptedHarness } from './scriptedHarness.js';
-import type { Fault, ScriptedTelegram } from './scriptedTelegram.js';
+import type { ScriptedTelegram } from './scriptedTelegram.js';
 
 // Real GramJS clients on the scripted Telegram. A fault answers one request as it reaches
-// Telegram; GramJS's own invoke reacts to it first (it retries RPC_CALL_FAIL itself after a
-// 2 s sleep, run here on the virtual clock, and sleeps through FLOOD_WAIT_0), so a fault script
-// is met by GramJS and the adapter together, as in production.
+// Telegram; GramJS's own invoke reacts to it first (see faultyFleets.ts), so a fault script is
+// met by GramJS and the adapter together, as in production.
 
 /** A fleet on the scripted Telegram where every recipient exists, its GramJS sleeps on virtual time. */
 async function harness(recipients: readonly string[], options: Parameters<typeof scriptedHarness>[0]) {
@@ -23,56 +23,12 @@ async function harness(recipients: readonly string[], options: Parameters<typeof
 
 const peerOf = (telegram: ScriptedTelegram, username: string) => `user:${telegram.user(username)!.id}`;
 
-type Mode =
-  | { kind: 'healthy' }
-  | { kind: 'dead' }
-  | { kind: 'peer-flood' }
-  | { kind: 'flaky'; faults: readonly Fault[] };
-
-const faultArb: fc.Arbitrary<Fault> = fc.oneof(
-  fc.integer({ min: 0, max: 90 }).map((n) => ({ rpc: `FLOOD_WAIT_${n}` })),
-  fc.integer({ min: 1, max: 30 }).map((n) => ({ rpc: `SLOWMODE_WAIT_${n}` })),
-  fc.constant({ rpc: 'TIMEOUT', code: 500, after: true as const }),
-  fc.constant({ rpc: 'TIMEOUT', code: 500 }),
-  fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500 }),
-  fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500, after: true as const }),
-  fc.constant({ hang: true as const, after: true }),
-);
-
-const modeArb: fc.Arbitrary<Mode> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant({ kind: 'healthy' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'dead' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'peer-flood' as const }) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .array(faultArb, { minLength: 1, maxLength: 2 })
-      .map((faults) => ({ kind: 'flaky' as const, faults })),
-  },
-);
-
-// s0 never dies and never loses its capability, so every recipient can always be served.
-const fleetArb = fc
-  .tuple(
-    fc.oneof(
-      fc.constant<Mode>({ kind: 'healthy' }),
-      modeArb.filter((m) => m.kind === 'flaky'),
-    ),
-    fc.array(modeArb, { minLength: 1, maxLength: 5 }),
-  )
-  .map(([first, rest]) => [first, ...rest]);
-
-const recipientsArb = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{4,10}$/), {
-  minLength: 1,
-  maxLength: 25,
-});
-
 describe('bulk sends under random fleets and fault scripts', () => {
   it('every valid recipient gets exactly one message; no session gets work while backing off or dead; counters return to zero', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fleetArb,
-        recipientsArb,
+        fleetArb(5),
+        recipientsArb(25),
         fc.integer({ min: 0, max: 3000 }),
         fc.nat(),
         async (fleet, recipients, delayMs, seed) => {
@@ -82,15 +38,7 @@ describe('bulk sends under random fleets and fault scripts', () => {
             requestTimeoutMs: 30_000,
             retry: { retries: 30, minTimeoutMs: 100, maxTimeoutMs: 5000 },
           });
-          const modes = new Map(fleet.map((m, i) => [`s${i}`, m]));
-          h.telegram.fault = ({ session, request, n }) => {
-            if (!(request instanceof Api.messages.SendMessage)) return undefined;
-            const mode = modes.get(session)!;
-            if (mode.kind === 'dead') return { rpc: 'AUTH_KEY_UNREGISTERED', code: 401 };
-            if (mode.kind === 'peer-flood') return { rpc: 'PEER_FLOOD' };
-            if (mode.kind === 'flaky') return mode.faults[n - 1];
-            return undefined;
-          };
+          h.telegram.fault = faultsOf(fleet);
           const state = new Map<string, string>();
           const violations: string[] = [];
           h.manager.pool.events$.subscribe((e) => {
@@ -145,7 +93,7 @@ describe('bulk sends under random fleets and fault scripts', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 5 }),
-        recipientsArb,
+        recipientsArb(25),
         fc.nat(),
         async (n, recipients, seed) => {
           const h = await harness(recipients, {

@@ -822,7 +822,8 @@ export class TelegramSessionManager {
         if (partition !== undefined) {
           const journal = b === undefined ? undefined : await recordRecipients(b, list!);
           for (const r of partition.invalid) {
-            this.#logger.warn({ reason: r.reason }, 'invalid recipient skipped');
+            // Reported in the item's result; at info, a list with many bad lines does not flood the log.
+            this.#logger.info({ reason: r.reason }, 'invalid recipient skipped');
             await settleSkipped(skipped(r.input, r.reason, this.#clock.now()), journal?.get(r.input));
           }
           for (const d of partition.duplicates) {
@@ -855,7 +856,7 @@ export class TelegramSessionManager {
             async ({ raw, item }) => {
               const check = checkRecipient(raw);
               if (check.ok) return send(check.recipient, item);
-              this.#logger.warn({ reason: check.reason }, 'invalid recipient skipped');
+              this.#logger.info({ reason: check.reason }, 'invalid recipient skipped');
               return settleSkipped(skipped(check.input, check.reason, this.#clock.now()), item);
             },
           );

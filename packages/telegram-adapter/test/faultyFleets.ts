@@ -18,7 +18,8 @@ export type Mode =
 /**
  * One fault as it reaches Telegram. GramJS's own invoke reacts to it first (it retries
  * RPC_CALL_FAIL itself after a 2 s sleep, on the virtual clock, and sleeps through
- * FLOOD_WAIT_0). `after`: delivered, then the answer is an error or never comes.
+ * FLOOD_WAIT_0). `after`: delivered, then the answer is an error or never comes; `hang` alone:
+ * never answered nor delivered.
  */
 export const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.integer({ min: 0, max: 90 }).map((n) => ({ rpc: `FLOOD_WAIT_${n}` })),
@@ -28,6 +29,8 @@ export const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500 }),
   fc.constant({ rpc: 'RPC_CALL_FAIL', code: 500, after: true as const }),
   fc.constant({ hang: true as const, after: true }),
+  // Never answered, and not delivered either.
+  fc.constant({ hang: true as const }),
 );
 
 export const modeArb: fc.Arbitrary<Mode> = fc.oneof(
@@ -71,6 +74,6 @@ export function faultsOf(fleet: readonly Mode[]): (ctx: FaultContext) => Fault |
   };
 }
 
-/** Whether some send may be delivered while its sender never learns it (an answer lost). */
+/** Whether some send's answer is lost (delivered or not): its sender cannot know the outcome. */
 export const losesAnswers = (fleet: readonly Mode[]): boolean =>
-  fleet.some((mode) => mode.kind === 'flaky' && mode.faults.some((f) => f.after === true));
+  fleet.some((mode) => mode.kind === 'flaky' && mode.faults.some((f) => f.after === true || 'hang' in f));

@@ -63,8 +63,10 @@ export class ProgressView {
     if (this.#tty) this.render();
   }
 
-  /** Draw the last frame and give the terminal its cursor back. */
-  /** Stop redrawing; draw the last frame unless `final` is false (a run refused before it began). */
+  /**
+   * Stop redrawing and give the terminal its cursor back; draw the last frame unless `final` is
+   * false (a run refused before it began).
+   */
   stop(final = true): void {
     if (this.#timer === undefined) return;
     clearInterval(this.#timer);
